@@ -1,5 +1,8 @@
 #include "docket/core/catalog.h"
 
+#include <algorithm>
+#include <limits>
+
 #include "docket/core/error.h"
 
 namespace docket {
@@ -16,6 +19,9 @@ std::optional<Id> lookup(const std::unordered_map<std::string, Id>& ids, std::st
 
 SkillId Catalog::intern_skill(std::string_view name) {
   if (auto id = find_skill(name)) return *id;
+  if (skills_.size() > std::numeric_limits<SkillId>::max()) {
+    throw InvalidArgument("too many skills: '" + std::string(name) + "' is one more");
+  }
   auto id = static_cast<SkillId>(skills_.size());
   skills_.emplace_back(name);
   skill_ids_.emplace(std::string(name), id);
@@ -50,16 +56,21 @@ CenterId Catalog::add_center(Center center) {
   if (find_center(center.code)) {
     throw InvalidArgument("duplicate center code '" + center.code + "'");
   }
-  auto id = static_cast<CenterId>(centers_.size());
-  for (auto p : center.receipt_prefixes) {
-    auto& owner = prefix_center_.at(static_cast<int>(p));
-    if (owner != kNoCenter) {
+  // Check every prefix before claiming any, so that a refused center leaves nothing behind.
+  for (std::size_t i = 0; i < center.receipt_prefixes.size(); ++i) {
+    const auto p = center.receipt_prefixes[i];
+    const CenterId owner = prefix_center_.at(static_cast<int>(p));
+    const bool twice = std::count(center.receipt_prefixes.begin(),
+                                  center.receipt_prefixes.begin() + static_cast<std::ptrdiff_t>(i), p) > 0;
+    if (owner != kNoCenter || twice) {
       throw InvalidArgument("receipt prefix " + std::string(ReceiptNumber::prefix_text(p)) +
-                            " is claimed by both " + centers_.at(owner).code + " and " +
-                            center.code);
+                            (twice ? " is listed twice by " + center.code
+                                   : " is claimed by both " + centers_.at(owner).code + " and " +
+                                         center.code));
     }
-    owner = id;
   }
+  auto id = static_cast<CenterId>(centers_.size());
+  for (auto p : center.receipt_prefixes) prefix_center_.at(static_cast<int>(p)) = id;
   center.id = id;
   center_ids_.emplace(center.code, id);
   centers_.push_back(std::move(center));

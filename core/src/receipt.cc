@@ -58,6 +58,9 @@ ReceiptNumber ReceiptNumber::make(Prefix prefix, std::uint64_t digits) {
 }
 
 ReceiptNumber ReceiptNumber::from_packed(std::uint64_t packed) {
+  if ((packed >> kDigitBits) >= kPrefixCount) {
+    throw InvalidArgument("packed receipt " + std::to_string(packed) + " has no valid prefix");
+  }
   return make(static_cast<Prefix>(packed >> kDigitBits),
               packed & ((std::uint64_t{1} << kDigitBits) - 1));
 }

@@ -29,6 +29,7 @@ struct Case {
   std::uint64_t epoch = 0;           ///< Fencing epoch; bumped whenever ownership changes.
   OfficerId preferred_officer = kNoOfficer;  ///< Affinity, e.g. the officer who sent an RFE.
   std::vector<OfficerId> excluded;   ///< Recusals and separation of duties (never these).
+  bool senior_review = false;        ///< A QA review: needs a senior officer, not the decider.
 };
 
 }  // namespace docket

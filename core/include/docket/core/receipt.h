@@ -20,6 +20,9 @@ class ReceiptNumber {
   enum class Prefix : std::uint8_t { kEAC, kWAC, kLIN, kSRC, kMSC, kYSC, kIOE };
   static constexpr int kPrefixCount = 7;
 
+  /// EAC0000000000, a placeholder that no real case carries.
+  ReceiptNumber() = default;
+
   /// Parses and validates a receipt number. Returns an empty optional when the text is not
   /// exactly three known prefix letters followed by ten digits; see parse_error() for why.
   static std::optional<ReceiptNumber> parse(std::string_view text);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace docket::flow {
@@ -9,6 +10,10 @@ using NodeId = std::int32_t;
 using ArcId = std::int32_t;
 using Cost = std::int64_t;
 using Amount = std::int64_t;
+
+/// An arc capacity meaning "no limit". Only a cycle of such arcs with a negative total cost makes
+/// a problem unbounded; every finite capacity bounds its arc.
+inline constexpr Amount kUnlimited = std::numeric_limits<Amount>::max();
 
 /// A directed arc with a capacity (lower bound 0) and a cost per unit of flow.
 struct Arc {
@@ -39,7 +44,9 @@ class FlowProblem {
   }
   void set_supply(NodeId n, Amount supply) { supply_.at(n) = supply; }
   void add_supply(NodeId n, Amount delta) { supply_.at(n) += delta; }
-  /// Adds an arc. Capacity must be >= 0; cost may be any value a solver accepts.
+  /// Adds an arc. Capacity must be >= 0 (kUnlimited for no limit); cost may be any value a
+  /// solver accepts. Parallel arcs and arcs of capacity 0 are allowed. Nothing is checked here:
+  /// Solver::solve() rejects a bad arc.
   ArcId add_arc(NodeId from, NodeId to, Amount capacity, Cost cost) {
     arcs_.push_back(Arc{from, to, capacity, cost});
     return static_cast<ArcId>(arcs_.size() - 1);
@@ -64,6 +71,7 @@ enum class SolveStatus : std::uint8_t {
 };
 
 /// The answer of a solver: flow per arc, in the problem's arc order, and its total cost.
+/// Unless status is kOptimal, flow is empty and total_cost is 0.
 struct FlowSolution {
   SolveStatus status = SolveStatus::kOptimal;
   Cost total_cost = 0;

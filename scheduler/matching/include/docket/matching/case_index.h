@@ -1,0 +1,139 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "docket/core/case.h"
+
+namespace docket::matching {
+
+/// The static part of a case's equivalence class: everything that decides which officers may
+/// take it and at what cost, except its deadline (which the matcher cuts into buckets at each
+/// round, because slack changes with time while these fields do not).
+struct ClassKey {
+  FormId form = 0;
+  CenterId center = kNoCenter;
+  CenterId field_office = kNoCenter;  ///< Only for interview forms, else kNoCenter.
+  Priority priority = Priority::kNormal;
+  LanguageId language = kNoLanguage;
+  Clearance clearance = Clearance::kPublicTrust;
+  std::uint8_t min_level = 0;
+  bool senior_review = false;
+  OfficerId preferred = kNoOfficer;
+  std::uint64_t excluded_hash = 0;  ///< Hash of the exclusion set; 0 when there is none.
+  bool operator==(const ClassKey&) const = default;
+};
+
+struct ClassKeyHash {
+  std::size_t operator()(const ClassKey& k) const noexcept;
+};
+
+/// One queue entry: 16 bytes, ordered by deadline, then receipt time, then slot (a total order,
+/// so that "earliest deadline first" is deterministic).
+struct QueueEntry {
+  std::int32_t deadline_min;   ///< Minutes since 2000-01-01 UTC.
+  std::uint32_t received_sec;  ///< Seconds since 2000-01-01 UTC.
+  std::uint32_t slot;          ///< Index of the case's record.
+  std::uint32_t gen;           ///< Record generation when queued; a mismatch means stale.
+  auto operator<=>(const QueueEntry& o) const {
+    if (auto c = deadline_min <=> o.deadline_min; c != 0) return c;
+    if (auto c = received_sec <=> o.received_sec; c != 0) return c;
+    return slot <=> o.slot;
+  }
+  bool operator==(const QueueEntry&) const = default;
+};
+
+/// An equivalence class's queue, earliest deadline first. Entries are appended and sorted
+/// lazily; removals are lazy too (an entry whose generation no longer matches its record is
+/// stale) and compacted when a round needs exact counts.
+struct CaseClass {
+  ClassKey key;
+  std::vector<OfficerId> excluded;  ///< The exclusion set shared by the class.
+  std::vector<QueueEntry> queue;    ///< [head, end) holds the entries not yet consumed.
+  std::size_t head = 0;
+  std::size_t sorted_end = 0;       ///< queue[head, sorted_end) is sorted.
+  std::uint32_t live = 0;           ///< Queued cases in the class.
+  bool dirty = false;               ///< Holds stale entries past head.
+};
+
+/// The scheduler's in-memory index of the cases it tracks: one compact record per case and one
+/// EDF queue per equivalence class. It is only an index: the state of record is in the store.
+///
+/// Memory: a record is 56 bytes, a queue entry 16 and the receipt map about 40, so a queued case
+/// costs about 112 bytes (bench/assignment_benchmark measures it).
+class CaseIndex {
+ public:
+  /// Compact record of one case.
+  struct Record {
+    std::uint64_t receipt = 0;     ///< ReceiptNumber::packed().
+    std::int64_t deadline = 0;     ///< Unix seconds.
+    std::int64_t received = 0;     ///< Unix seconds.
+    OfficerId officer = kNoOfficer;
+    OfficerId preferred = kNoOfficer;
+    std::uint32_t klass = 0;
+    std::uint32_t gen = 0;
+    FormId form = 0;
+    CenterId center = kNoCenter;
+    CenterId field_office = kNoCenter;
+    Priority priority = Priority::kNormal;
+    CaseState state = CaseState::kReceived;
+    LanguageId language = kNoLanguage;
+    Clearance clearance = Clearance::kPublicTrust;
+    std::uint8_t min_level = 0;
+    bool senior_review = false;
+  };
+
+  /// Reserves room for n cases.
+  void reserve(std::size_t n);
+
+  /// Adds or updates a case and queues it in its class. `interview` says whether the case's
+  /// form needs an interview (the field office then belongs to the class). The case's state
+  /// becomes kQueued. Returns the record slot.
+  std::uint32_t enqueue(const Case& c, bool interview);
+  /// Takes a case out of its queue and records the new state and officer (e.g. kOffered).
+  /// Returns false if the receipt is unknown or the case is not queued.
+  bool dequeue(ReceiptNumber r, CaseState new_state, OfficerId officer = kNoOfficer);
+  /// Forgets a case entirely (decided, or moved to another scheduler). False if unknown.
+  bool erase(ReceiptNumber r);
+
+  std::optional<std::uint32_t> find(ReceiptNumber r) const;
+  const Record& record(std::uint32_t slot) const { return records_[slot]; }
+  Record& record(std::uint32_t slot) { return records_[slot]; }
+  /// Rebuilds the domain view of a record (for explain and tests).
+  Case to_case(std::uint32_t slot) const;
+
+  std::size_t size() const { return receipts_.size(); }
+  std::size_t queued() const { return queued_; }
+  std::vector<CaseClass>& classes() { return classes_; }
+  const std::vector<CaseClass>& classes() const { return classes_; }
+
+  /// Makes every class queue sorted and free of stale entries, so that [head, end) holds
+  /// exactly the class's queued cases in EDF order. Amortized O(changes).
+  void prepare();
+  /// True if the entry still stands for a queued case.
+  bool live(const QueueEntry& e) const {
+    const Record& r = records_[e.slot];
+    return r.gen == e.gen && r.state == CaseState::kQueued;
+  }
+  /// 1-based position of a queued case in its class queue (1 = next to be offered), or 0.
+  std::size_t position(std::uint32_t slot);
+
+  static std::int32_t to_minutes(std::int64_t unix_seconds);
+  static std::uint32_t to_rel_seconds(std::int64_t unix_seconds);
+
+ private:
+  std::uint32_t class_of(const Case& c, bool interview);
+  void leave_queue(Record& rec);
+
+  std::vector<Record> records_;
+  std::vector<std::uint32_t> free_;
+  std::unordered_map<std::uint64_t, std::uint32_t> receipts_;
+  std::unordered_map<std::uint32_t, std::vector<OfficerId>> excluded_;  // by slot, rare
+  std::vector<CaseClass> classes_;
+  std::unordered_map<ClassKey, std::uint32_t, ClassKeyHash> class_ids_;
+  std::size_t queued_ = 0;
+};
+
+}  // namespace docket::matching

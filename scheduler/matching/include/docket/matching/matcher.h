@@ -1,0 +1,190 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "docket/core/catalog.h"
+#include "docket/core/clock.h"
+#include "docket/core/officer.h"
+#include "docket/matching/case_index.h"
+#include "docket/matching/cost_model.h"
+#include "docket/matching/options.h"
+
+namespace docket::flow {
+class Solver;
+}
+
+namespace docket::matching {
+
+/// One offer a round decided: this case to this officer.
+struct Assignment {
+  ReceiptNumber receipt;
+  OfficerId officer = kNoOfficer;
+  Cost cost = 0;             ///< Cost of the path the case took through the graph.
+  int relaxed_levels = 0;    ///< How far below the required level the officer is (bullseye).
+  bool cross_center = false; ///< The officer works at another center than the case's.
+  bool preferred = false;    ///< The case went to the officer it prefers (affinity).
+};
+
+/// What a round looked at and how long each phase took.
+struct RoundStats {
+  std::size_t queued = 0;           ///< Cases queued when the round started.
+  std::size_t free_slots = 0;       ///< Free officer slots when the round started.
+  std::size_t case_nodes = 0;       ///< Equivalence classes x deadline buckets in the graph.
+  std::size_t groups = 0;           ///< Requirement groups.
+  std::size_t pools = 0;            ///< (center, skill, level, ...) officer pools.
+  std::size_t officer_classes = 0;  ///< Interchangeable officers, merged.
+  std::size_t graph_nodes = 0;
+  std::size_t graph_arcs = 0;
+  std::size_t assigned = 0;
+  Cost total_cost = 0;              ///< The solver's objective.
+  /// What every unassigned case costs on top of its urgency: one more than the dearest
+  /// assignment path, so that the objective is (cases left waiting, then cost).
+  Cost unassigned_base = 0;
+  double build_seconds = 0;
+  double solve_seconds = 0;
+  double assign_seconds = 0;
+};
+
+/// The result of planning a round; nothing changes until it is applied.
+struct RoundPlan {
+  TimePoint at{};
+  std::vector<Assignment> assignments;
+  RoundStats stats;
+};
+
+/// The answer to "why is this case (not) assigned?".
+struct Explanation {
+  enum class Verdict : std::uint8_t {
+    kUnknownCase,      ///< The scheduler does not track this receipt.
+    kNotQueued,        ///< Offered, assigned, on hold, ...: not waiting for an officer.
+    kAssigned,         ///< The last round offered it to an officer (see `officer`).
+    kNoEligibleOfficer,///< No officer passes the hard filter, present or not.
+    kNonePresent,      ///< Eligible officers exist, but none is available now.
+    kAllAtCapacity,    ///< Eligible officers are present, but all are at capacity.
+    kOutranked,        ///< Eligible officers had room, but more urgent cases took it.
+    kNotYetPlanned,    ///< Queued after the last round; the next round will consider it.
+  };
+  Verdict verdict = Verdict::kUnknownCase;
+  std::string summary;                ///< One sentence for people.
+  std::string receipt;
+  CaseState state = CaseState::kReceived;
+  std::string form;
+  std::string center;
+  std::int64_t slack_days = 0;        ///< Days until the deadline (negative = overdue).
+  int required_level = 0;
+  Relaxation relaxation;              ///< In force at the time of the explanation.
+  std::size_t queue_position = 0;     ///< 1 = next of its class to be offered.
+  std::size_t class_size = 0;         ///< Cases queued in its equivalence class.
+  int officers_total = 0;
+  int officers_eligible = 0;          ///< Pass the hard filter (present ones).
+  int officers_with_room = 0;         ///< Eligible and below capacity.
+  /// How many officers each reason of the hard filter turned away.
+  std::vector<std::pair<std::string, int>> rejected_by;
+  int outranked_by = 0;               ///< Last round's offers to officers this case could use.
+  std::optional<std::string> officer; ///< The officer it went to (kAssigned, kNotQueued).
+  std::vector<CompositeCostModel::Term> cost_terms;        ///< Of the path it took.
+  std::vector<CompositeCostModel::Term> unassigned_terms;  ///< Urgency if left waiting.
+};
+std::string_view to_string(Explanation::Verdict v);
+
+/// The matching engine: holds the queued cases and the officers, and runs assignment rounds as
+/// a min-cost flow over equivalence classes (design.md, "Scheduling").
+///
+/// Graph of a round (built fresh, solved, then turned back into per-case offers):
+///   case node (class x deadline bucket, supply = its cases)
+///     -> requirement group (skill >= level, language, clearance, local or national)
+///       -> pool (center, skill, exact level, clearance, language, senior)
+///         -> officer class (identical officers) -> load slots -> sink
+///     -> sink directly ("unassigned", priced above any assignment and by urgency)
+///     -> preferred officer directly (affinity)
+/// Within a class, cases are taken earliest deadline first; within an officer class, the least
+/// loaded, longest idle officer takes the next case.
+///
+/// Not thread-safe: one thread (the scheduler's event loop or the simulator) drives it.
+class Matcher {
+ public:
+  /// Throws InvalidArgument for an unknown solver or cost model, or bad options.
+  Matcher(const Catalog& catalog, Options options, const Clock& clock);
+  ~Matcher();
+  Matcher(const Matcher&) = delete;
+  Matcher& operator=(const Matcher&) = delete;
+
+  /// Adds an officer and returns their id (dense, in order of addition). Throws
+  /// InvalidArgument for an unknown center, a capacity below 1 or a skill level outside 1-5.
+  OfficerId add_officer(Officer officer);
+  void set_presence(OfficerId id, Presence presence);
+  /// Throws InvalidArgument for a capacity below 1.
+  void set_capacity(OfficerId id, int capacity);
+  /// One case left the officer's desk (decided, declined, timed out, reclaimed).
+  void release(OfficerId id);
+  const Officer& officer(OfficerId id) const { return officers_.at(id); }
+  const std::vector<Officer>& officers() const { return officers_; }
+  std::optional<OfficerId> find_officer(std::string_view external_id) const;
+
+  /// Queues a case (new, or back after a decline, timeout or RFE response; its deadline and
+  /// receipt time keep its place). Throws InvalidArgument for an unknown form or center.
+  void enqueue(const Case& c);
+  /// Takes a queued case out of the queue (hold, transfer). False if it is not queued.
+  bool withdraw(ReceiptNumber r, CaseState new_state);
+  /// Forgets a case (decided, or handed to another scheduler). False if unknown.
+  bool forget(ReceiptNumber r);
+
+  /// Plans a round at clock.now() with the min-cost flow; changes no assignment.
+  RoundPlan plan_round();
+  /// Records a plan's offers: each case leaves its queue as kOffered and its officer's load
+  /// grows. Assignments that no longer fit (case no longer queued, officer absent or full) are
+  /// skipped. Returns how many were applied.
+  std::size_t apply(const RoundPlan& plan);
+  /// plan_round() then apply().
+  RoundPlan run_round();
+
+  /// Explains a case's situation (see Explanation).
+  Explanation explain(ReceiptNumber r);
+
+  CaseIndex& index() { return index_; }
+  const CaseIndex& index() const { return index_; }
+  const Catalog& catalog() const { return catalog_; }
+  const Options& options() const { return options_; }
+  const CompositeCostModel& costs() const { return costs_; }
+  const Clock& clock() const { return clock_; }
+  /// Edges (days of slack) of the deadline buckets, including the relaxation thresholds.
+  const std::vector<int>& bucket_edges() const { return edges_; }
+  /// Relaxation for a case with this many days of slack.
+  Relaxation relaxation(const FormPolicy& form, std::int64_t slack_days) const;
+  /// Whole days of slack a record has at `now` (negative when overdue; rounds down).
+  static std::int64_t slack_days(std::int64_t deadline, TimePoint now);
+  /// The deadline bucket (0 = most urgent) of a case with this deadline at `now`.
+  std::size_t bucket_of(std::int64_t deadline, TimePoint now) const;
+  /// How the round sees the cases of a class in a bucket: the slack that prices their urgency
+  /// (the bucket's most urgent edge) and the relaxation every case of the bucket qualifies for
+  /// (its least urgent edge).
+  CaseNodeView bucket_view(const ClassKey& key, std::size_t bucket) const;
+
+ private:
+  struct OfficerState {
+    std::int64_t idle_since = 0;  // Unix seconds of the last offer, for "longest idle".
+    std::uint32_t profile = 0;    // Profile class: officers identical but for their load.
+  };
+  std::uint32_t profile_of(const Officer& o);
+
+  const Catalog& catalog_;
+  Options options_;
+  const Clock& clock_;
+  CompositeCostModel costs_;
+  std::unique_ptr<flow::Solver> solver_;
+  std::vector<int> edges_;
+  std::vector<Officer> officers_;
+  std::vector<OfficerState> officer_state_;
+  std::unordered_map<std::string, OfficerId> officer_ids_;
+  std::unordered_map<std::string, std::uint32_t> profile_ids_;
+  CaseIndex index_;
+  // The last round's offers, for explain.
+  std::unordered_map<std::uint64_t, Assignment> last_offers_;
+  TimePoint last_round_{};
+};
+
+}  // namespace docket::matching

@@ -1,0 +1,228 @@
+#include "docket/matching/case_index.h"
+
+#include <algorithm>
+
+namespace docket::matching {
+namespace {
+
+constexpr std::int64_t kEpoch2000 = 946'684'800;  // 2000-01-01T00:00:00Z in Unix seconds.
+
+std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
+  // The 64-bit finalizer of MurmurHash3, folded in one value at a time.
+  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  return h;
+}
+
+std::uint64_t hash_exclusions(std::vector<OfficerId> ids) {
+  if (ids.empty()) return 0;
+  std::sort(ids.begin(), ids.end());
+  std::uint64_t h = 1;
+  for (auto id : ids) h = mix(h, id);
+  return h == 0 ? 1 : h;
+}
+
+}  // namespace
+
+std::size_t ClassKeyHash::operator()(const ClassKey& k) const noexcept {
+  std::uint64_t h = mix(k.form, k.center);
+  h = mix(h, k.field_office);
+  h = mix(h, (static_cast<std::uint64_t>(k.priority) << 24) | (k.language << 16) |
+                 (static_cast<std::uint64_t>(k.clearance) << 8) | k.min_level);
+  h = mix(h, (static_cast<std::uint64_t>(k.senior_review) << 32) | k.preferred);
+  return mix(h, k.excluded_hash);
+}
+
+std::int32_t CaseIndex::to_minutes(std::int64_t unix_seconds) {
+  const std::int64_t m = (unix_seconds - kEpoch2000) / 60;
+  return static_cast<std::int32_t>(std::clamp<std::int64_t>(m, INT32_MIN, INT32_MAX));
+}
+
+std::uint32_t CaseIndex::to_rel_seconds(std::int64_t unix_seconds) {
+  return static_cast<std::uint32_t>(
+      std::clamp<std::int64_t>(unix_seconds - kEpoch2000, 0, UINT32_MAX));
+}
+
+void CaseIndex::reserve(std::size_t n) {
+  records_.reserve(n);
+  receipts_.reserve(n);
+}
+
+std::uint32_t CaseIndex::class_of(const Case& c, bool interview) {
+  ClassKey key;
+  key.form = c.form;
+  key.center = c.center;
+  key.field_office = interview ? c.field_office : kNoCenter;
+  key.priority = c.priority;
+  key.language = c.language;
+  key.clearance = c.clearance;
+  key.min_level = c.min_level;
+  key.senior_review = c.senior_review;
+  key.preferred = c.preferred_officer;
+  key.excluded_hash = hash_exclusions(c.excluded);
+  auto [it, inserted] = class_ids_.try_emplace(key, static_cast<std::uint32_t>(classes_.size()));
+  if (inserted) {
+    CaseClass cls;
+    cls.key = key;
+    cls.excluded = c.excluded;
+    std::sort(cls.excluded.begin(), cls.excluded.end());
+    classes_.push_back(std::move(cls));
+  }
+  return it->second;
+}
+
+std::uint32_t CaseIndex::enqueue(const Case& c, bool interview) {
+  std::uint32_t slot;
+  auto found = receipts_.find(c.receipt.packed());
+  if (found != receipts_.end()) {
+    slot = found->second;
+    leave_queue(records_[slot]);
+  } else {
+    if (!free_.empty()) {
+      slot = free_.back();
+      free_.pop_back();
+    } else {
+      slot = static_cast<std::uint32_t>(records_.size());
+      records_.emplace_back();
+    }
+    receipts_.emplace(c.receipt.packed(), slot);
+  }
+  Record& rec = records_[slot];
+  const std::uint32_t gen = rec.gen + 1;
+  rec = Record{};
+  rec.gen = gen;
+  rec.receipt = c.receipt.packed();
+  rec.deadline = c.deadline.time_since_epoch().count();
+  rec.received = c.received.time_since_epoch().count();
+  rec.preferred = c.preferred_officer;
+  rec.form = c.form;
+  rec.center = c.center;
+  rec.field_office = c.field_office;
+  rec.priority = c.priority;
+  rec.state = CaseState::kQueued;
+  rec.language = c.language;
+  rec.clearance = c.clearance;
+  rec.min_level = c.min_level;
+  rec.senior_review = c.senior_review;
+  if (c.excluded.empty()) {
+    excluded_.erase(slot);
+  } else {
+    excluded_[slot] = c.excluded;
+  }
+  rec.klass = class_of(c, interview);
+
+  CaseClass& cls = classes_[rec.klass];
+  QueueEntry e{to_minutes(rec.deadline), to_rel_seconds(rec.received), slot, gen};
+  const bool in_order = cls.sorted_end == cls.queue.size() &&
+                        (cls.queue.size() == cls.head || !(e < cls.queue.back()));
+  cls.queue.push_back(e);
+  if (in_order) cls.sorted_end = cls.queue.size();
+  ++cls.live;
+  ++queued_;
+  return slot;
+}
+
+void CaseIndex::leave_queue(Record& rec) {
+  if (rec.state != CaseState::kQueued) return;
+  CaseClass& cls = classes_[rec.klass];
+  --cls.live;
+  --queued_;
+  cls.dirty = true;
+  ++rec.gen;  // The queue entry goes stale.
+}
+
+bool CaseIndex::dequeue(ReceiptNumber r, CaseState new_state, OfficerId officer) {
+  auto slot = find(r);
+  if (!slot) return false;
+  Record& rec = records_[*slot];
+  if (rec.state != CaseState::kQueued) return false;
+  leave_queue(rec);
+  rec.state = new_state;
+  rec.officer = officer;
+  return true;
+}
+
+bool CaseIndex::erase(ReceiptNumber r) {
+  auto it = receipts_.find(r.packed());
+  if (it == receipts_.end()) return false;
+  Record& rec = records_[it->second];
+  leave_queue(rec);
+  ++rec.gen;
+  rec.state = CaseState::kDecided;
+  excluded_.erase(it->second);
+  free_.push_back(it->second);
+  receipts_.erase(it);
+  return true;
+}
+
+std::optional<std::uint32_t> CaseIndex::find(ReceiptNumber r) const {
+  auto it = receipts_.find(r.packed());
+  if (it == receipts_.end()) return std::nullopt;
+  return it->second;
+}
+
+Case CaseIndex::to_case(std::uint32_t slot) const {
+  const Record& rec = records_.at(slot);
+  Case c;
+  c.receipt = ReceiptNumber::from_packed(rec.receipt);
+  c.form = rec.form;
+  c.priority = rec.priority;
+  c.received = TimePoint(Seconds(rec.received));
+  c.deadline = TimePoint(Seconds(rec.deadline));
+  c.center = rec.center;
+  c.field_office = rec.field_office;
+  c.language = rec.language;
+  c.clearance = rec.clearance;
+  c.min_level = rec.min_level;
+  c.state = rec.state;
+  c.officer = rec.officer;
+  c.preferred_officer = rec.preferred;
+  c.senior_review = rec.senior_review;
+  if (auto it = excluded_.find(slot); it != excluded_.end()) c.excluded = it->second;
+  return c;
+}
+
+void CaseIndex::prepare() {
+  for (CaseClass& cls : classes_) {
+    auto& q = cls.queue;
+    // Consumed and stale entries at the front cost nothing to skip.
+    while (cls.head < q.size() && !live(q[cls.head])) ++cls.head;
+    cls.sorted_end = std::max(cls.sorted_end, cls.head);
+    if (cls.dirty && q.size() - cls.head != cls.live) {
+      // remove_if keeps the order, so the sorted prefix stays sorted; only its end moves.
+      const auto at = [&](std::size_t i) { return q.begin() + static_cast<std::ptrdiff_t>(i); };
+      const auto sorted_live =
+          std::count_if(at(cls.head), at(cls.sorted_end), [&](const QueueEntry& e) { return live(e); });
+      q.erase(std::remove_if(at(cls.head), q.end(), [&](const QueueEntry& e) { return !live(e); }),
+              q.end());
+      cls.sorted_end = cls.head + static_cast<std::size_t>(sorted_live);
+    }
+    cls.dirty = false;
+    if (cls.head > 0 && cls.head * 2 >= q.size()) {
+      q.erase(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(cls.head));
+      cls.sorted_end -= cls.head;
+      cls.head = 0;
+    }
+    if (cls.sorted_end < q.size()) {
+      const auto mid = q.begin() + static_cast<std::ptrdiff_t>(cls.sorted_end);
+      std::sort(mid, q.end());
+      std::inplace_merge(q.begin() + static_cast<std::ptrdiff_t>(cls.head), mid, q.end());
+      cls.sorted_end = q.size();
+    }
+    if (q.empty() && q.capacity() > 1024) q.shrink_to_fit();
+  }
+}
+
+std::size_t CaseIndex::position(std::uint32_t slot) {
+  const Record& rec = records_.at(slot);
+  if (rec.state != CaseState::kQueued) return 0;
+  prepare();
+  const CaseClass& cls = classes_[rec.klass];
+  QueueEntry e{to_minutes(rec.deadline), to_rel_seconds(rec.received), slot, rec.gen};
+  auto first = cls.queue.begin() + static_cast<std::ptrdiff_t>(cls.head);
+  return static_cast<std::size_t>(std::lower_bound(first, cls.queue.end(), e) - first) + 1;
+}
+
+}  // namespace docket::matching

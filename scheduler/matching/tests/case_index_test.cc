@@ -1,0 +1,117 @@
+#include "docket/matching/case_index.h"
+
+#include <gtest/gtest.h>
+
+#include "docket/testing/fixtures.h"
+
+namespace docket::matching {
+namespace {
+
+using std::chrono::days;
+using testing::make_case;
+
+class CaseIndexTest : public ::testing::Test {
+ protected:
+  std::vector<std::uint64_t> drain_order(std::uint32_t klass) {
+    idx_.prepare();
+    std::vector<std::uint64_t> out;
+    const auto& cls = idx_.classes().at(klass);
+    for (std::size_t i = cls.head; i < cls.queue.size(); ++i) {
+      out.push_back(idx_.record(cls.queue[i].slot).receipt & ((1ULL << 34) - 1));
+    }
+    return out;
+  }
+  Catalog cat_ = testing::small_catalog();
+  TimePoint t_ = testing::test_epoch();
+  CaseIndex idx_;
+};
+
+TEST_F(CaseIndexTest, QueueIsEarliestDeadlineFirstWithReceiptTimeBreakingTies) {
+  idx_.enqueue(make_case(cat_, 1, "I-130", "VSC", t_, 50), false);
+  idx_.enqueue(make_case(cat_, 2, "I-130", "VSC", t_, 10), false);
+  idx_.enqueue(make_case(cat_, 3, "I-130", "VSC", t_ - days(5), 15), false);  // deadline t+10
+  idx_.enqueue(make_case(cat_, 4, "I-130", "VSC", t_, 30), false);
+  EXPECT_EQ(idx_.classes().size(), 1U);
+  EXPECT_EQ(drain_order(0), (std::vector<std::uint64_t>{3, 2, 4, 1}));
+  EXPECT_EQ(idx_.queued(), 4U);
+}
+
+TEST_F(CaseIndexTest, DequeueAndEraseAreLazyButExact) {
+  for (int i = 1; i <= 6; ++i) idx_.enqueue(make_case(cat_, i, "I-130", "VSC", t_, i), false);
+  EXPECT_TRUE(idx_.dequeue(ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, 3),
+                           CaseState::kOffered, 7));
+  EXPECT_FALSE(idx_.dequeue(ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, 3),
+                            CaseState::kOffered, 7));
+  EXPECT_TRUE(idx_.erase(ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, 1)));
+  EXPECT_FALSE(idx_.erase(ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, 1)));
+  EXPECT_EQ(drain_order(0), (std::vector<std::uint64_t>{2, 4, 5, 6}));
+  EXPECT_EQ(idx_.queued(), 4U);
+  EXPECT_EQ(idx_.size(), 5U);
+  const auto slot = idx_.find(ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, 3)).value();
+  EXPECT_EQ(idx_.record(slot).state, CaseState::kOffered);
+  EXPECT_EQ(idx_.record(slot).officer, 7U);
+  // Requeued (declined): back in its original place.
+  idx_.enqueue(make_case(cat_, 3, "I-130", "VSC", t_, 3), false);
+  EXPECT_EQ(drain_order(0), (std::vector<std::uint64_t>{2, 3, 4, 5, 6}));
+  EXPECT_EQ(idx_.position(slot), 2U);
+}
+
+TEST_F(CaseIndexTest, ClassesSplitOnEveryEligibilityField) {
+  Case base = make_case(cat_, 1, "I-130", "VSC", t_, 30);
+  idx_.enqueue(base, false);
+  Case other = base;
+  other.receipt = ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, 2);
+  other.priority = Priority::kExpedite;
+  idx_.enqueue(other, false);
+  other.receipt = ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, 3);
+  other.priority = Priority::kNormal;
+  other.language = 0;
+  idx_.enqueue(other, false);
+  other.receipt = ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, 4);
+  other.language = kNoLanguage;
+  other.excluded = {5, 2};
+  idx_.enqueue(other, false);
+  other.receipt = ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, 5);
+  other.excluded = {2, 5};  // The same set in another order: the same class.
+  idx_.enqueue(other, false);
+  EXPECT_EQ(idx_.classes().size(), 4U);
+  EXPECT_EQ(idx_.classes()[3].live, 2U);
+  EXPECT_EQ(idx_.to_case(idx_.find(other.receipt).value()).excluded, (std::vector<OfficerId>{2, 5}));
+}
+
+TEST_F(CaseIndexTest, RandomOperationsKeepQueuesSortedAndCountsExact) {
+  std::mt19937 rng(42);
+  std::map<std::uint64_t, bool> queued;  // receipt digits -> queued?
+  for (int step = 0; step < 20000; ++step) {
+    const std::uint64_t n = rng() % 500;
+    const auto r = ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, n);
+    switch (rng() % 4) {
+      case 0:
+      case 1:
+        idx_.enqueue(make_case(cat_, n, "I-130", "VSC", t_, static_cast<int>(rng() % 300)), false);
+        queued[n] = true;
+        break;
+      case 2:
+        EXPECT_EQ(idx_.dequeue(r, CaseState::kOffered), queued.count(n) != 0 && queued.at(n));
+        if (queued.count(n)) queued.at(n) = false;
+        break;
+      default:
+        EXPECT_EQ(idx_.erase(r), queued.count(n) != 0);
+        queued.erase(n);
+    }
+    if (step % 997 == 0) {
+      idx_.prepare();
+      std::size_t live = 0;
+      for (auto& [k, v] : queued) live += v;
+      ASSERT_EQ(idx_.queued(), live);
+      if (idx_.classes().empty()) continue;
+      const auto& cls = idx_.classes()[0];
+      ASSERT_EQ(cls.queue.size() - cls.head, live);
+      ASSERT_TRUE(std::is_sorted(cls.queue.begin() + static_cast<std::ptrdiff_t>(cls.head),
+                                 cls.queue.end()));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace docket::matching
