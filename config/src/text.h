@@ -9,7 +9,7 @@
 
 #include "docket/core/types.h"
 
-/// Small text helpers shared by the YAML and CSV readers. The parse_* functions are strict: they
+/// Small text routines shared by the YAML and CSV readers. The parse_* functions are strict: they
 /// accept the whole input or nothing, so "12abc" is never read as 12.
 namespace docket::config::detail {
 

@@ -19,12 +19,21 @@ void Source::add_override(std::string path, std::string variable) {
   overrides_.emplace_back(std::move(path), std::move(variable));
 }
 
+void Source::note_empty(const YAML::Node& value, const YAML::Mark& key_mark) const {
+  empty_.emplace_back(value, key_mark);
+}
+
 std::string Source::where(const YAML::Node& at, std::string_view path) const {
   for (const auto& [prefix, variable] : overrides_) {
     if (covers(prefix, path)) return "environment variable " + variable + ": " + std::string(path);
   }
   std::string out = file_;
   YAML::Mark mark = at.IsDefined() ? at.Mark() : YAML::Mark::null_mark();
+  if (at.IsDefined() && at.IsNull()) {
+    for (const auto& [value, key_mark] : empty_) {
+      if (value.is(at)) mark = key_mark;
+    }
+  }
   if (!mark.is_null()) {
     out += ':' + std::to_string(mark.line + 1) + ':' + std::to_string(mark.column + 1);
   }
@@ -124,6 +133,7 @@ MapReader::MapReader(const Source& src, const YAML::Node& node, std::string path
     for (const auto& [seen, value] : entries_) {
       if (seen == name) src.fail(key, this->path(name), "field given twice");
     }
+    if (it->second.IsNull()) src.note_empty(it->second, key.Mark());
     entries_.emplace_back(name, it->second);
   }
 }
@@ -138,8 +148,7 @@ YAML::Node MapReader::get(std::string_view key) const {
 YAML::Node MapReader::require(std::string_view key) const {
   YAML::Node value = get(key);
   if (value.IsNull()) {
-    src_.fail(value.IsDefined() && !value.Mark().is_null() && has(key) ? value : node_, path(key),
-              "missing required field");
+    src_.fail(has(key) ? value : node_, path(key), "missing required field");
   }
   return value;
 }

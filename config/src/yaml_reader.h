@@ -34,6 +34,10 @@ class Source {
   /// Records that the value at `path` (and everything under it) came from `variable`.
   void add_override(std::string path, std::string variable);
 
+  /// Records where the key of an empty value is: yaml-cpp marks an empty value at the token
+  /// after it, which is the next line, so errors about it point at its key instead.
+  void note_empty(const YAML::Node& value, const YAML::Mark& key_mark) const;
+
   /// "file:line:col: path" (or "VARIABLE: path" for an overridden value).
   std::string where(const YAML::Node& at, std::string_view path) const;
   /// Throws ConfigError "<where>: <what>".
@@ -45,6 +49,7 @@ class Source {
  private:
   std::string file_;
   std::vector<std::pair<std::string, std::string>> overrides_;
+  mutable std::vector<std::pair<YAML::Node, YAML::Mark>> empty_;
 };
 
 /// Parses YAML text. A syntax error becomes a ConfigError naming file, line and column.

@@ -49,6 +49,15 @@ TEST_F(ErrorTest, MissingRequiredField) {
   EXPECT_THAT(msg, HasSubstr("forms.yaml:2:5: forms[0].skill: missing required field"));
 }
 
+TEST_F(ErrorTest, EmptyValueIsReportedAtItsKey) {
+  EXPECT_THAT(error_with("forms.yaml", replace(MiniConfig::kForms, "goal_days: 180", "goal_days:")),
+              HasSubstr("forms.yaml:6:5: forms[0].goal_days: missing required field"));
+  EXPECT_THAT(error_with("forms.yaml", replace(MiniConfig::kForms, "    rfe_rate: 0.2\n",
+                                               "    rfe_rate: 0.2\n    premium_business_days:\n")),
+              HasSubstr("forms.yaml:11:5: forms[0].premium_business_days: expected a positive "
+                        "number of business days, got nothing"));
+}
+
 TEST_F(ErrorTest, UnknownKeyIsATypo) {
   std::string msg = error_with(
       "forms.yaml", replace(MiniConfig::kForms, "effort_hours: 1.5", "efort_hours: 1.5"));
