@@ -18,6 +18,7 @@ std::optional<Cost> compare_with_oracle(const FlowProblem& problem, std::uint32_
   const std::optional<Cost> best = exhaustive_min_cost(problem);
   for (const auto& solver : all_solvers()) {
     SCOPED_TRACE(::testing::Message() << "seed " << seed << ", solver " << solver->name());
+    fprintf(stderr, "DBG %u %s\n", seed, std::string(solver->name()).c_str());
     if (solver->name() == "boost-ssp" && has_negative_cost(problem)) {
       EXPECT_THROW(solver->solve(problem), InvalidArgument);
       continue;
