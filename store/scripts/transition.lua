@@ -1,0 +1,212 @@
+-- Applies a batch of case lifecycle transitions in one center's slot, atomically per call.
+--
+-- KEYS[1]  the center's case hash     docket:{c:<CENTER>}:cases  (receipt -> record)
+-- KEYS[2]  the center's audit stream  docket:{c:<CENTER>}:audit
+-- KEYS[3+] idempotency keys           docket:{c:<CENTER>}:idem:<key>
+-- ARGV[1]  now, Unix seconds (the caller's clock, so that time is injectable)
+-- ARGV[2]  TTL of a caller's idempotency key, seconds
+-- ARGV[3]  TTL of a key made for retries, seconds
+-- then 9 arguments per transition:
+--   op, receipt, expected epoch, actor, officer, arg, idem key index, record, detail
+--   (the index is into KEYS: positive for a caller's key, negative for a retry key)
+--
+-- Returns one string per transition: "ok|<state>|<epoch>", "dup|<state>|<epoch>" (a receipt
+-- already received, or a transfer already taken in) or "err|<code>|<message>". A repeated
+-- idempotency key returns the first answer unchanged and changes nothing. One transition's
+-- refusal does not stop the others.
+--
+-- The record is positional text (docs/architecture.md, "Key schema"); field numbers below.
+local F_VER, F_STATE, F_FORM, F_PRIO, F_RECEIVED, F_DEADLINE, F_OFFICER, F_EPOCH = 1, 2, 3, 4, 5, 6, 7, 8
+local F_SENIOR, F_PREFERRED, F_EXCLUDED, F_OUTCOME, F_RFE_AT, F_TRANSFER_TO, F_LAST_AUDIT = 13, 14, 15, 18, 19, 20, 21
+local F_CENTER = 22
+local FIELDS = 22
+
+local cases, audit = KEYS[1], KEYS[2]
+local now, ttl, retry_ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+
+local function split(s)
+  local t, start = {}, 1
+  while true do
+    local i = string.find(s, '|', start, true)
+    if not i then
+      t[#t + 1] = string.sub(s, start)
+      return t
+    end
+    t[#t + 1] = string.sub(s, start, i - 1)
+    start = i + 1
+  end
+end
+
+local function requeue_state(rec)
+  if rec[F_SENIOR] == '1' then return 'qa_review' end
+  return 'queued'
+end
+
+local function excluded(rec, officer)
+  for id in string.gmatch(rec[F_EXCLUDED], '[^,]+') do
+    if id == officer then return true end
+  end
+  return false
+end
+
+-- Each rule: the states it starts from, whether the officer must match the holder, and a
+-- function that changes the record and returns the new state (or nil, message to refuse).
+local function bump(rec) rec[F_EPOCH] = tostring(tonumber(rec[F_EPOCH]) + 1) end
+
+local RULES = {
+  queue = {from = {received = true}, apply = function(rec) return 'queued' end},
+  offer = {from = {queued = true, qa_review = true}, apply = function(rec, t)
+    if t.officer == '' then return nil, 'offer needs an officer' end
+    if excluded(rec, t.officer) then return nil, 'officer ' .. t.officer .. ' is excluded from this case' end
+    rec[F_OFFICER] = t.officer
+    bump(rec)
+    return 'offered'
+  end},
+  accept = {from = {offered = true}, holder = true, apply = function(rec) return 'assigned' end},
+  decline = {from = {offered = true}, holder = true, apply = function(rec)
+    rec[F_OFFICER] = ''
+    bump(rec)
+    return requeue_state(rec)
+  end},
+  offer_timeout = {from = {offered = true}, apply = function(rec)
+    rec[F_OFFICER] = ''
+    bump(rec)
+    return requeue_state(rec)
+  end},
+  lease_expiry = {from = {offered = true, assigned = true}, apply = function(rec)
+    rec[F_OFFICER] = ''
+    bump(rec)
+    return requeue_state(rec)
+  end},
+  rfe_out = {from = {assigned = true}, holder = true, apply = function(rec, t)
+    if rec[F_SENIOR] == '1' then return nil, 'a QA review cannot request evidence' end
+    rec[F_PREFERRED] = rec[F_OFFICER]
+    rec[F_OFFICER] = ''
+    rec[F_RFE_AT] = now
+    bump(rec)
+    return 'rfe_pending'
+  end},
+  rfe_in = {from = {rfe_pending = true}, apply = function(rec, t)
+    -- arg: the deadline recomputed by the caller (a premium clock starts over or resumes).
+    if t.arg ~= '' then
+      if not tonumber(t.arg) then return nil, 'rfe_in deadline must be Unix seconds' end
+      rec[F_DEADLINE] = t.arg
+    end
+    rec[F_RFE_AT] = ''
+    bump(rec)
+    return 'queued'
+  end},
+  decide = {from = {assigned = true}, holder = true, apply = function(rec, t)
+    if rec[F_SENIOR] == '1' then return nil, 'a QA review is recorded with qa_review' end
+    if t.arg ~= 'approve' and t.arg ~= 'deny' then return nil, 'outcome must be approve or deny' end
+    rec[F_OUTCOME] = t.arg
+    bump(rec)
+    return 'decided'
+  end},
+  qa_sample = {from = {decided = true}, apply = function(rec)
+    -- The deciding officer may never review their own decision.
+    if rec[F_OFFICER] ~= '' and not excluded(rec, rec[F_OFFICER]) then
+      rec[F_EXCLUDED] = rec[F_EXCLUDED] == '' and rec[F_OFFICER] or (rec[F_EXCLUDED] .. ',' .. rec[F_OFFICER])
+    end
+    rec[F_OFFICER] = ''
+    rec[F_SENIOR] = '1'
+    bump(rec)
+    return 'qa_review'
+  end},
+  qa_review = {from = {assigned = true}, holder = true, apply = function(rec, t)
+    if rec[F_SENIOR] ~= '1' then return nil, 'not under QA review' end
+    if t.arg ~= 'approve' and t.arg ~= 'deny' then return nil, 'outcome must be approve or deny' end
+    rec[F_OUTCOME] = t.arg
+    rec[F_SENIOR] = '0'
+    bump(rec)
+    return 'decided'
+  end},
+  hold = {from = {received = true, queued = true, assigned = true}, apply = function(rec, t)
+    if rec[F_STATE] == 'assigned' and t.officer ~= rec[F_OFFICER] then
+      return nil, 'only the holder may refer an assigned case'
+    end
+    rec[F_OFFICER] = ''
+    bump(rec)
+    return 'on_hold'
+  end},
+  release = {from = {on_hold = true}, apply = function(rec)
+    bump(rec)
+    return 'queued'
+  end},
+  transfer_out = {from = {received = true, queued = true, on_hold = true}, apply = function(rec, t)
+    if t.arg == '' or t.arg == rec[F_CENTER] then return nil, 'transfer needs another center' end
+    rec[F_TRANSFER_TO] = t.arg
+    bump(rec)
+    return 'transferred'
+  end},
+}
+
+local function add_audit(rec, t, from, to)
+  local id = redis.call('XADD', audit, '*', 'r', t.receipt, 'op', t.op, 'from', from, 'to', to,
+                        'who', t.actor, 'at', now, 'e', rec[F_EPOCH], 'o', rec[F_OFFICER],
+                        'x', t.detail, 'p', rec[F_LAST_AUDIT])
+  rec[F_LAST_AUDIT] = id
+end
+
+local function apply_one(t)
+  if t.op == 'receive' or t.op == 'transfer_in' then
+    local existing = redis.call('HGET', cases, t.receipt)
+    if existing then
+      local rec = split(existing)
+      return 'dup|' .. rec[F_STATE] .. '|' .. rec[F_EPOCH]
+    end
+    local rec = split(t.record)
+    if #rec ~= FIELDS or rec[F_VER] ~= '1' then
+      return 'err|bad_request|record has ' .. #rec .. ' fields, expected ' .. FIELDS .. ' (version 1)'
+    end
+    if t.op == 'receive' then
+      rec[F_STATE], rec[F_EPOCH] = 'received', '0'
+    else
+      rec[F_STATE] = 'queued'
+      bump(rec)
+    end
+    rec[F_LAST_AUDIT] = ''
+    add_audit(rec, t, '', rec[F_STATE])
+    redis.call('HSET', cases, t.receipt, table.concat(rec, '|'))
+    return 'ok|' .. rec[F_STATE] .. '|' .. rec[F_EPOCH]
+  end
+
+  local rule = RULES[t.op]
+  if not rule then return 'err|bad_request|unknown operation ' .. t.op end
+  local raw = redis.call('HGET', cases, t.receipt)
+  if not raw then return 'err|unknown_case|' .. t.receipt .. ' is not in this center' end
+  local rec = split(raw)
+  if t.epoch ~= rec[F_EPOCH] then
+    return 'err|stale_epoch|expected epoch ' .. t.epoch .. ', the case is at ' .. rec[F_EPOCH]
+  end
+  local from = rec[F_STATE]
+  if not rule.from[from] then
+    return 'err|illegal|' .. t.op .. ' is not allowed from ' .. from
+  end
+  if rule.holder and t.officer ~= rec[F_OFFICER] then
+    return 'err|not_holder|' .. t.officer .. ' does not hold the case'
+  end
+  local to, why = rule.apply(rec, t)
+  if not to then return 'err|illegal|' .. why end
+  rec[F_STATE] = to
+  add_audit(rec, t, from, to)
+  redis.call('HSET', cases, t.receipt, table.concat(rec, '|'))
+  return 'ok|' .. to .. '|' .. rec[F_EPOCH]
+end
+
+local out = {}
+local n = (#ARGV - 3) / 9
+for i = 0, n - 1 do
+  local b = 3 + i * 9
+  local t = {op = ARGV[b + 1], receipt = ARGV[b + 2], epoch = ARGV[b + 3], actor = ARGV[b + 4],
+             officer = ARGV[b + 5], arg = ARGV[b + 6], idem = tonumber(ARGV[b + 7]),
+             record = ARGV[b + 8], detail = ARGV[b + 9]}
+  local key = t.idem ~= 0 and KEYS[math.abs(t.idem)] or nil
+  local answer = key and redis.call('GET', key)
+  if not answer then
+    answer = apply_one(t)
+    if key then redis.call('SET', key, answer, 'EX', t.idem > 0 and ttl or retry_ttl) end
+  end
+  out[#out + 1] = answer
+end
+return out

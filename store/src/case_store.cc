@@ -1,0 +1,262 @@
+#include "docket/store/case_store.h"
+
+#include <array>
+#include <map>
+#include <random>
+
+#include "docket/store/scripts.h"
+
+namespace docket::store {
+namespace {
+
+constexpr std::array<std::string_view, kOpCount> kOpNames = {
+    "receive", "queue",   "offer",     "accept",    "decline", "offer_timeout",
+    "lease_expiry", "rfe_out", "rfe_in", "decide", "qa_sample", "qa_review",
+    "hold",    "release", "transfer_out", "transfer_in"};
+
+TransitionResult parse_answer(const Reply& reply) {
+  TransitionResult r;
+  if (reply.type != Reply::Type::kString && reply.type != Reply::Type::kStatus) {
+    r.status = TransitionResult::Status::kBadRequest;
+    r.message = reply.is_error() ? reply.str : "unexpected reply from the transition script";
+    return r;
+  }
+  const std::string& s = reply.str;
+  const std::size_t a = s.find('|');
+  const std::size_t b = a == std::string::npos ? a : s.find('|', a + 1);
+  if (b == std::string::npos) {
+    r.status = TransitionResult::Status::kBadRequest;
+    r.message = "malformed answer: " + s;
+    return r;
+  }
+  const std::string_view kind(s.data(), a);
+  const std::string_view second(s.data() + a + 1, b - a - 1);
+  const std::string_view third(s.data() + b + 1, s.size() - b - 1);
+  if (kind == "ok" || kind == "dup") {
+    r.status = kind == "ok" ? TransitionResult::Status::kApplied
+                            : TransitionResult::Status::kDuplicate;
+    r.state = parse_case_state(second).value_or(CaseState::kReceived);
+    r.epoch = std::stoll(std::string(third));
+    return r;
+  }
+  static const std::map<std::string_view, TransitionResult::Status> kCodes = {
+      {"illegal", TransitionResult::Status::kIllegal},
+      {"not_holder", TransitionResult::Status::kNotHolder},
+      {"stale_epoch", TransitionResult::Status::kStaleEpoch},
+      {"unknown_case", TransitionResult::Status::kUnknownCase},
+      {"bad_request", TransitionResult::Status::kBadRequest}};
+  auto it = kCodes.find(second);
+  r.status = it == kCodes.end() ? TransitionResult::Status::kBadRequest : it->second;
+  r.message = third;
+  return r;
+}
+
+}  // namespace
+
+std::string_view to_string(Op op) { return kOpNames.at(static_cast<int>(op)); }
+
+std::optional<Op> parse_op(std::string_view text) {
+  for (int i = 0; i < kOpCount; ++i) {
+    if (kOpNames[i] == text) return static_cast<Op>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(TransitionResult::Status s) {
+  static constexpr std::array<std::string_view, 7> kNames = {
+      "applied", "duplicate", "illegal", "not_holder", "stale_epoch", "unknown_case", "bad_request"};
+  return kNames.at(static_cast<int>(s));
+}
+
+CaseStore::CaseStore(RedisConnection& redis, const Clock& clock, StoreOptions options)
+    : redis_(redis), clock_(clock), options_(std::move(options)) {
+  if (options_.batch_size < 1) throw InvalidArgument("store batch_size must be >= 1");
+  std::random_device rd;
+  key_seed_ = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+}
+
+std::string CaseStore::cases_key(std::string_view center) const {
+  return options_.key_prefix + ":{c:" + std::string(center) + "}:cases";
+}
+std::string CaseStore::audit_key(std::string_view center) const {
+  return options_.key_prefix + ":{c:" + std::string(center) + "}:audit";
+}
+std::string CaseStore::idempotency_key(std::string_view center, std::string_view key) const {
+  return options_.key_prefix + ":{c:" + std::string(center) + "}:idem:" + std::string(key);
+}
+
+std::string CaseStore::next_retry_key() {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "r%016llx%llx", static_cast<unsigned long long>(key_seed_),
+                static_cast<unsigned long long>(++key_counter_));
+  return buf;
+}
+
+void CaseStore::ensure_script() {
+  if (sha_.empty()) sha_ = redis_.load_script(scripts::kTransition);
+}
+
+TransitionResult CaseStore::apply(const Transition& t) { return apply(std::vector<Transition>{t}).front(); }
+
+std::vector<TransitionResult> CaseStore::apply(const std::vector<Transition>& ts) {
+  ensure_script();
+  std::vector<TransitionResult> results(ts.size());
+  // Group by center, keeping input order inside each group.
+  std::map<std::string_view, std::vector<std::size_t>> by_center;
+  for (std::size_t i = 0; i < ts.size(); ++i) by_center[ts[i].center].push_back(i);
+
+  const std::string now = std::to_string(clock_.now().time_since_epoch().count());
+  std::vector<RedisConnection::Call> calls;
+  std::vector<std::vector<std::size_t>> call_items;
+  for (const auto& [center, items] : by_center) {
+    for (std::size_t first = 0; first < items.size(); first += static_cast<std::size_t>(options_.batch_size)) {
+      const std::size_t last = std::min(items.size(), first + static_cast<std::size_t>(options_.batch_size));
+      RedisConnection::Call call;
+      call.keys = {cases_key(center), audit_key(center)};
+      call.args = {now, std::to_string(options_.idempotency_ttl_s), std::to_string(options_.retry_ttl_s)};
+      call.args.reserve(3 + 9 * (last - first));
+      std::vector<std::size_t> batch;
+      for (std::size_t k = first; k < last; ++k) {
+        const Transition& t = ts[items[k]];
+        std::string record;
+        if (t.record) {
+          StoredCase rec = *t.record;
+          rec.center = std::string(center);
+          record = encode(rec);
+        }
+        // Receiving is idempotent by receipt already; everything else gets a key so that a
+        // retry after a lost connection answers instead of applying twice.
+        long idem = 0;
+        if (!t.idempotency_key.empty()) {
+          call.keys.push_back(idempotency_key(center, t.idempotency_key));
+          idem = static_cast<long>(call.keys.size());
+        } else if (t.op != Op::kReceive && t.op != Op::kTransferIn) {
+          call.keys.push_back(idempotency_key(center, next_retry_key()));
+          idem = -static_cast<long>(call.keys.size());
+        }
+        call.args.insert(call.args.end(),
+                         {std::string(to_string(t.op)), t.receipt.str(), std::to_string(t.epoch),
+                          t.actor, t.officer, t.arg, std::to_string(idem), std::move(record),
+                          t.detail});
+        batch.push_back(items[k]);
+      }
+      calls.push_back(std::move(call));
+      call_items.push_back(std::move(batch));
+    }
+  }
+  const std::vector<Reply> replies = redis_.eval_pipeline(sha_, scripts::kTransition, calls);
+  for (std::size_t c = 0; c < replies.size(); ++c) {
+    const Reply& reply = replies[c];
+    for (std::size_t k = 0; k < call_items[c].size(); ++k) {
+      if (reply.is_error()) {
+        results[call_items[c][k]].status = TransitionResult::Status::kBadRequest;
+        results[call_items[c][k]].message = reply.str;
+      } else {
+        results[call_items[c][k]] = parse_answer(reply.elements.at(k));
+      }
+    }
+  }
+  return results;
+}
+
+TransitionResult CaseStore::transfer(std::string_view from, ReceiptNumber r, std::int64_t epoch,
+                                     std::string_view to, std::string_view actor,
+                                     std::string idempotency_key) {
+  Transition out;
+  out.op = Op::kTransferOut;
+  out.receipt = r;
+  out.center = from;
+  out.epoch = epoch;
+  out.actor = actor;
+  out.arg = to;
+  if (!idempotency_key.empty()) out.idempotency_key = idempotency_key + ":out";
+  TransitionResult step1 = apply(out);
+  auto rec = get(from, r);
+  // A transfer already marked (by an earlier, interrupted call) goes on to its second step.
+  if (!step1.ok() && !(rec && rec->state == CaseState::kTransferred && rec->transfer_to == to)) {
+    return step1;
+  }
+  Transition in;
+  in.op = Op::kTransferIn;
+  in.receipt = r;
+  in.center = to;
+  in.actor = actor;
+  in.record = *rec;
+  in.record->transfer_to.clear();
+  in.detail = "from " + std::string(from);
+  return apply(in);
+}
+
+std::size_t CaseStore::resume_transfers(std::string_view center) {
+  std::vector<StoredCase> pending;
+  scan(center, [&](StoredCase&& c) {
+    if (c.state == CaseState::kTransferred && !c.transfer_to.empty()) pending.push_back(std::move(c));
+  });
+  std::size_t resumed = 0;
+  for (const auto& c : pending) {
+    if (get(c.transfer_to, c.receipt)) continue;
+    resumed += transfer(center, c.receipt, c.epoch, c.transfer_to, "docket:resume").ok() ? 1 : 0;
+  }
+  return resumed;
+}
+
+std::optional<StoredCase> CaseStore::get(std::string_view center, ReceiptNumber r) {
+  Reply reply = redis_.command({"HGET", cases_key(center), r.str()});
+  if (reply.is_nil()) return std::nullopt;
+  return decode(r, center, reply.as_string());
+}
+
+std::vector<AuditEntry> CaseStore::history(std::string_view center, ReceiptNumber r) {
+  std::vector<AuditEntry> out;
+  auto rec = get(center, r);
+  std::string id = rec ? rec->last_audit : "";
+  const std::string key = audit_key(center);
+  while (!id.empty()) {
+    Reply reply = redis_.command({"XRANGE", key, id, id});
+    if (reply.elements.empty()) break;  // Trimmed away: the chain ends here.
+    const Reply& entry = reply.elements.front();
+    AuditEntry e;
+    e.id = entry.elements.at(0).str;
+    std::string prev;
+    const auto& kv = entry.elements.at(1).elements;
+    for (std::size_t i = 0; i + 1 < kv.size(); i += 2) {
+      const std::string& k = kv[i].str;
+      const std::string& v = kv[i + 1].str;
+      if (k == "op") e.op = v;
+      else if (k == "from") e.from = v;
+      else if (k == "to") e.to = v;
+      else if (k == "who") e.who = v;
+      else if (k == "o") e.officer = v;
+      else if (k == "x") e.detail = v;
+      else if (k == "at") e.at = TimePoint(Seconds(std::stoll(v)));
+      else if (k == "e") e.epoch = std::stoll(v);
+      else if (k == "p") prev = v;
+    }
+    out.push_back(std::move(e));
+    id = prev;
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+std::size_t CaseStore::scan(std::string_view center, const std::function<void(StoredCase&&)>& f) {
+  const std::string key = cases_key(center);
+  std::string cursor = "0";
+  std::size_t count = 0;
+  do {
+    Reply reply = redis_.command({"HSCAN", key, cursor, "COUNT", "10000"});
+    cursor = reply.elements.at(0).str;
+    const auto& kv = reply.elements.at(1).elements;
+    for (std::size_t i = 0; i + 1 < kv.size(); i += 2) {
+      auto receipt = ReceiptNumber::parse(kv[i].str);
+      if (!receipt) {
+        throw InvalidArgument("store: " + key + " holds a field that is not a receipt: " + kv[i].str);
+      }
+      f(decode(*receipt, center, kv[i + 1].str));
+      ++count;
+    }
+  } while (cursor != "0");
+  return count;
+}
+
+}  // namespace docket::store

@@ -1,0 +1,398 @@
+#include "docket/store/redis.h"
+
+#include <hiredis/hiredis.h>
+#include <sys/time.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <span>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "redis_sigpipe.h"
+
+namespace docket::store {
+namespace {
+
+constexpr std::string_view kNoScript = "NOSCRIPT";
+
+std::string_view type_name(Reply::Type type) {
+  switch (type) {
+    case Reply::Type::kNil:
+      return "nil";
+    case Reply::Type::kInteger:
+      return "integer";
+    case Reply::Type::kString:
+      return "string";
+    case Reply::Type::kStatus:
+      return "status";
+    case Reply::Type::kArray:
+      return "array";
+    case Reply::Type::kError:
+      return "error";
+  }
+  return "unknown";
+}
+
+Reply convert(const redisReply& r) {
+  Reply out;
+  switch (r.type) {
+    case REDIS_REPLY_STRING:
+      out.type = Reply::Type::kString;
+      out.str.assign(r.str, r.len);
+      break;
+    case REDIS_REPLY_STATUS:
+      out.type = Reply::Type::kStatus;
+      out.str.assign(r.str, r.len);
+      break;
+    case REDIS_REPLY_ERROR:
+      out.type = Reply::Type::kError;
+      out.str.assign(r.str, r.len);
+      break;
+    case REDIS_REPLY_INTEGER:
+      out.type = Reply::Type::kInteger;
+      out.integer = r.integer;
+      break;
+    case REDIS_REPLY_ARRAY:
+      out.type = Reply::Type::kArray;
+      out.elements.reserve(r.elements);
+      for (std::size_t i = 0; i < r.elements; ++i) out.elements.push_back(convert(*r.element[i]));
+      break;
+    default:
+      // RESP3 types (hiredis 1.x) are never negotiated here: the connection speaks RESP2.
+      out.type = Reply::Type::kNil;
+      break;
+  }
+  return out;
+}
+
+struct ReplyDeleter {
+  void operator()(void* r) const { freeReplyObject(r); }
+};
+using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
+
+struct ContextDeleter {
+  void operator()(redisContext* c) const { redisFree(c); }
+};
+using ContextPtr = std::unique_ptr<redisContext, ContextDeleter>;
+
+timeval to_timeval(int ms) { return timeval{.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000}; }
+
+using detail::SigpipeGuard;
+
+// Commands of one request, viewed in place so that large values are not copied.
+using Batch = std::span<const std::vector<std::string>>;
+
+// The arguments of one command as hiredis wants them: pointers and lengths, so any byte
+// (NUL included) passes through.
+struct Argv {
+  std::vector<const char*> ptrs;
+  std::vector<std::size_t> lens;
+
+  explicit Argv(const std::vector<std::string>& args) {
+    ptrs.reserve(args.size());
+    lens.reserve(args.size());
+    for (const auto& a : args) {
+      ptrs.push_back(a.data());
+      lens.push_back(a.size());
+    }
+  }
+  int argc() const { return static_cast<int>(ptrs.size()); }
+};
+
+// A transport failure inside one attempt; run() decides between retrying and throwing.
+struct Fault {
+  enum class Kind : std::uint8_t { kLost, kTimeout };
+  Kind kind;
+  bool sent;  // Whether part of the request may have reached the server.
+  std::string what;
+};
+
+bool is_timeout(const redisContext& c) {
+#ifdef REDIS_ERR_TIMEOUT
+  if (c.err == REDIS_ERR_TIMEOUT) return true;
+#endif
+  if (c.err != REDIS_ERR_IO) return false;
+  // hiredis formats errstr from errno at the failing call: SO_RCVTIMEO and SO_SNDTIMEO expiring
+  // surface as EAGAIN, a connect() waiting too long as ETIMEDOUT. errno itself may have been
+  // overwritten since, errstr has not.
+  const std::string_view text = c.errstr;
+  return text == std::strerror(EAGAIN) || text == std::strerror(ETIMEDOUT) ||
+         text.find("timed out") != std::string_view::npos;
+}
+
+Fault fault_from(const redisContext& c, int saved_errno, bool sent) {
+  std::string what = c.errstr[0] != '\0' ? std::string(c.errstr) : std::strerror(saved_errno);
+  if (c.err == REDIS_ERR_EOF) what = "connection closed by the server (" + what + ")";
+  return Fault{is_timeout(c) ? Fault::Kind::kTimeout : Fault::Kind::kLost, sent, std::move(what)};
+}
+
+bool is_noscript(const Reply& r) { return r.is_error() && r.str.starts_with(kNoScript); }
+
+std::vector<std::string> evalsha_argv(std::string_view sha, const std::vector<std::string>& keys,
+                                      const std::vector<std::string>& args) {
+  std::vector<std::string> argv;
+  argv.reserve(3 + keys.size() + args.size());
+  argv.emplace_back("EVALSHA");
+  argv.emplace_back(sha);
+  argv.push_back(std::to_string(keys.size()));
+  argv.insert(argv.end(), keys.begin(), keys.end());
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+}  // namespace
+
+const std::string& Reply::as_string() const {
+  if (type == Type::kString || type == Type::kStatus) return str;
+  if (type == Type::kError) throw ReplyError(str);
+  throw InvalidArgument("Redis reply is " + std::string(type_name(type)) + ", expected a string");
+}
+
+std::int64_t Reply::as_integer() const {
+  if (type == Type::kInteger) return integer;
+  if (type == Type::kString) {
+    std::int64_t value = 0;
+    const char* end = str.data() + str.size();
+    auto [ptr, ec] = std::from_chars(str.data(), end, value);
+    if (ec == std::errc() && ptr == end && !str.empty()) return value;
+    throw InvalidArgument("Redis reply '" + str + "' is not an integer");
+  }
+  if (type == Type::kError) throw ReplyError(str);
+  throw InvalidArgument("Redis reply is " + std::string(type_name(type)) + ", expected an integer");
+}
+
+struct RedisConnection::Impl {
+  Impl(const RedisOptions& o, RedisCounters& c) : options(o), counters(c) {}
+
+  const RedisOptions& options;
+  RedisCounters& counters;
+  ContextPtr ctx;
+  bool usable = false;
+  bool ever_connected = false;
+
+  std::string where() const { return options.host + ":" + std::to_string(options.port); }
+
+  // Opens a context (and AUTHs). Throws Fault for transport problems, IoError when the server
+  // refuses the password (retrying would not help).
+  void open() {
+    ctx.reset(options.connect_timeout_ms > 0
+                  ? redisConnectWithTimeout(options.host.c_str(), options.port,
+                                            to_timeval(options.connect_timeout_ms))
+                  : redisConnect(options.host.c_str(), options.port));
+    const int saved_errno = errno;
+    if (!ctx) throw Fault{Fault::Kind::kLost, false, "cannot allocate a hiredis context"};
+    if (ctx->err != 0) {
+      Fault f = fault_from(*ctx, saved_errno, false);
+      ctx.reset();
+      throw f;
+    }
+    if (options.command_timeout_ms > 0 &&
+        redisSetTimeout(ctx.get(), to_timeval(options.command_timeout_ms)) != REDIS_OK) {
+      Fault f = fault_from(*ctx, errno, false);
+      ctx.reset();
+      throw f;
+    }
+    if (!options.password.empty()) {
+      std::vector<Reply> auth;
+      try {
+        const std::vector<std::string> command = {"AUTH", options.password};
+        auth = exchange(Batch(&command, 1));
+      } catch (Fault& f) {
+        f.sent = false;  // Nothing but AUTH went out.
+        throw;
+      }
+      if (auth.front().is_error()) {
+        ctx.reset();
+        throw IoError("Redis at " + where() + " refused AUTH: " + auth.front().str);
+      }
+    }
+    if (ever_connected) ++counters.reconnects;
+    ever_connected = true;
+  }
+
+  // Sends the commands and reads one reply each, on the current context. Throws Fault.
+  std::vector<Reply> exchange(Batch commands) {
+    SigpipeGuard guard;
+    std::vector<Reply> replies;
+    replies.reserve(commands.size());
+    if (commands.size() == 1) {
+      Argv argv(commands.front());
+      ReplyPtr r(static_cast<redisReply*>(
+          redisCommandArgv(ctx.get(), argv.argc(), argv.ptrs.data(), argv.lens.data())));
+      if (!r) {
+        const int saved_errno = errno;
+        guard.failed();
+        throw fault_from(*ctx, saved_errno, true);
+      }
+      replies.push_back(convert(*r));
+      return replies;
+    }
+    for (const auto& command : commands) {
+      Argv argv(command);
+      if (redisAppendCommandArgv(ctx.get(), argv.argc(), argv.ptrs.data(), argv.lens.data()) !=
+          REDIS_OK) {
+        // Only formatting happens here (nothing is written yet), so this is memory exhaustion.
+        throw Fault{Fault::Kind::kLost, false, "cannot queue a pipelined command"};
+      }
+    }
+    for (std::size_t i = 0; i < commands.size(); ++i) {
+      void* raw = nullptr;
+      if (redisGetReply(ctx.get(), &raw) != REDIS_OK || raw == nullptr) {
+        const int saved_errno = errno;
+        guard.failed();
+        throw fault_from(*ctx, saved_errno, true);
+      }
+      ReplyPtr r(static_cast<redisReply*>(raw));
+      replies.push_back(convert(*r));
+    }
+    return replies;
+  }
+
+  // One request with the reconnect rules of the header: a timeout throws at once, a lost
+  // connection is retried (after a fresh connect with exponential backoff) only when
+  // idempotent or when nothing was sent yet.
+  std::vector<Reply> run(Batch commands, bool idempotent) {
+    int failures = 0;
+    for (;;) {
+      try {
+        if (!ctx) open();
+        counters.commands += commands.size();
+        auto replies = exchange(commands);
+        usable = true;
+        return replies;
+      } catch (const Fault& f) {
+        ctx.reset();
+        usable = false;
+        ++counters.io_errors;
+        if (f.kind == Fault::Kind::kTimeout && f.sent) {
+          throw TimeoutError("Redis at " + where() + ": no reply within " +
+                             std::to_string(options.command_timeout_ms) + " ms (" + f.what + ")");
+        }
+        if (f.sent && !idempotent) {
+          throw IoError("Redis at " + where() + ": connection lost during a non-idempotent " +
+                        "command, its outcome is unknown (" + f.what + ")");
+        }
+        if (failures >= options.reconnect_attempts) {
+          const std::string message = "Redis at " + where() + ": connection lost, " +
+                                      std::to_string(failures) + " reconnect attempts failed (" +
+                                      f.what + ")";
+          if (f.kind == Fault::Kind::kTimeout) throw TimeoutError(message);
+          throw IoError(message);
+        }
+        const int shift = std::min(failures, 16);
+        std::this_thread::sleep_for(std::chrono::milliseconds(
+            static_cast<std::int64_t>(options.reconnect_backoff_ms) << shift));
+        ++failures;
+      }
+    }
+  }
+};
+
+RedisConnection::RedisConnection(RedisOptions options) : options_(std::move(options)) {
+  impl_ = std::make_unique<Impl>(options_, counters_);
+  try {
+    impl_->open();
+    impl_->usable = true;
+  } catch (const Fault& f) {
+    const std::string message = "cannot connect to Redis at " + impl_->where() + ": " + f.what;
+    if (f.kind == Fault::Kind::kTimeout) throw TimeoutError(message);
+    throw IoError(message);
+  }
+}
+
+RedisConnection::~RedisConnection() = default;
+
+Reply RedisConnection::command(const std::vector<std::string>& argv, bool idempotent) {
+  if (argv.empty()) throw InvalidArgument("Redis command is empty");
+  Reply reply = std::move(impl_->run(Batch(&argv, 1), idempotent).front());
+  if (reply.is_error()) {
+    ++counters_.reply_errors;
+    throw ReplyError(reply.str);
+  }
+  return reply;
+}
+
+std::vector<Reply> RedisConnection::pipeline(const std::vector<std::vector<std::string>>& commands,
+                                             bool idempotent) {
+  if (commands.empty()) return {};
+  for (const auto& c : commands) {
+    if (c.empty()) throw InvalidArgument("Redis command in a pipeline is empty");
+  }
+  auto replies = impl_->run(commands, idempotent);
+  for (const auto& r : replies) counters_.reply_errors += r.is_error() ? 1 : 0;
+  return replies;
+}
+
+std::string RedisConnection::load_script(std::string_view source) {
+  return command({"SCRIPT", "LOAD", std::string(source)}).as_string();
+}
+
+namespace {
+
+// Loads the script after NOSCRIPT and checks that the caller's SHA1 names this source, since
+// re-running a different SHA1 would loop on NOSCRIPT forever.
+void reload(RedisConnection& conn, std::string_view sha, std::string_view source) {
+  const std::string loaded = conn.load_script(source);
+  const auto same = [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) ==
+           std::tolower(static_cast<unsigned char>(b));
+  };
+  if (!std::ranges::equal(loaded, sha, same)) {
+    throw InvalidArgument("script SHA1 " + std::string(sha) + " does not match its source (" +
+                          loaded + ")");
+  }
+}
+
+}  // namespace
+
+Reply RedisConnection::eval(std::string_view sha, std::string_view source,
+                            const std::vector<std::string>& keys,
+                            const std::vector<std::string>& args, bool idempotent) {
+  const auto argv = evalsha_argv(sha, keys, args);
+  Reply reply = std::move(impl_->run(Batch(&argv, 1), idempotent).front());
+  if (is_noscript(reply)) {
+    // NOSCRIPT means the script did not run, so running it again is safe for any call.
+    reload(*this, sha, source);
+    ++counters_.script_reloads;
+    reply = std::move(impl_->run(Batch(&argv, 1), idempotent).front());
+  }
+  if (reply.is_error()) {
+    ++counters_.reply_errors;
+    throw ReplyError(reply.str);
+  }
+  return reply;
+}
+
+std::vector<Reply> RedisConnection::eval_pipeline(std::string_view sha, std::string_view source,
+                                                  const std::vector<Call>& calls, bool idempotent) {
+  if (calls.empty()) return {};
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(calls.size());
+  for (const auto& c : calls) commands.push_back(evalsha_argv(sha, c.keys, c.args));
+  auto replies = impl_->run(commands, idempotent);
+
+  std::vector<std::size_t> missing;
+  for (std::size_t i = 0; i < replies.size(); ++i) {
+    if (is_noscript(replies[i])) missing.push_back(i);
+  }
+  if (!missing.empty()) {
+    reload(*this, sha, source);
+    ++counters_.script_reloads;
+    std::vector<std::vector<std::string>> again;
+    again.reserve(missing.size());
+    for (std::size_t i : missing) again.push_back(std::move(commands[i]));
+    auto rerun = impl_->run(again, idempotent);
+    for (std::size_t j = 0; j < missing.size(); ++j) replies[missing[j]] = std::move(rerun[j]);
+  }
+  for (const auto& r : replies) counters_.reply_errors += r.is_error() ? 1 : 0;
+  return replies;
+}
+
+bool RedisConnection::connected() const { return impl_->ctx != nullptr && impl_->usable; }
+
+}  // namespace docket::store

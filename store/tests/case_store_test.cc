@@ -1,0 +1,236 @@
+#include <gtest/gtest.h>
+
+#include "docket/core/error.h"
+#include "store_test_util.h"
+
+namespace docket::store {
+namespace {
+
+using Status = TransitionResult::Status;
+using testing::sample_case;
+
+class CaseStoreTest : public testing::StoreTest {
+ protected:
+  TransitionResult op(Op o, std::uint64_t n, std::int64_t epoch, std::string officer = "",
+                      std::string arg = "", std::string center = "VSC", std::string key = "") {
+    Transition t;
+    t.op = o;
+    t.receipt = ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, n);
+    t.center = center;
+    t.epoch = epoch;
+    t.actor = officer.empty() ? "scheduler" : officer;
+    t.officer = officer;
+    t.arg = arg;
+    t.idempotency_key = key;
+    return store_->apply(t);
+  }
+  TransitionResult receive(std::uint64_t n, std::string center = "VSC") {
+    Transition t;
+    t.op = Op::kReceive;
+    t.receipt = ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, n);
+    t.center = center;
+    t.actor = "intake";
+    t.record = sample_case(n, center);
+    return store_->apply(t);
+  }
+  static void expect(const TransitionResult& r, Status s, CaseState state, std::int64_t epoch) {
+    EXPECT_EQ(r.status, s) << r.message;
+    EXPECT_EQ(r.state, state);
+    EXPECT_EQ(r.epoch, epoch);
+  }
+  static ReceiptNumber R(std::uint64_t n) { return ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, n); }
+};
+
+TEST_F(CaseStoreTest, WholeLifecycleWithRfeAndQa) {
+  expect(receive(1), Status::kApplied, CaseState::kReceived, 0);
+  expect(op(Op::kQueue, 1, 0), Status::kApplied, CaseState::kQueued, 0);
+  expect(op(Op::kOffer, 1, 0, "ISO-1"), Status::kApplied, CaseState::kOffered, 1);
+  expect(op(Op::kAccept, 1, 1, "ISO-1"), Status::kApplied, CaseState::kAssigned, 1);
+  expect(op(Op::kRfeOut, 1, 1, "ISO-1"), Status::kApplied, CaseState::kRfePending, 2);
+  auto during = store_->get("VSC", R(1)).value();
+  EXPECT_EQ(during.preferred, "ISO-1");
+  EXPECT_TRUE(during.rfe_out_at.has_value());
+  expect(op(Op::kRfeIn, 1, 2, "", "1790000000"), Status::kApplied, CaseState::kQueued, 3);
+  EXPECT_EQ(store_->get("VSC", R(1))->deadline.time_since_epoch().count(), 1'790'000'000);
+  expect(op(Op::kOffer, 1, 3, "ISO-1"), Status::kApplied, CaseState::kOffered, 4);
+  expect(op(Op::kAccept, 1, 4, "ISO-1"), Status::kApplied, CaseState::kAssigned, 4);
+  expect(op(Op::kDecide, 1, 4, "ISO-1", "approve"), Status::kApplied, CaseState::kDecided, 5);
+  expect(op(Op::kQaSample, 1, 5), Status::kApplied, CaseState::kQaReview, 6);
+  auto qa = store_->get("VSC", R(1)).value();
+  EXPECT_TRUE(qa.senior_review);
+  EXPECT_EQ(qa.excluded, std::vector<std::string>{"ISO-1"});
+  // The decider may not review; a senior may.
+  EXPECT_EQ(op(Op::kOffer, 1, 6, "ISO-1").status, Status::kIllegal);
+  expect(op(Op::kOffer, 1, 6, "ISO-SR"), Status::kApplied, CaseState::kOffered, 7);
+  expect(op(Op::kDecline, 1, 7, "ISO-SR"), Status::kApplied, CaseState::kQaReview, 8);
+  expect(op(Op::kOffer, 1, 8, "ISO-SR"), Status::kApplied, CaseState::kOffered, 9);
+  expect(op(Op::kAccept, 1, 9, "ISO-SR"), Status::kApplied, CaseState::kAssigned, 9);
+  EXPECT_EQ(op(Op::kDecide, 1, 9, "ISO-SR", "deny").status, Status::kIllegal);
+  expect(op(Op::kQaReview, 1, 9, "ISO-SR", "deny"), Status::kApplied, CaseState::kDecided, 10);
+  auto done = store_->get("VSC", R(1)).value();
+  EXPECT_EQ(done.outcome, Outcome::kDeny);
+  EXPECT_FALSE(done.senior_review);
+
+  std::vector<std::string> ops;
+  for (const auto& e : store_->history("VSC", R(1))) ops.push_back(e.op);
+  EXPECT_EQ(ops, (std::vector<std::string>{"receive", "queue", "offer", "accept", "rfe_out", "rfe_in",
+                                           "offer", "accept", "decide", "qa_sample", "offer",
+                                           "decline", "offer", "accept", "qa_review"}));
+  auto h = store_->history("VSC", R(1));
+  EXPECT_EQ(h[2].officer, "ISO-1");
+  EXPECT_EQ(h[2].from, "queued");
+  EXPECT_EQ(h[2].to, "offered");
+  EXPECT_EQ(h[2].who, "ISO-1");
+  EXPECT_EQ(h[2].at, clock_.now());
+}
+
+TEST_F(CaseStoreTest, TimeoutLeaseExpiryHoldAndRelease) {
+  receive(2);
+  op(Op::kQueue, 2, 0);
+  op(Op::kOffer, 2, 0, "A");
+  expect(op(Op::kOfferTimeout, 2, 1), Status::kApplied, CaseState::kQueued, 2);
+  op(Op::kOffer, 2, 2, "B");
+  op(Op::kAccept, 2, 3, "B");
+  expect(op(Op::kLeaseExpiry, 2, 3), Status::kApplied, CaseState::kQueued, 4);
+  EXPECT_EQ(store_->get("VSC", R(2))->officer, "");
+  expect(op(Op::kHold, 2, 4), Status::kApplied, CaseState::kOnHold, 5);
+  expect(op(Op::kRelease, 2, 5), Status::kApplied, CaseState::kQueued, 6);
+  // A referral: the holder puts an assigned case on hold.
+  op(Op::kOffer, 2, 6, "C");
+  op(Op::kAccept, 2, 7, "C");
+  EXPECT_EQ(op(Op::kHold, 2, 7, "D").status, Status::kIllegal);
+  expect(op(Op::kHold, 2, 7, "C"), Status::kApplied, CaseState::kOnHold, 8);
+}
+
+TEST_F(CaseStoreTest, IllegalTransitionsAreRefusedAndChangeNothing) {
+  receive(3);
+  // From received, only queue, hold and transfer_out are allowed.
+  for (Op o : {Op::kOffer, Op::kAccept, Op::kDecline, Op::kOfferTimeout, Op::kLeaseExpiry,
+               Op::kRfeOut, Op::kRfeIn, Op::kDecide, Op::kQaSample, Op::kQaReview, Op::kRelease}) {
+    auto r = op(o, 3, 0, "X", "approve");
+    EXPECT_EQ(r.status, Status::kIllegal) << to_string(o) << ": " << r.message;
+    EXPECT_NE(r.message.find("received"), std::string::npos) << r.message;
+  }
+  EXPECT_EQ(store_->get("VSC", R(3))->state, CaseState::kReceived);
+  EXPECT_EQ(store_->history("VSC", R(3)).size(), 1U);
+  EXPECT_EQ(op(Op::kQueue, 99, 0).status, Status::kUnknownCase);
+  op(Op::kQueue, 3, 0);
+  op(Op::kOffer, 3, 0, "A");
+  op(Op::kAccept, 3, 1, "A");
+  EXPECT_EQ(op(Op::kDecide, 3, 1, "A", "maybe").status, Status::kIllegal);
+  EXPECT_EQ(op(Op::kDecide, 3, 1, "B", "approve").status, Status::kNotHolder);
+}
+
+TEST_F(CaseStoreTest, StaleEpochIsRefused) {
+  receive(4);
+  op(Op::kQueue, 4, 0);
+  op(Op::kOffer, 4, 0, "A");
+  op(Op::kAccept, 4, 1, "A");
+  op(Op::kLeaseExpiry, 4, 1);  // A's lease lapsed: epoch 2.
+  op(Op::kOffer, 4, 2, "B");   // Epoch 3, offered to B.
+  // A comes back and tries to decide with the epoch it had: refused, nothing changes.
+  auto late = op(Op::kDecide, 4, 1, "A", "approve");
+  EXPECT_EQ(late.status, Status::kStaleEpoch);
+  EXPECT_NE(late.message.find("at 3"), std::string::npos) << late.message;
+  auto rec = store_->get("VSC", R(4)).value();
+  EXPECT_EQ(rec.state, CaseState::kOffered);
+  EXPECT_EQ(rec.officer, "B");
+  EXPECT_FALSE(rec.outcome.has_value());
+}
+
+TEST_F(CaseStoreTest, RepeatedRequestsAreIdempotent) {
+  EXPECT_EQ(receive(5).status, Status::kApplied);
+  expect(receive(5), Status::kDuplicate, CaseState::kReceived, 0);
+  op(Op::kQueue, 5, 0);
+  op(Op::kOffer, 5, 0, "A");
+  op(Op::kAccept, 5, 1, "A");
+  auto first = op(Op::kDecide, 5, 1, "A", "approve", "VSC", "desk-A-17");
+  auto again = op(Op::kDecide, 5, 1, "A", "approve", "VSC", "desk-A-17");
+  expect(first, Status::kApplied, CaseState::kDecided, 2);
+  expect(again, Status::kApplied, CaseState::kDecided, 2);
+  std::size_t decides = 0;
+  for (const auto& e : store_->history("VSC", R(5))) decides += e.op == "decide";
+  EXPECT_EQ(decides, 1U);
+  // The first answer is kept even when it was a refusal.
+  auto refused = op(Op::kQueue, 5, 7, "", "", "VSC", "k2");
+  EXPECT_EQ(op(Op::kQueue, 5, 2, "", "", "VSC", "k2").message, refused.message);
+}
+
+TEST_F(CaseStoreTest, TransferIsTwoIdempotentSteps) {
+  receive(6);
+  op(Op::kQueue, 6, 0);
+  auto moved = store_->transfer("VSC", R(6), 0, "NSC", "docketctl:ops", "move-6");
+  expect(moved, Status::kApplied, CaseState::kQueued, 2);
+  EXPECT_EQ(store_->get("VSC", R(6))->state, CaseState::kTransferred);
+  EXPECT_EQ(store_->get("VSC", R(6))->transfer_to, "NSC");
+  auto there = store_->get("NSC", R(6)).value();
+  EXPECT_EQ(there.state, CaseState::kQueued);
+  EXPECT_EQ(there.center, "NSC");
+  EXPECT_EQ(there.form, "I-130");
+  // Repeating the whole move changes nothing.
+  EXPECT_TRUE(store_->transfer("VSC", R(6), 0, "NSC", "docketctl:ops", "move-6").ok());
+  EXPECT_EQ(store_->history("NSC", R(6)).size(), 1U);
+
+  // A move cut short after its first step is finished by resume_transfers().
+  receive(7);
+  op(Op::kQueue, 7, 0);
+  EXPECT_EQ(op(Op::kTransferOut, 7, 0, "", "TSC").status, Status::kApplied);
+  EXPECT_FALSE(store_->get("TSC", R(7)).has_value());
+  EXPECT_EQ(store_->resume_transfers("VSC"), 1U);
+  EXPECT_EQ(store_->get("TSC", R(7))->state, CaseState::kQueued);
+  EXPECT_EQ(store_->resume_transfers("VSC"), 0U);
+  EXPECT_EQ(op(Op::kTransferOut, 7, 1, "", "VSC").status, Status::kIllegal);
+}
+
+TEST_F(CaseStoreTest, BatchesKeepOrderAcrossCenters) {
+  std::vector<Transition> ts;
+  const char* centers[] = {"VSC", "NSC", "CSC"};
+  for (std::uint64_t n = 100; n < 1100; ++n) {
+    Transition t;
+    t.op = Op::kReceive;
+    t.receipt = R(n);
+    t.center = centers[n % 3];
+    t.actor = "intake";
+    t.record = sample_case(n, t.center);
+    ts.push_back(t);
+    Transition q = t;
+    q.op = Op::kQueue;
+    q.record.reset();
+    ts.push_back(q);
+  }
+  auto results = store_->apply(ts);
+  ASSERT_EQ(results.size(), ts.size());
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    ASSERT_EQ(results[i].status, Status::kApplied) << i << " " << results[i].message;
+    ASSERT_EQ(results[i].state, i % 2 ? CaseState::kQueued : CaseState::kReceived);
+  }
+  std::size_t total = 0;
+  for (const char* c : centers) {
+    total += store_->scan(c, [&](StoredCase&& sc) {
+      EXPECT_EQ(sc.state, CaseState::kQueued);
+      EXPECT_EQ(sc.center, c);
+    });
+  }
+  EXPECT_EQ(total, 1000U);
+}
+
+TEST_F(CaseStoreTest, BadRecordsAreRefusedWithAClearError) {
+  StoredCase c = sample_case(8);
+  c.category = "has|bar";
+  EXPECT_THROW(encode(c), InvalidArgument);
+  EXPECT_THROW(decode(R(8), "VSC", "1|queued|I-130"), InvalidArgument);
+  StoredCase ok = sample_case(8);
+  ok.excluded = {"A", "B"};
+  ok.court_date = Date{std::chrono::year{2026}, std::chrono::month{5}, std::chrono::day{4}};
+  ok.outcome = Outcome::kApprove;
+  const StoredCase back = decode(R(8), "VSC", encode(ok));
+  EXPECT_EQ(back.excluded, ok.excluded);
+  EXPECT_EQ(back.court_date, ok.court_date);
+  EXPECT_EQ(back.outcome, ok.outcome);
+  EXPECT_EQ(back.deadline, ok.deadline);
+  EXPECT_THROW(decode(R(8), "NSC", encode(ok)), InvalidArgument);  // Stored in the wrong center.
+  EXPECT_EQ(op(Op::kQueue, 8, 0, "", "", "VSC").status, Status::kUnknownCase);
+}
+
+}  // namespace
+}  // namespace docket::store

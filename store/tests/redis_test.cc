@@ -1,0 +1,331 @@
+#include "docket/store/redis.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "docket/core/error.h"
+#include "support/redis_fixture.h"
+
+namespace docket::store {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using testing::RedisServerFixture;
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+class RedisTest : public RedisServerFixture {
+ protected:
+  // Kills this test's main connection from a second one, as a server-side timeout or a proxy
+  // dropping it would.
+  void kill_main_connection() {
+    const auto id = redis().command({"CLIENT", "ID"}).as_integer();
+    auto other = connect();
+    EXPECT_EQ(other->command({"CLIENT", "KILL", "ID", std::to_string(id)}).as_integer(), 1);
+  }
+};
+
+TEST_F(RedisTest, DecodesEveryReplyType) {
+  const Reply set = redis().command({"SET", "k", "v"});
+  EXPECT_EQ(set.type, Reply::Type::kStatus);
+  EXPECT_EQ(set.as_string(), "OK");
+
+  const Reply get = redis().command({"GET", "k"});
+  EXPECT_EQ(get.type, Reply::Type::kString);
+  EXPECT_EQ(get.as_string(), "v");
+
+  const Reply missing = redis().command({"GET", "absent"});
+  EXPECT_TRUE(missing.is_nil());
+  EXPECT_THROW(missing.as_string(), InvalidArgument);
+
+  const Reply incr = redis().command({"INCR", "n"});
+  EXPECT_EQ(incr.type, Reply::Type::kInteger);
+  EXPECT_EQ(incr.as_integer(), 1);
+  EXPECT_THROW(incr.as_string(), InvalidArgument);
+
+  redis().command({"RPUSH", "list", "a", "b", "c"});
+  const Reply range = redis().command({"LRANGE", "list", "0", "-1"});
+  ASSERT_EQ(range.type, Reply::Type::kArray);
+  ASSERT_EQ(range.elements.size(), 3u);
+  EXPECT_EQ(range.elements[2].as_string(), "c");
+
+  const Reply nested = redis().command({"EVAL", "return {1, {'x', 2}, false}", "0"});
+  ASSERT_EQ(nested.elements.size(), 3u);
+  EXPECT_EQ(nested.elements[0].as_integer(), 1);
+  EXPECT_EQ(nested.elements[1].elements[0].as_string(), "x");
+  EXPECT_TRUE(nested.elements[2].is_nil());  // Lua false is a nil bulk reply in RESP2.
+
+  EXPECT_EQ(redis().counters().commands, 7u);
+  EXPECT_TRUE(redis().connected());
+}
+
+TEST_F(RedisTest, IntegerFromStringReply) {
+  redis().command({"SET", "n", "-42"});
+  EXPECT_EQ(redis().command({"GET", "n"}).as_integer(), -42);
+  redis().command({"SET", "n", "42x"});
+  EXPECT_THROW(redis().command({"GET", "n"}).as_integer(), InvalidArgument);
+}
+
+TEST_F(RedisTest, ErrorReplyThrowsWithServerMessage) {
+  redis().command({"SET", "k", "text"});
+  try {
+    redis().command({"INCR", "k"});
+    FAIL() << "INCR on a non-integer must fail";
+  } catch (const ReplyError& e) {
+    EXPECT_TRUE(contains(e.what(), "ERR value is not an integer")) << e.what();
+  }
+  EXPECT_THROW(redis().command({"NOSUCHCOMMAND"}), ReplyError);
+  EXPECT_EQ(redis().counters().reply_errors, 2u);
+  // The connection survives an error reply.
+  EXPECT_EQ(redis().command({"GET", "k"}).as_string(), "text");
+  EXPECT_EQ(redis().counters().reconnects, 0u);
+
+  Reply error;
+  error.type = Reply::Type::kError;
+  error.str = "WRONGTYPE nope";
+  EXPECT_THROW(error.as_string(), ReplyError);
+  EXPECT_THROW(error.as_integer(), ReplyError);
+}
+
+TEST_F(RedisTest, ValuesAreBinarySafe) {
+  const std::string key("key\0with\r\nbreaks", 16);
+  std::string value;
+  for (int i = 0; i < 256; ++i) value.push_back(static_cast<char>(i));
+  value += std::string("\0\0\0", 3);
+  redis().command({"SET", key, value});
+  const Reply got = redis().command({"GET", key});
+  EXPECT_EQ(got.as_string().size(), value.size());
+  EXPECT_EQ(got.as_string(), value);
+  EXPECT_TRUE(redis().command({"GET", "key"}).is_nil());
+}
+
+TEST_F(RedisTest, PipelineReturnsErrorsInPlace) {
+  std::vector<std::vector<std::string>> commands;
+  for (int i = 0; i < 1000; ++i) {
+    if (i == 500) {
+      commands.push_back({"HSET", "k0"});  // Wrong number of arguments.
+    } else {
+      commands.push_back({"SET", "k" + std::to_string(i), std::to_string(i)});
+    }
+  }
+  const auto replies = redis().pipeline(commands);
+  ASSERT_EQ(replies.size(), 1000u);
+  for (int i = 0; i < 1000; ++i) {
+    if (i == 500) {
+      EXPECT_TRUE(replies[i].is_error());
+      EXPECT_TRUE(contains(replies[i].str, "wrong number of arguments")) << replies[i].str;
+    } else {
+      EXPECT_EQ(replies[i].type, Reply::Type::kStatus) << i;
+    }
+  }
+  EXPECT_EQ(redis().counters().reply_errors, 1u);
+  EXPECT_EQ(redis().command({"GET", "k999"}).as_string(), "999");
+  EXPECT_EQ(redis().command({"DBSIZE"}).as_integer(), 999);
+  EXPECT_TRUE(redis().pipeline({}).empty());
+}
+
+constexpr const char* kSetAndEcho = R"(
+if ARGV[1] == 'boom' then return redis.error_reply('BOOM refused') end
+redis.call('SET', KEYS[1], ARGV[1])
+return tonumber(ARGV[1]))";
+
+TEST_F(RedisTest, EvalReloadsAfterScriptFlush) {
+  const std::string sha = redis().load_script(kSetAndEcho);
+  EXPECT_EQ(sha.size(), 40u);
+  EXPECT_EQ(redis().eval(sha, kSetAndEcho, {"a"}, {"7"}).as_integer(), 7);
+  EXPECT_EQ(redis().counters().script_reloads, 0u);
+
+  connect()->command({"SCRIPT", "FLUSH"});
+  EXPECT_EQ(redis().eval(sha, kSetAndEcho, {"a"}, {"8"}).as_integer(), 8);
+  EXPECT_EQ(redis().counters().script_reloads, 1u);
+  EXPECT_EQ(redis().command({"GET", "a"}).as_string(), "8");
+  EXPECT_EQ(redis().counters().reply_errors, 0u);
+
+  try {
+    redis().eval(sha, kSetAndEcho, {"a"}, {"boom"});
+    FAIL() << "the script's error reply must throw";
+  } catch (const ReplyError& e) {
+    EXPECT_TRUE(contains(e.what(), "BOOM refused")) << e.what();
+  }
+}
+
+TEST_F(RedisTest, EvalRejectsShaOfAnotherSource) {
+  const std::string sha = redis().load_script("return 1");
+  redis().command({"SCRIPT", "FLUSH"});
+  EXPECT_THROW(redis().eval(sha, "return 2", {}, {}), InvalidArgument);
+}
+
+TEST_F(RedisTest, LoadScriptSyntaxErrorThrows) {
+  EXPECT_THROW(redis().load_script("return +"), ReplyError);
+}
+
+TEST_F(RedisTest, EvalPipelineReloadsAndKeepsOrder) {
+  const std::string sha = redis().load_script(kSetAndEcho);
+  redis().command({"SCRIPT", "FLUSH"});
+  std::vector<RedisConnection::Call> calls;
+  for (int i = 0; i < 100; ++i) {
+    calls.push_back({{"key" + std::to_string(i)}, {i == 50 ? "boom" : std::to_string(i)}});
+  }
+  const auto replies = redis().eval_pipeline(sha, kSetAndEcho, calls);
+  ASSERT_EQ(replies.size(), 100u);
+  for (int i = 0; i < 100; ++i) {
+    if (i == 50) {
+      EXPECT_TRUE(replies[i].is_error());
+      EXPECT_TRUE(contains(replies[i].str, "BOOM")) << replies[i].str;
+    } else {
+      EXPECT_EQ(replies[i].as_integer(), i);
+    }
+  }
+  EXPECT_EQ(redis().counters().script_reloads, 1u);
+  EXPECT_EQ(redis().counters().reply_errors, 1u);
+  EXPECT_EQ(redis().command({"GET", "key99"}).as_string(), "99");
+
+  // Loaded now: no further reload.
+  redis().eval_pipeline(sha, kSetAndEcho, calls);
+  EXPECT_EQ(redis().counters().script_reloads, 1u);
+}
+
+TEST_F(RedisTest, IdempotentCommandSurvivesKilledConnection) {
+  redis().command({"SET", "k", "v"});
+  kill_main_connection();
+  EXPECT_EQ(redis().command({"GET", "k"}).as_string(), "v");
+  EXPECT_EQ(redis().counters().reconnects, 1u);
+  EXPECT_EQ(redis().counters().io_errors, 1u);
+  EXPECT_TRUE(redis().connected());
+}
+
+TEST_F(RedisTest, NonIdempotentCommandAfterKillThrows) {
+  kill_main_connection();
+  try {
+    redis().command({"INCR", "n"}, /*idempotent=*/false);
+    FAIL() << "a non-idempotent command on a dead connection must throw";
+  } catch (const TimeoutError&) {
+    FAIL() << "a closed connection is not a timeout";
+  } catch (const IoError& e) {
+    EXPECT_TRUE(contains(e.what(), "unknown")) << e.what();
+    EXPECT_TRUE(contains(e.what(), "127.0.0.1:" + std::to_string(server().port()))) << e.what();
+  }
+  EXPECT_FALSE(redis().connected());
+  // The next call connects afresh; nothing was sent before, so even a non-idempotent one runs.
+  EXPECT_EQ(redis().command({"INCR", "n"}, /*idempotent=*/false).as_integer(), 1);
+  EXPECT_EQ(redis().counters().reconnects, 1u);
+}
+
+TEST_F(RedisTest, LargePipelineIsRetriedAfterKill) {
+  // A megabyte written to a closed socket may raise SIGPIPE, which must not end the process.
+  const std::string big(1024, 'x');
+  std::vector<std::vector<std::string>> commands;
+  for (int i = 0; i < 1000; ++i) commands.push_back({"SET", "big" + std::to_string(i), big});
+  kill_main_connection();
+  const auto replies = redis().pipeline(commands);
+  ASSERT_EQ(replies.size(), 1000u);
+  EXPECT_EQ(replies.back().as_string(), "OK");
+  EXPECT_EQ(redis().counters().reconnects, 1u);
+}
+
+TEST_F(RedisTest, ServerDroppingTheClientMidRequestIsSurvived) {
+  // The server answers a bulk string longer than proto-max-bulk-len with a protocol error and
+  // closes the connection, possibly while the client is still writing (SIGPIPE territory).
+  // Which of the two the client sees first is a race; both must surface as exceptions.
+  redis().command({"CONFIG", "SET", "proto-max-bulk-len", "1mb"});
+  const std::string big(4 << 20, 'x');
+  for (const bool idempotent : {false, true}) {
+    try {
+      redis().command({"SET", "k", big}, idempotent);
+      FAIL() << "an oversized bulk string must be refused";
+    } catch (const ReplyError& e) {
+      EXPECT_TRUE(contains(e.what(), "Protocol error")) << e.what();
+    } catch (const TimeoutError& e) {
+      FAIL() << "a dropped connection is not a timeout: " << e.what();
+    } catch (const IoError& e) {
+      EXPECT_TRUE(contains(e.what(), idempotent ? "reconnect attempts" : "unknown")) << e.what();
+    }
+  }
+  EXPECT_EQ(redis().command({"SET", "k", "small"}).as_string(), "OK");
+  EXPECT_EQ(redis().command({"GET", "k"}).as_string(), "small");
+}
+
+TEST_F(RedisTest, StoppedServerThrowsAfterBoundedRetries) {
+  server().server().stop();
+  const auto start = Clock::now();
+  try {
+    redis().command({"GET", "k"});
+    FAIL() << "a stopped server must not answer";
+  } catch (const IoError& e) {
+    EXPECT_TRUE(contains(e.what(), "3 reconnect attempts")) << e.what();
+    EXPECT_TRUE(contains(e.what(), "refused")) << e.what();
+  }
+  // Backoff 10 + 20 + 40 ms with three refused connects.
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(2));
+  EXPECT_EQ(redis().counters().io_errors, 4u);
+  EXPECT_FALSE(redis().connected());
+
+  // Back on the same port, the same connection object recovers.
+  server().server().restart();
+  EXPECT_TRUE(redis().command({"GET", "k"}).is_nil());
+  EXPECT_EQ(redis().counters().reconnects, 1u);
+}
+
+TEST_F(RedisTest, BlockedCommandTimesOut) {
+  RedisOptions options = server().connection_options();
+  options.command_timeout_ms = 200;
+  RedisConnection conn(options);
+  const auto start = Clock::now();
+  EXPECT_THROW(conn.command({"BLPOP", "empty", "1"}), TimeoutError);
+  const auto took = Clock::now() - start;
+  EXPECT_GE(took, std::chrono::milliseconds(150));
+  EXPECT_LT(took, std::chrono::milliseconds(900));
+  EXPECT_EQ(conn.counters().reconnects, 0u);  // A timeout is not retried.
+  EXPECT_FALSE(conn.connected());
+  // The late reply of BLPOP must not be read as the answer to the next command.
+  EXPECT_EQ(conn.command({"PING"}).as_string(), "PONG");
+  EXPECT_EQ(conn.counters().reconnects, 1u);
+}
+
+TEST_F(RedisTest, PipelineTimesOut) {
+  RedisOptions options = server().connection_options();
+  options.command_timeout_ms = 200;
+  RedisConnection conn(options);
+  EXPECT_THROW(conn.pipeline({{"PING"}, {"BLPOP", "empty", "1"}, {"PING"}}), TimeoutError);
+}
+
+TEST(RedisConnectionTest, UnreachableServerThrowsIoError) {
+  RedisOptions options = testing::test_connection_options(free_loopback_port());
+  try {
+    RedisConnection conn(options);
+    FAIL() << "nothing listens on port " << options.port;
+  } catch (const TimeoutError&) {
+    FAIL() << "a refused connect is not a timeout";
+  } catch (const IoError& e) {
+    EXPECT_TRUE(contains(e.what(), "127.0.0.1:" + std::to_string(options.port))) << e.what();
+    EXPECT_TRUE(contains(e.what(), "refused")) << e.what();
+  }
+}
+
+TEST(RedisConnectionTest, PasswordIsSentWithAuth) {
+  testing::RedisServer server;
+  auto admin = server.connect();
+  admin->command({"CONFIG", "SET", "requirepass", "s3cret"});
+
+  RedisOptions options = server.connection_options();
+  options.password = "s3cret";
+  RedisConnection conn(options);
+  EXPECT_EQ(conn.command({"PING"}).as_string(), "PONG");
+
+  options.password = "wrong";
+  try {
+    RedisConnection bad(options);
+    FAIL() << "a wrong password must be refused";
+  } catch (const IoError& e) {
+    EXPECT_TRUE(contains(e.what(), "AUTH")) << e.what();
+  }
+  admin->command({"CONFIG", "SET", "requirepass", ""});
+}
+
+}  // namespace
+}  // namespace docket::store
