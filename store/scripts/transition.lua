@@ -5,20 +5,22 @@
 -- KEYS[3+] idempotency keys           docket:{c:<CENTER>}:idem:<key>
 -- ARGV[1]  now, Unix seconds (the caller's clock, so that time is injectable)
 -- ARGV[2]  TTL of a caller's idempotency key, seconds
--- ARGV[3]  TTL of a key made for retries, seconds
+-- ARGV[3]  TTL of the call's retry key, seconds
+-- ARGV[4]  index into KEYS of the call's retry key (0 = none): a call repeated after a lost
+--          connection finds its answers there and changes nothing
 -- then 9 arguments per transition:
---   op, receipt, expected epoch, actor, officer, arg, idem key index, record, detail
---   (the index is into KEYS: positive for a caller's key, negative for a retry key)
+--   op, receipt, expected epoch, actor, officer, arg, idem key index (into KEYS, 0 = none),
+--   record, detail
 --
 -- Returns one string per transition: "ok|<state>|<epoch>", "dup|<state>|<epoch>" (a receipt
--- already received, or a transfer already taken in) or "err|<code>|<message>". A repeated
+-- already received or imported, or a transfer already taken in) or "err|<code>|<message>". A repeated
 -- idempotency key returns the first answer unchanged and changes nothing. One transition's
 -- refusal does not stop the others.
 --
 -- The record is positional text (docs/architecture.md, "Key schema"); field numbers below.
 local F_VER, F_STATE, F_FORM, F_PRIO, F_RECEIVED, F_DEADLINE, F_OFFICER, F_EPOCH = 1, 2, 3, 4, 5, 6, 7, 8
-local F_SENIOR, F_PREFERRED, F_EXCLUDED, F_OUTCOME, F_RFE_AT, F_TRANSFER_TO, F_LAST_AUDIT = 13, 14, 15, 18, 19, 20, 21
-local F_CENTER = 22
+local F_SENIOR, F_PREFERRED, F_EXCLUDED, F_OUTCOME, F_RFE_AT, F_TRANSFER_TO = 13, 14, 15, 18, 19, 20
+local F_CENTER, F_LAST_AUDIT = 21, 22
 local FIELDS = 22
 
 local cases, audit = KEYS[1], KEYS[2]
@@ -149,22 +151,33 @@ local function add_audit(rec, t, from, to)
 end
 
 local function apply_one(t)
-  if t.op == 'receive' or t.op == 'transfer_in' then
+  if t.op == 'receive' or t.op == 'import' or t.op == 'transfer_in' then
     local existing = redis.call('HGET', cases, t.receipt)
     if existing then
       local rec = split(existing)
       return 'dup|' .. rec[F_STATE] .. '|' .. rec[F_EPOCH]
     end
+    if t.op ~= 'transfer_in' then
+      -- The hot path of intake: the caller sends the record as it must be stored, less the
+      -- audit id at its end; it is checked without being taken apart.
+      local state = t.op == 'import' and 'queued' or 'received'
+      local head = '1|' .. state .. '|'
+      local _, bars = string.gsub(t.record, '|', '|')
+      if bars ~= FIELDS - 1 or string.sub(t.record, 1, #head) ~= head or string.sub(t.record, -1) ~= '|' then
+        return 'err|bad_request|a new record must be version 1, in state ' .. state ..
+               ', with ' .. FIELDS .. ' fields and no audit id'
+      end
+      local id = redis.call('XADD', audit, '*', 'r', t.receipt, 'op', t.op, 'from', '', 'to', state,
+                            'who', t.actor, 'at', now, 'e', '0', 'o', '', 'x', t.detail, 'p', '')
+      redis.call('HSET', cases, t.receipt, t.record .. id)
+      return 'ok|' .. state .. '|0'
+    end
     local rec = split(t.record)
     if #rec ~= FIELDS or rec[F_VER] ~= '1' then
       return 'err|bad_request|record has ' .. #rec .. ' fields, expected ' .. FIELDS .. ' (version 1)'
     end
-    if t.op == 'receive' then
-      rec[F_STATE], rec[F_EPOCH] = 'received', '0'
-    else
-      rec[F_STATE] = 'queued'
-      bump(rec)
-    end
+    rec[F_STATE] = 'queued'
+    bump(rec)
     rec[F_LAST_AUDIT] = ''
     add_audit(rec, t, '', rec[F_STATE])
     redis.call('HSET', cases, t.receipt, table.concat(rec, '|'))
@@ -195,18 +208,25 @@ local function apply_one(t)
 end
 
 local out = {}
-local n = (#ARGV - 3) / 9
+local call_key = tonumber(ARGV[4]) > 0 and KEYS[tonumber(ARGV[4])] or nil
+if call_key then
+  local answered = redis.call('GET', call_key)
+  if answered then return cjson.decode(answered) end
+end
+
+local n = (#ARGV - 4) / 9
 for i = 0, n - 1 do
-  local b = 3 + i * 9
+  local b = 4 + i * 9
   local t = {op = ARGV[b + 1], receipt = ARGV[b + 2], epoch = ARGV[b + 3], actor = ARGV[b + 4],
              officer = ARGV[b + 5], arg = ARGV[b + 6], idem = tonumber(ARGV[b + 7]),
              record = ARGV[b + 8], detail = ARGV[b + 9]}
-  local key = t.idem ~= 0 and KEYS[math.abs(t.idem)] or nil
+  local key = t.idem > 0 and KEYS[t.idem] or nil
   local answer = key and redis.call('GET', key)
   if not answer then
     answer = apply_one(t)
-    if key then redis.call('SET', key, answer, 'EX', t.idem > 0 and ttl or retry_ttl) end
+    if key then redis.call('SET', key, answer, 'EX', ttl) end
   end
   out[#out + 1] = answer
 end
+if call_key then redis.call('SET', call_key, cjson.encode(out), 'EX', retry_ttl) end
 return out

@@ -12,7 +12,7 @@ namespace {
 constexpr std::array<std::string_view, kOpCount> kOpNames = {
     "receive", "queue",   "offer",     "accept",    "decline", "offer_timeout",
     "lease_expiry", "rfe_out", "rfe_in", "decide", "qa_sample", "qa_review",
-    "hold",    "release", "transfer_out", "transfer_in"};
+    "hold",    "release", "transfer_out", "transfer_in", "import"};
 
 TransitionResult parse_answer(const Reply& reply) {
   TransitionResult r;
@@ -113,32 +113,43 @@ std::vector<TransitionResult> CaseStore::apply(const std::vector<Transition>& ts
       const std::size_t last = std::min(items.size(), first + static_cast<std::size_t>(options_.batch_size));
       RedisConnection::Call call;
       call.keys = {cases_key(center), audit_key(center)};
-      call.args = {now, std::to_string(options_.idempotency_ttl_s), std::to_string(options_.retry_ttl_s)};
-      call.args.reserve(3 + 9 * (last - first));
+      call.args = {now, std::to_string(options_.idempotency_ttl_s),
+                   std::to_string(options_.retry_ttl_s), "0"};
+      call.args.reserve(4 + 9 * (last - first));
       std::vector<std::size_t> batch;
+      bool needs_retry_key = false;
       for (std::size_t k = first; k < last; ++k) {
         const Transition& t = ts[items[k]];
         std::string record;
         if (t.record) {
           StoredCase rec = *t.record;
           rec.center = std::string(center);
+          if (t.op == Op::kReceive || t.op == Op::kImport) {
+            rec.state = t.op == Op::kImport ? CaseState::kQueued : CaseState::kReceived;
+            rec.epoch = 0;
+            rec.last_audit.clear();
+          }
           record = encode(rec);
         }
-        // Receiving is idempotent by receipt already; everything else gets a key so that a
-        // retry after a lost connection answers instead of applying twice.
         long idem = 0;
         if (!t.idempotency_key.empty()) {
           call.keys.push_back(idempotency_key(center, t.idempotency_key));
           idem = static_cast<long>(call.keys.size());
-        } else if (t.op != Op::kReceive && t.op != Op::kTransferIn) {
-          call.keys.push_back(idempotency_key(center, next_retry_key()));
-          idem = -static_cast<long>(call.keys.size());
+        } else if (t.remember_answer && t.op != Op::kReceive && t.op != Op::kImport &&
+                   t.op != Op::kTransferIn) {
+          // Receiving is idempotent by receipt already; anything else makes the call carry a
+          // retry key, so that a retry after a lost connection answers instead of reapplying.
+          needs_retry_key = true;
         }
         call.args.insert(call.args.end(),
                          {std::string(to_string(t.op)), t.receipt.str(), std::to_string(t.epoch),
                           t.actor, t.officer, t.arg, std::to_string(idem), std::move(record),
                           t.detail});
         batch.push_back(items[k]);
+      }
+      if (needs_retry_key) {
+        call.keys.push_back(idempotency_key(center, next_retry_key()));
+        call.args[3] = std::to_string(call.keys.size());
       }
       calls.push_back(std::move(call));
       call_items.push_back(std::move(batch));

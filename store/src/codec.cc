@@ -84,8 +84,8 @@ std::string encode(const StoredCase& c) {
   put(c.outcome ? to_string(*c.outcome) : "");
   put(c.rfe_out_at ? std::to_string(c.rfe_out_at->time_since_epoch().count()) : "");
   put(c.transfer_to);
-  put(c.last_audit);
-  out += c.center;
+  put(c.center);
+  out += c.last_audit;  // Last, so that the script can append it to a new record.
   return out;
 }
 
@@ -137,11 +137,11 @@ StoredCase decode(ReceiptNumber receipt, std::string_view center, std::string_vi
   if (!f[17].empty()) c.outcome = must("outcome", f[17], parse_outcome(f[17]));
   if (!f[18].empty()) c.rfe_out_at = TimePoint(Seconds(to_int("rfe_out_at", f[18])));
   c.transfer_to = f[19];
-  c.last_audit = f[20];
-  if (f[21] != center) {
-    throw InvalidArgument("record of " + receipt.str() + " names center " + std::string(f[21]) +
+  if (f[20] != center) {
+    throw InvalidArgument("record of " + receipt.str() + " names center " + std::string(f[20]) +
                           " but is stored in " + std::string(center));
   }
+  c.last_audit = f[21];
   return c;
 }
 

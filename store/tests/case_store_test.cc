@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "docket/core/error.h"
+#include "docket/store/scripts.h"
 #include "store_test_util.h"
 
 namespace docket::store {
@@ -230,6 +231,61 @@ TEST_F(CaseStoreTest, BadRecordsAreRefusedWithAClearError) {
   EXPECT_EQ(back.deadline, ok.deadline);
   EXPECT_THROW(decode(R(8), "NSC", encode(ok)), InvalidArgument);  // Stored in the wrong center.
   EXPECT_EQ(op(Op::kQueue, 8, 0, "", "", "VSC").status, Status::kUnknownCase);
+}
+
+}  // namespace
+}  // namespace docket::store
+
+namespace docket::store {
+namespace {
+
+class CaseStoreImportTest : public testing::StoreTest {};
+
+TEST_F(CaseStoreImportTest, ImportQueuesDirectlyAndOnlyOnce) {
+  Transition t;
+  t.op = Op::kImport;
+  t.receipt = ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, 42);
+  t.center = "VSC";
+  t.actor = "import";
+  t.record = testing::sample_case(42);
+  t.record->state = CaseState::kDecided;  // Ignored: an import always lands queued at epoch 0.
+  t.record->epoch = 9;
+  auto first = store_->apply(t);
+  EXPECT_EQ(first.status, TransitionResult::Status::kApplied) << first.message;
+  EXPECT_EQ(first.state, CaseState::kQueued);
+  auto again = store_->apply(t);
+  EXPECT_EQ(again.status, TransitionResult::Status::kDuplicate);
+  const auto stored = store_->get("VSC", t.receipt).value();
+  EXPECT_EQ(stored.state, CaseState::kQueued);
+  EXPECT_EQ(stored.epoch, 0);
+  EXPECT_FALSE(stored.last_audit.empty());
+  const auto h = store_->history("VSC", t.receipt);
+  ASSERT_EQ(h.size(), 1U);
+  EXPECT_EQ(h[0].op, "import");
+  EXPECT_EQ(h[0].to, "queued");
+}
+
+// A call lost with its connection is sent again as it was, retry key included: the script answers
+// from the key and applies nothing a second time.
+TEST_F(CaseStoreImportTest, ARepeatedCallIsAnsweredFromItsRetryKey) {
+  Transition t;
+  t.op = Op::kImport;
+  t.receipt = ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, 43);
+  t.center = "VSC";
+  t.record = testing::sample_case(43);
+  store_->apply(t);
+  const std::string sha = conn_->load_script(scripts::kTransition);
+  RedisConnection::Call call;
+  call.keys = {store_->cases_key("VSC"), store_->audit_key("VSC"), store_->idempotency_key("VSC", "call-1")};
+  call.args = {"1770000000", "60", "60", "3",
+               "offer", t.receipt.str(), "0", "scheduler", "ISO-1", "", "0", "", ""};
+  auto first = conn_->eval(sha, scripts::kTransition, call.keys, call.args);
+  auto second = conn_->eval(sha, scripts::kTransition, call.keys, call.args);
+  ASSERT_EQ(first.elements.size(), 1U);
+  EXPECT_EQ(first.elements[0].str, "ok|offered|1");
+  EXPECT_EQ(second.elements[0].str, "ok|offered|1");
+  EXPECT_EQ(store_->get("VSC", t.receipt)->epoch, 1);
+  EXPECT_EQ(store_->history("VSC", t.receipt).size(), 2U);
 }
 
 }  // namespace

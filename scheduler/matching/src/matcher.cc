@@ -258,6 +258,18 @@ void Matcher::enqueue(const Case& c) {
   index_.enqueue(c, catalog_.form(c.form).interview);
 }
 
+void Matcher::restore(const Case& c) {
+  enqueue(c);
+  if (c.state == CaseState::kQueued || c.state == CaseState::kQaReview) return;
+  const bool held = c.state == CaseState::kOffered || c.state == CaseState::kAssigned;
+  if (held && c.officer >= officers_.size()) {
+    throw InvalidArgument(c.receipt.str() + " is " + std::string(to_string(c.state)) +
+                          " but its officer is unknown");
+  }
+  index_.dequeue(c.receipt, c.state, held ? c.officer : kNoOfficer);
+  if (held) ++officers_[c.officer].load;
+}
+
 bool Matcher::withdraw(ReceiptNumber r, CaseState new_state) {
   return index_.dequeue(r, new_state);
 }

@@ -32,8 +32,9 @@ enum class Op : std::uint8_t {
   kRelease,       ///< on_hold -> queued.
   kTransferOut,   ///< received | queued | on_hold -> transferred to center `arg` (step 1).
   kTransferIn,    ///< (none) -> queued at the destination (step 2); a repeat is kDuplicate.
+  kImport,        ///< (none) -> queued, for bulk intake; a receipt already stored is kDuplicate.
 };
-inline constexpr int kOpCount = 16;
+inline constexpr int kOpCount = 17;
 std::string_view to_string(Op op);
 std::optional<Op> parse_op(std::string_view text);
 
@@ -79,8 +80,11 @@ struct Transition {
   std::string actor;                 ///< Who: an officer id, "scheduler", "docketctl:<user>".
   std::string officer;               ///< kOffer, and the holder for holder-only transitions.
   std::string arg;                   ///< Outcome, destination center or new deadline.
-  std::string idempotency_key;       ///< Empty: the store makes one, valid for retry_ttl_s.
-  std::optional<StoredCase> record;  ///< kReceive, kTransferIn.
+  std::string idempotency_key;       ///< Remembers the first answer for idempotency_ttl_s.
+  /// False: no key is made (bulk import). A retry after a lost connection is still applied at
+  /// most once (state and epoch guard it), but may answer kIllegal instead of the first answer.
+  bool remember_answer = true;
+  std::optional<StoredCase> record;  ///< kReceive, kImport, kTransferIn (state and epoch are set).
   std::string detail;                ///< Free text for the audit entry.
 };
 
@@ -122,7 +126,7 @@ struct StoreOptions {
   int batch_size = DEFAULT_BATCH_SIZE;
   /// How long a caller's idempotency key remembers its first answer.
   int idempotency_ttl_s = DEFAULT_IDEMPOTENCY_TTL_S;
-  /// How long a key the store makes for a retry remembers its answer.
+  /// How long a call's retry key remembers the call's answers.
   int retry_ttl_s = DEFAULT_RETRY_TTL_S;
 };
 
@@ -131,8 +135,8 @@ struct StoreOptions {
 /// stream, atomically. Keys carry a hash tag per center ({c:VSC}), so every single-case
 /// transition touches one slot and the data can live on a Redis Cluster.
 ///
-/// Every transition carries an idempotency key (the caller's, or one the store makes), so a
-/// call lost with its connection is retried without ever being applied twice.
+/// Every call carries a retry key (and a transition may carry its caller's idempotency key), so a
+/// call lost with its connection is retried and answered without ever being applied twice.
 /// Throws IoError when Redis cannot be reached (after the connection's retries).
 class CaseStore {
  public:

@@ -128,6 +128,11 @@ class Matcher {
   /// Queues a case (new, or back after a decline, timeout or RFE response; its deadline and
   /// receipt time keep its place). Throws InvalidArgument for an unknown form or center.
   void enqueue(const Case& c);
+  /// Restores a case read back from the store at start: a queued case (or one waiting for QA
+  /// review) is queued; an offered or assigned one is tracked with its officer, whose load grows;
+  /// any other state is tracked without a queue. Throws InvalidArgument as enqueue() does, or
+  /// for an offered or assigned case whose officer is unknown.
+  void restore(const Case& c);
   /// Takes a queued case out of the queue (hold, transfer). False if it is not queued.
   bool withdraw(ReceiptNumber r, CaseState new_state);
   /// Forgets a case (decided, or handed to another scheduler). False if unknown.

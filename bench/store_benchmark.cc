@@ -1,0 +1,211 @@
+// Load generator for the state of record: one redis-server (AOF on, appendfsync everysec), and
+// in one run:
+//   1. redis-benchmark's raw rate for a 3-command EVALSHA script (HGET, HSET, XADD) pipelined
+//      128 deep: the ceiling of one connection;
+//   2. store transitions per second (offer, accept, decide), one transition per call pipelined,
+//      and batch_size transitions per call; each as a ratio to (1);
+//   3. importing a backlog (one import transition per case) in cases per second;
+//   4. memory per stored case (INFO memory, audit stream included);
+//   5. restart-to-ready: stop, restart (AOF load), and rebuild the scheduler's index from Redis.
+//
+//   build/bench/store_benchmark --cases 1000000
+//   build/bench/store_benchmark --cases 10000000      # the national backlog (several minutes)
+
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <regex>
+
+#include "docket/config/config.h"
+#include "docket/service/recovery.h"
+#include "docket/store/case_store.h"
+#include "docket/store/embedded_redis.h"
+#include "docket/workload/generator.h"
+
+namespace docket {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+double redis_benchmark_evalsha(int port, const std::string& sha, int n) {
+  const std::string cmd = "redis-benchmark -h 127.0.0.1 -p " + std::to_string(port) + " -n " +
+                          std::to_string(n) + " -P 128 -r 1000000 -q EVALSHA " + sha +
+                          " 2 rb:{c:X}:h rb:{c:X}:s __rand_int__ v 2>&1";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
+  if (!pipe) throw IoError("cannot run redis-benchmark");
+  std::string out;
+  std::array<char, 512> buf{};
+  while (fgets(buf.data(), buf.size(), pipe.get()) != nullptr) out += buf.data();
+  std::smatch m;
+  // -q prints progress with carriage returns, then "EVALSHA ...: 123456.79 requests per second".
+  const std::regex rps(R"(([0-9]+(\.[0-9]+)?) requests per second)");
+  double last = 0;
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), rps); it != std::sregex_iterator(); ++it) {
+    last = std::stod((*it)[1]);
+  }
+  if (last == 0) throw IoError("redis-benchmark printed no rate: " + out);
+  return last;
+}
+
+double used_memory(store::RedisConnection& redis) {
+  const std::string info = redis.command({"INFO", "memory"}).as_string();
+  const auto at = info.find("used_memory:");
+  return std::stod(info.substr(at + 12));
+}
+
+int run(std::size_t cases, int batch, const std::string& dir) {
+  const auto cfg = config::load_national_config(std::string(DOCKET_SOURCE_DIR) + "/config/national/docket.yaml", {});
+  ManualClock clock(std::chrono::sys_days{std::chrono::year{2025} / 9 / 30});
+  store::EmbeddedRedisOptions ro;
+  ro.dir = dir;
+  store::EmbeddedRedis server(ro);
+  store::RedisOptions co;
+  co.port = server.port();
+  co.command_timeout_ms = 120'000;
+  auto redis = std::make_unique<store::RedisConnection>(co);
+  std::printf("redis-server on 127.0.0.1:%d, data in %s (appendonly yes, appendfsync everysec)\n",
+              server.port(), dir.c_str());
+
+  // 1. The raw ceiling.
+  const std::string sha = redis->load_script(
+      "local v = redis.call('HGET', KEYS[1], ARGV[1]) redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) "
+      "redis.call('XADD', KEYS[2], '*', 'r', ARGV[1]) return 1");
+  const double raw = redis_benchmark_evalsha(server.port(), sha, 300'000);
+  redis->command({"FLUSHALL"});
+  const double mem_before = used_memory(*redis);
+
+  // 3. Import.
+  matching::Matcher roster(cfg.catalog, cfg.scheduler, clock);
+  for (const auto& o : cfg.officers) roster.add_officer(o);
+  workload::Generator gen(cfg.catalog, cfg.calendar, cfg.officers, {});
+  store::StoreOptions so;
+  so.batch_size = batch;
+  store::CaseStore store(*redis, clock, so);
+  const std::size_t chunk = 50'000;
+  double import_seconds = 0;
+  std::vector<std::pair<std::string, ReceiptNumber>> sample;  // (center, receipt)
+  for (std::size_t done = 0; done < cases; done += chunk) {
+    const auto backlog = gen.backlog(std::min(chunk, cases - done), clock.now());
+    std::vector<store::Transition> ts;
+    ts.reserve(backlog.size());
+    for (const auto& c : backlog) {
+      store::Transition t;
+      t.op = store::Op::kImport;
+      t.receipt = c.receipt;
+      t.center = cfg.catalog.center(c.center).code;
+      t.actor = "import";
+      t.record = service::to_stored(c, cfg.catalog, roster);
+      if (sample.size() < 200'000) sample.emplace_back(t.center, c.receipt);
+      ts.push_back(std::move(t));
+    }
+    const auto t0 = Clock::now();
+    for (const auto& r : store.apply(ts)) {
+      if (!r.ok()) throw Error("import: " + r.message);
+    }
+    import_seconds += since(t0);
+  }
+  const double mem_after = used_memory(*redis);
+
+  // 2. Transitions: offer, accept, decide over the sample, first one per call, then batched.
+  auto transitions = [&](std::size_t first, std::size_t last, int per_call) {
+    store::StoreOptions opts = so;
+    opts.batch_size = per_call;
+    store::CaseStore s(*redis, clock, opts);
+    std::size_t n = 0;
+    const auto t0 = Clock::now();
+    for (auto [op, epoch] : {std::pair{store::Op::kOffer, 0}, {store::Op::kAccept, 1}, {store::Op::kDecide, 1}}) {
+      std::vector<store::Transition> ts;
+      for (std::size_t i = first; i < last; ++i) {
+        store::Transition t;
+        t.op = op;
+        t.receipt = sample[i].second;
+        t.center = sample[i].first;
+        t.epoch = epoch;
+        t.officer = "ISO-BENCH";
+        t.actor = "ISO-BENCH";
+        t.arg = "approve";
+        ts.push_back(std::move(t));
+      }
+      for (std::size_t k = 0; k < ts.size(); k += 20'000) {
+        std::vector<store::Transition> part(ts.begin() + static_cast<std::ptrdiff_t>(k),
+                                            ts.begin() + static_cast<std::ptrdiff_t>(std::min(ts.size(), k + 20'000)));
+        for (const auto& r : s.apply(part)) {
+          if (!r.ok()) throw Error("transition: " + r.message);
+        }
+        n += part.size();
+      }
+    }
+    return static_cast<double>(n) / since(t0);
+  };
+  const std::size_t half = sample.size() / 2;
+  const double single = transitions(0, std::min<std::size_t>(half, 30'000), 1);
+  const double batched = transitions(half, sample.size(), batch);
+
+  // Where the time goes: Redis' own accounting of the script calls.
+  const std::string stats_text = redis->command({"INFO", "commandstats"}).as_string();
+  const std::regex evalsha(R"(cmdstat_evalsha:calls=([0-9]+),usec=([0-9]+))");
+  std::smatch em;
+  double server_seconds = 0, server_calls = 0;
+  if (std::regex_search(stats_text, em, evalsha)) {
+    server_calls = std::stod(em[1]);
+    server_seconds = std::stod(em[2]) / 1e6;
+  }
+
+  // 5. Restart to ready.
+  server.stop();
+  redis.reset();
+  const auto t0 = Clock::now();
+  server.restart();
+  const double loaded = since(t0);
+  redis = std::make_unique<store::RedisConnection>(co);
+  store::CaseStore reopened(*redis, clock, so);
+  matching::Matcher fresh(cfg.catalog, cfg.scheduler, clock);
+  for (const auto& o : cfg.officers) fresh.add_officer(o);
+  const auto stats = service::recover(reopened, cfg.catalog, fresh);
+  const double ready = since(t0);
+
+  std::printf("\n%-58s %14s\n", "measure", "value");
+  std::printf("%-58s %14.0f\n", "redis-benchmark EVALSHA (3 commands), pipelined 128, calls/s", raw);
+  std::printf("%-58s %14.0f  (%.2fx raw)\n", "store transitions/s, 1 per call, pipelined", single, single / raw);
+  std::printf("%-58s %14.0f  (%.2fx raw)\n",
+              ("store transitions/s, " + std::to_string(batch) + " per call, pipelined").c_str(), batched,
+              batched / raw);
+  std::printf("%-58s %14.0f  (%zu cases in %.1f s)\n", "import (straight to queued), cases/s",
+              static_cast<double>(cases) / import_seconds, cases, import_seconds);
+  std::printf("%-58s %14.0f\n", "memory per stored case, bytes (INFO used_memory)",
+              (mem_after - mem_before) / static_cast<double>(cases));
+  std::printf("%-58s %14.2f  (%zu cases, %zu queued, %zu rejected)\n", "restart to ready, s (AOF load + index rebuild)",
+              ready, stats.cases, stats.queued, stats.rejected.size());
+  std::printf("%-58s %14.2f\n", "  of which redis-server start and AOF load, s", loaded);
+  std::printf("%-58s %14.2f\n", "  of which index rebuild (scan + decode + restore), s", stats.seconds);
+  std::printf("%-58s %14.1f  (%.0f calls, %.1f s in scripts)\n", "server time per script call, us",
+              server_calls > 0 ? server_seconds * 1e6 / server_calls : 0.0, server_calls, server_seconds);
+  return 0;
+}
+
+}  // namespace
+}  // namespace docket
+
+int main(int argc, char** argv) {
+  std::size_t cases = 1'000'000;
+  int batch = 100;
+  std::string dir = "/tmp/docket-store-benchmark";
+  CLI::App app{"store_benchmark: the state of record under load"};
+  app.add_option("--cases", cases, "backlog cases to import")->check(CLI::Range(1000, 20'000'000));
+  app.add_option("--batch", batch, "transitions per EVALSHA")->check(CLI::Range(1, 10'000));
+  app.add_option("--dir", dir, "redis data directory (emptied first)");
+  CLI11_PARSE(app, argc, argv);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  try {
+    return docket::run(cases, batch, dir);
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+}
