@@ -121,7 +121,8 @@ MapReader::MapReader(const Source& src, const YAML::Node& node, std::string path
   if (!node.IsDefined() || node.IsNull()) return;
   if (!node.IsMap()) src.expected(node, path_, "a mapping");
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& key = it->first;
+    // A copy: it->first lives in a proxy that dies with this statement (yaml-cpp iterators).
+    const YAML::Node key = it->first;
     if (!key.IsScalar()) src.expected(key, path_, "a field name");
     const std::string& name = key.Scalar();
     bool known = false;

@@ -1,6 +1,11 @@
 #include "docket/store/case_store.h"
 
 #include <array>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <map>
 #include <random>
 
@@ -250,23 +255,78 @@ std::vector<AuditEntry> CaseStore::history(std::string_view center, ReceiptNumbe
   return out;
 }
 
+std::size_t CaseStore::count(std::string_view center) {
+  return static_cast<std::size_t>(redis_.command({"HLEN", cases_key(center)}).as_integer());
+}
+
 std::size_t CaseStore::scan(std::string_view center, const std::function<void(StoredCase&&)>& f) {
+  // A second thread, on its own connection, fetches and decodes HSCAN pages while this thread
+  // hands the previous page to f: Redis building pages, decoding and f's work overlap.
   const std::string key = cases_key(center);
-  std::string cursor = "0";
-  std::size_t count = 0;
-  do {
-    Reply reply = redis_.command({"HSCAN", key, cursor, "COUNT", "10000"});
-    cursor = reply.elements.at(0).str;
-    const auto& kv = reply.elements.at(1).elements;
-    for (std::size_t i = 0; i + 1 < kv.size(); i += 2) {
-      auto receipt = ReceiptNumber::parse(kv[i].str);
-      if (!receipt) {
-        throw InvalidArgument("store: " + key + " holds a field that is not a receipt: " + kv[i].str);
-      }
-      f(decode(*receipt, center, kv[i + 1].str));
-      ++count;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::vector<StoredCase>> pages;
+  bool done = false;
+  bool stop = false;
+  std::exception_ptr failure;
+  std::thread fetcher([&] {
+    try {
+      RedisConnection conn(redis_.options());
+      std::string cursor = "0";
+      do {
+        const Reply reply = conn.command({"HSCAN", key, cursor, "COUNT", "20000"});
+        cursor = reply.elements.at(0).str;
+        const auto& kv = reply.elements.at(1).elements;
+        std::vector<StoredCase> page;
+        page.reserve(kv.size() / 2);
+        for (std::size_t i = 0; i + 1 < kv.size(); i += 2) {
+          auto receipt = ReceiptNumber::parse(kv[i].str);
+          if (!receipt) {
+            throw InvalidArgument("store: " + key + " holds a field that is not a receipt: " +
+                                  kv[i].str);
+          }
+          page.push_back(decode(*receipt, center, kv[i + 1].str));
+        }
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return pages.size() < 2 || stop; });
+        if (stop) return;
+        pages.push_back(std::move(page));
+        cv.notify_all();
+      } while (cursor != "0");
+    } catch (...) {
+      std::lock_guard lock(mu);
+      failure = std::current_exception();
     }
-  } while (cursor != "0");
+    std::lock_guard lock(mu);
+    done = true;
+    cv.notify_all();
+  });
+  std::size_t count = 0;
+  try {
+    while (true) {
+      std::vector<StoredCase> page;
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return !pages.empty() || done; });
+        if (pages.empty()) break;
+        page = std::move(pages.front());
+        pages.pop_front();
+        cv.notify_all();
+      }
+      for (auto& c : page) f(std::move(c));
+      count += page.size();
+    }
+  } catch (...) {
+    {
+      std::lock_guard lock(mu);
+      stop = true;
+      cv.notify_all();
+    }
+    fetcher.join();
+    throw;
+  }
+  fetcher.join();
+  if (failure) std::rethrow_exception(failure);
   return count;
 }
 

@@ -82,6 +82,9 @@ RecoveryStats recover(store::CaseStore& store, const Catalog& catalog, matching:
   for (const auto& center : catalog.centers()) {
     stats.resumed_transfers += store.resume_transfers(center.code);
   }
+  std::size_t total = 0;
+  for (const auto& center : catalog.centers()) total += store.count(center.code);
+  matcher.index().reserve(matcher.index().size() + total);
   for (const auto& center : catalog.centers()) {
     store.scan(center.code, [&](store::StoredCase&& s) {
       ++stats.cases;
@@ -90,6 +93,7 @@ RecoveryStats recover(store::CaseStore& store, const Catalog& catalog, matching:
         case CaseState::kTransferred: ++stats.transferred; return;
         default: break;
       }
+      const auto r0 = std::chrono::steady_clock::now();
       try {
         const Case c = to_case(s, catalog, matcher);
         matcher.restore(c);
@@ -103,6 +107,8 @@ RecoveryStats recover(store::CaseStore& store, const Catalog& catalog, matching:
       } catch (const InvalidArgument& e) {
         stats.rejected.push_back(s.receipt.str() + " at " + s.center + ": " + e.what());
       }
+      stats.restore_seconds +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
     });
   }
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -159,8 +159,11 @@ class CaseStore {
   std::optional<StoredCase> get(std::string_view center, ReceiptNumber r);
   /// The case's audit entries, oldest first (followed through the chain of previous ids).
   std::vector<AuditEntry> history(std::string_view center, ReceiptNumber r);
-  /// Calls f for every case stored for the center (HSCAN in chunks); returns the count. This is
-  /// how the scheduler rebuilds its index at start.
+  /// How many cases the center holds (HLEN), to size an index before a scan.
+  std::size_t count(std::string_view center);
+  /// Calls f for every case stored for the center (HSCAN in chunks, the next chunk fetched on a
+  /// second connection while f runs); returns the count. This is how the scheduler rebuilds its
+  /// index at start. Throws what f throws, IoError, or InvalidArgument for a malformed record.
   std::size_t scan(std::string_view center, const std::function<void(StoredCase&&)>& f);
 
   std::string cases_key(std::string_view center) const;

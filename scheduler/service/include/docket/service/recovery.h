@@ -29,6 +29,7 @@ struct RecoveryStats {
   std::size_t resumed_transfers = 0;
   std::vector<std::string> rejected;  ///< Records that could not be restored, with the reason.
   double seconds = 0;
+  double restore_seconds = 0;  ///< Of which converting and restoring into the matcher.
 };
 
 /// Rebuilds the scheduler's in-memory index from the state of record at start: finishes
