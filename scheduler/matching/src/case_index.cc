@@ -94,6 +94,7 @@ std::uint32_t CaseIndex::enqueue(const Case& c, bool interview) {
   rec = Record{};
   rec.gen = gen;
   rec.receipt = c.receipt.packed();
+  rec.epoch = static_cast<std::uint32_t>(c.epoch);
   rec.deadline = c.deadline.time_since_epoch().count();
   rec.received = c.received.time_since_epoch().count();
   rec.preferred = c.preferred_officer;
@@ -178,6 +179,7 @@ Case CaseIndex::to_case(std::uint32_t slot) const {
   c.min_level = rec.min_level;
   c.state = rec.state;
   c.officer = rec.officer;
+  c.epoch = rec.epoch;
   c.preferred_officer = rec.preferred;
   c.senior_review = rec.senior_review;
   if (auto it = excluded_.find(slot); it != excluded_.end()) c.excluded = it->second;
@@ -226,3 +228,6 @@ std::size_t CaseIndex::position(std::uint32_t slot) {
 }
 
 }  // namespace docket::matching
+
+// The per-case memory budget (docs/architecture.md) depends on this size.
+static_assert(sizeof(docket::matching::CaseIndex::Record) == 56);

@@ -45,6 +45,7 @@ Case to_case(const store::StoredCase& s, const Catalog& catalog, const matching:
   c.state = s.state == CaseState::kQaReview ? CaseState::kQueued : s.state;
   c.senior_review = s.senior_review;
   c.officer = officer_id(m, s.officer);
+  c.epoch = static_cast<std::uint64_t>(s.epoch);
   // An officer who has left the roster can no longer be preferred or excluded: skip, not fail.
   if (auto p = m.find_officer(s.preferred)) c.preferred_officer = *p;
   for (const auto& name : s.excluded) {

@@ -74,6 +74,7 @@ class CaseIndex {
     OfficerId preferred = kNoOfficer;
     std::uint32_t klass = 0;
     std::uint32_t gen = 0;
+    std::uint32_t epoch = 0;       ///< Fencing epoch of the state of record (low 32 bits).
     FormId form = 0;
     CenterId center = kNoCenter;
     CenterId field_office = kNoCenter;
