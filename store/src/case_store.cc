@@ -1,6 +1,7 @@
 #include "docket/store/case_store.h"
 
 #include <array>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -9,6 +10,7 @@
 #include <map>
 #include <random>
 
+#include "docket/store/metrics.h"
 #include "docket/store/scripts.h"
 
 namespace docket::store {
@@ -160,7 +162,23 @@ std::vector<TransitionResult> CaseStore::apply(const std::vector<Transition>& ts
       call_items.push_back(std::move(batch));
     }
   }
-  const std::vector<Reply> replies = redis_.eval_pipeline(sha_, scripts::kTransition, calls);
+  const auto started = std::chrono::steady_clock::now();
+  const std::uint64_t reconnects_before = redis_.counters().reconnects;
+  std::vector<Reply> replies;
+  try {
+    replies = redis_.eval_pipeline(sha_, scripts::kTransition, calls);
+  } catch (const TimeoutError&) {
+    if (metrics_) metrics_->timeouts->Increment();
+    throw;
+  } catch (const IoError&) {
+    if (metrics_) metrics_->io_errors->Increment();
+    throw;
+  }
+  if (metrics_) {
+    metrics_->call_seconds->Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    metrics_->reconnects->Increment(static_cast<double>(redis_.counters().reconnects - reconnects_before));
+  }
   for (std::size_t c = 0; c < replies.size(); ++c) {
     const Reply& reply = replies[c];
     for (std::size_t k = 0; k < call_items[c].size(); ++k) {
@@ -170,6 +188,12 @@ std::vector<TransitionResult> CaseStore::apply(const std::vector<Transition>& ts
       } else {
         results[call_items[c][k]] = parse_answer(reply.elements.at(k));
       }
+    }
+    if (reply.is_error() && metrics_) metrics_->reply_errors->Increment();
+  }
+  if (metrics_) {
+    for (std::size_t i = 0; i < ts.size(); ++i) {
+      metrics_->transitions[static_cast<int>(ts[i].op)][static_cast<int>(results[i].status)]->Increment();
     }
   }
   return results;

@@ -29,9 +29,12 @@
 #include "docket/config/config.h"
 #include "docket/core/error.h"
 #include "docket/matching/matcher.h"
+#include "docket/matching/metrics.h"
+#include "docket/metrics/metrics.h"
 #include "docket/service/recovery.h"
 #include "docket/store/case_store.h"
 #include "docket/store/embedded_redis.h"
+#include "docket/store/metrics.h"
 #include "docket/workload/generator.h"
 
 namespace docket {
@@ -47,6 +50,7 @@ struct Args {
   std::string config = "config/national/docket.yaml";
   std::string redis;  // host:port; empty = embedded
   std::string data_dir = ".docket/redis";
+  std::string metrics_listen = metrics::MetricsServer::DEFAULT_LISTEN;
   std::size_t backlog = 200'000;
   std::uint64_t seed = 1;
   int hours = 24;
@@ -90,7 +94,7 @@ store::RedisOptions parse_redis(const std::string& address) {
 class NationalRun {
  public:
   NationalRun(const Args& args, const config::NationalConfig& cfg, ManualClock& clock,
-              store::CaseStore& store)
+              store::CaseStore& store, matching::MatcherMetrics& metrics)
       : args_(args),
         cfg_(cfg),
         cat_(cfg.catalog),
@@ -99,6 +103,7 @@ class NationalRun {
         matcher_(cat_, cfg.scheduler, clock_),
         rng_(args.seed) {
     for (const auto& o : cfg.officers) matcher_.add_officer(o);
+    matcher_.set_metrics(&metrics);
     desks_.resize(matcher_.officers().size());
   }
 
@@ -401,6 +406,10 @@ class NationalRun {
 
 int run(const Args& args) {
   const config::NationalConfig cfg = config::load_national_config(args.config);
+  metrics::MetricsServer metrics_server(args.metrics_listen);
+  metrics::add_build_info(metrics_server.registry(), DOCKET_VERSION);
+  store::StoreMetrics store_metrics(metrics_server.registry());
+  matching::MatcherMetrics matcher_metrics(metrics_server.registry());
   std::optional<store::EmbeddedRedis> embedded;
   store::RedisOptions ro;
   if (args.redis.empty()) {
@@ -418,9 +427,11 @@ int run(const Args& args) {
   // Simulated time: the store stamps transitions with the same clock the rounds run on.
   ManualClock clock(parse_start(args.start));
   store::CaseStore store(conn, clock);
+  store.set_metrics(&store_metrics);
+  std::printf("metrics: %s\n", metrics_server.url().c_str());
   std::printf("docket-scheduler: %zu officers, %zu forms, %zu centers\n", cfg.officers.size(),
               cfg.catalog.forms().size(), cfg.catalog.centers().size());
-  NationalRun national(args, cfg, clock, store);
+  NationalRun national(args, cfg, clock, store, matcher_metrics);
   national.start();
   std::printf("(officers simulated in compressed time: %d-minute rounds for %d hours; Ctrl-C stops)\n",
               args.round_minutes, args.hours);
@@ -437,6 +448,7 @@ int main(int argc, char** argv) {
   app.add_option("-c,--config", args.config, "national configuration (docket.yaml)")->check(CLI::ExistingFile);
   app.add_option("--redis", args.redis, "Redis address host:port; default: an embedded redis-server");
   app.add_option("--data-dir", args.data_dir, "data directory of the embedded redis-server");
+  app.add_option("--metrics-listen", args.metrics_listen, "address of the Prometheus endpoint (port 0: any free port)");
   app.add_option("--backlog", args.backlog, "cases imported when the store is empty")->check(CLI::Range(1, 20'000'000));
   app.add_option("--seed", args.seed, "workload and decision seed");
   app.add_option("--hours", args.hours, "simulated hours to run")->check(CLI::Range(1, 24 * 366));

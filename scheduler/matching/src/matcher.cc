@@ -7,6 +7,7 @@
 
 #include "docket/core/error.h"
 #include "docket/flow/solver.h"
+#include "docket/matching/metrics.h"
 
 namespace docket::matching {
 namespace {
@@ -586,6 +587,7 @@ RoundPlan Matcher::plan_round() {
   }
   st.assigned = plan.assignments.size();
   st.assign_seconds = since(t2);
+  if (metrics_ != nullptr) metrics_->observe(plan);
   return plan;
 }
 

@@ -115,6 +115,8 @@ struct AuditEntry {
   std::int64_t epoch = 0;
 };
 
+struct StoreMetrics;
+
 struct StoreOptions {
   static constexpr const char* DEFAULT_KEY_PREFIX = "docket";
   static constexpr int DEFAULT_BATCH_SIZE = 100;
@@ -166,6 +168,10 @@ class CaseStore {
   /// index at start. Throws what f throws, IoError, or InvalidArgument for a malformed record.
   std::size_t scan(std::string_view center, const std::function<void(StoredCase&&)>& f);
 
+  /// Counts transitions, Redis faults and call times into `metrics` (which must outlive the
+  /// store); null stops counting.
+  void set_metrics(StoreMetrics* metrics) { metrics_ = metrics; }
+
   std::string cases_key(std::string_view center) const;
   std::string audit_key(std::string_view center) const;
   std::string idempotency_key(std::string_view center, std::string_view key) const;
@@ -177,6 +183,7 @@ class CaseStore {
   const Clock& clock_;
   std::string sha_;
   StoreOptions options_;
+  StoreMetrics* metrics_ = nullptr;
   std::uint64_t key_seed_;
   std::uint64_t key_counter_ = 0;
 };

@@ -19,6 +19,8 @@ class Solver;
 
 namespace docket::matching {
 
+struct MatcherMetrics;
+
 /// One offer a round decided: this case to this officer.
 struct Assignment {
   ReceiptNumber receipt;
@@ -147,6 +149,9 @@ class Matcher {
   /// plan_round() then apply().
   RoundPlan run_round();
 
+  /// Records every planned round into `metrics` (which must outlive the matcher); null stops.
+  void set_metrics(MatcherMetrics* metrics) { metrics_ = metrics; }
+
   /// Explains a case's situation (see Explanation).
   Explanation explain(ReceiptNumber r);
 
@@ -190,6 +195,7 @@ class Matcher {
   // The last round's offers, for explain.
   std::unordered_map<std::uint64_t, Assignment> last_offers_;
   TimePoint last_round_{};
+  MatcherMetrics* metrics_ = nullptr;
 };
 
 }  // namespace docket::matching
