@@ -133,7 +133,7 @@ local RULES = {
   end},
   release = {from = {on_hold = true}, apply = function(rec)
     bump(rec)
-    return 'queued'
+    return requeue_state(rec)
   end},
   transfer_out = {from = {received = true, queued = true, on_hold = true}, apply = function(rec, t)
     if t.arg == '' or t.arg == rec[F_CENTER] then return nil, 'transfer needs another center' end
@@ -153,9 +153,19 @@ end
 local function apply_one(t)
   if t.op == 'receive' or t.op == 'import' or t.op == 'transfer_in' then
     local existing = redis.call('HGET', cases, t.receipt)
+    local incoming
     if existing then
       local rec = split(existing)
-      return 'dup|' .. rec[F_STATE] .. '|' .. rec[F_EPOCH]
+      if t.op ~= 'transfer_in' or rec[F_STATE] ~= 'transferred' then
+        return 'dup|' .. rec[F_STATE] .. '|' .. rec[F_EPOCH]
+      end
+      -- The case left this center once and is coming back: the tombstone gives way to a newer
+      -- move only (epochs grow with every move), so a stale resume cannot revive a case twice.
+      incoming = split(t.record)
+      if #incoming ~= FIELDS or not tonumber(incoming[F_EPOCH]) or
+         tonumber(incoming[F_EPOCH]) < tonumber(rec[F_EPOCH]) then
+        return 'dup|' .. rec[F_STATE] .. '|' .. rec[F_EPOCH]
+      end
     end
     if t.op ~= 'transfer_in' then
       -- The hot path of intake: the caller sends the record as it must be stored, less the
@@ -172,14 +182,17 @@ local function apply_one(t)
       redis.call('HSET', cases, t.receipt, t.record .. id)
       return 'ok|' .. state .. '|0'
     end
-    local rec = split(t.record)
-    if #rec ~= FIELDS or rec[F_VER] ~= '1' then
+    local rec = incoming or split(t.record)
+    if #rec ~= FIELDS or rec[F_VER] ~= '1' or not tonumber(rec[F_EPOCH]) then
       return 'err|bad_request|record has ' .. #rec .. ' fields, expected ' .. FIELDS .. ' (version 1)'
     end
-    rec[F_STATE] = 'queued'
+    local from = rec[F_STATE]
+    rec[F_STATE] = requeue_state(rec)
+    rec[F_TRANSFER_TO] = ''
     bump(rec)
-    rec[F_LAST_AUDIT] = ''
-    add_audit(rec, t, '', rec[F_STATE])
+    -- arg names the source center: the history chain continues in its audit stream.
+    rec[F_LAST_AUDIT] = t.arg ~= '' and (t.arg .. '/' .. rec[F_LAST_AUDIT]) or ''
+    add_audit(rec, t, from, rec[F_STATE])
     redis.call('HSET', cases, t.receipt, table.concat(rec, '|'))
     return 'ok|' .. rec[F_STATE] .. '|' .. rec[F_EPOCH]
   end
@@ -189,6 +202,9 @@ local function apply_one(t)
   local raw = redis.call('HGET', cases, t.receipt)
   if not raw then return 'err|unknown_case|' .. t.receipt .. ' is not in this center' end
   local rec = split(raw)
+  if #rec ~= FIELDS or not tonumber(rec[F_EPOCH]) then
+    return 'err|bad_request|the stored record of ' .. t.receipt .. ' is malformed (' .. #rec .. ' fields)'
+  end
   if t.epoch ~= rec[F_EPOCH] then
     return 'err|stale_epoch|expected epoch ' .. t.epoch .. ', the case is at ' .. rec[F_EPOCH]
   end

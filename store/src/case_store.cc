@@ -78,6 +78,9 @@ std::string_view to_string(TransitionResult::Status s) {
 CaseStore::CaseStore(RedisConnection& redis, const Clock& clock, StoreOptions options)
     : redis_(redis), clock_(clock), options_(std::move(options)) {
   if (options_.batch_size < 1) throw InvalidArgument("store batch_size must be >= 1");
+  if (options_.idempotency_ttl_s < 1 || options_.retry_ttl_s < 1) {
+    throw InvalidArgument("store idempotency and retry TTLs must be >= 1 second");
+  }
   std::random_device rd;
   key_seed_ = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
 }
@@ -222,7 +225,7 @@ TransitionResult CaseStore::transfer(std::string_view from, ReceiptNumber r, std
   in.center = to;
   in.actor = actor;
   in.record = *rec;
-  in.record->transfer_to.clear();
+  in.arg = from;  // The history chain continues in the source's audit stream.
   in.detail = "from " + std::string(from);
   return apply(in);
 }
@@ -234,7 +237,11 @@ std::size_t CaseStore::resume_transfers(std::string_view center) {
   });
   std::size_t resumed = 0;
   for (const auto& c : pending) {
-    if (get(c.transfer_to, c.receipt)) continue;
+    // Done if the destination holds the case live, or has moved it on (a newer tombstone).
+    if (auto there = get(c.transfer_to, c.receipt);
+        there && (there->state != CaseState::kTransferred || there->epoch > c.epoch)) {
+      continue;
+    }
     resumed += transfer(center, c.receipt, c.epoch, c.transfer_to, "docket:resume").ok() ? 1 : 0;
   }
   return resumed;
@@ -250,8 +257,14 @@ std::vector<AuditEntry> CaseStore::history(std::string_view center, ReceiptNumbe
   std::vector<AuditEntry> out;
   auto rec = get(center, r);
   std::string id = rec ? rec->last_audit : "";
-  const std::string key = audit_key(center);
+  std::string key = audit_key(center);
   while (!id.empty()) {
+    // "<center>/<id>" continues in another center's stream (the case was moved here).
+    if (const auto slash = id.find('/'); slash != std::string::npos) {
+      key = audit_key(id.substr(0, slash));
+      id = id.substr(slash + 1);
+      if (id.empty()) break;
+    }
     Reply reply = redis_.command({"XRANGE", key, id, id});
     if (reply.elements.empty()) break;  // Trimmed away: the chain ends here.
     const Reply& entry = reply.elements.front();
@@ -283,13 +296,18 @@ std::size_t CaseStore::count(std::string_view center) {
   return static_cast<std::size_t>(redis_.command({"HLEN", cases_key(center)}).as_integer());
 }
 
-std::size_t CaseStore::scan(std::string_view center, const std::function<void(StoredCase&&)>& f) {
+std::size_t CaseStore::scan(std::string_view center, const std::function<void(StoredCase&&)>& f,
+                            const std::function<void(const std::string&, const std::string&)>& bad) {
   // A second thread, on its own connection, fetches and decodes HSCAN pages while this thread
   // hands the previous page to f: Redis building pages, decoding and f's work overlap.
   const std::string key = cases_key(center);
   std::mutex mu;
   std::condition_variable cv;
-  std::deque<std::vector<StoredCase>> pages;
+  struct Page {
+    std::vector<StoredCase> cases;
+    std::vector<std::pair<std::string, std::string>> bad;  // (field, why)
+  };
+  std::deque<Page> pages;
   bool done = false;
   bool stop = false;
   std::exception_ptr failure;
@@ -301,15 +319,19 @@ std::size_t CaseStore::scan(std::string_view center, const std::function<void(St
         const Reply reply = conn.command({"HSCAN", key, cursor, "COUNT", "20000"});
         cursor = reply.elements.at(0).str;
         const auto& kv = reply.elements.at(1).elements;
-        std::vector<StoredCase> page;
-        page.reserve(kv.size() / 2);
+        Page page;
+        page.cases.reserve(kv.size() / 2);
         for (std::size_t i = 0; i + 1 < kv.size(); i += 2) {
           auto receipt = ReceiptNumber::parse(kv[i].str);
-          if (!receipt) {
-            throw InvalidArgument("store: " + key + " holds a field that is not a receipt: " +
-                                  kv[i].str);
+          try {
+            if (!receipt) throw InvalidArgument("the field is not a receipt number");
+            page.cases.push_back(decode(*receipt, center, kv[i + 1].str));
+          } catch (const InvalidArgument& e) {
+            if (!bad) {
+              throw InvalidArgument("store: " + key + " field " + kv[i].str + ": " + e.what());
+            }
+            page.bad.emplace_back(kv[i].str, e.what());
           }
-          page.push_back(decode(*receipt, center, kv[i + 1].str));
         }
         std::unique_lock lock(mu);
         cv.wait(lock, [&] { return pages.size() < 2 || stop; });
@@ -328,7 +350,7 @@ std::size_t CaseStore::scan(std::string_view center, const std::function<void(St
   std::size_t count = 0;
   try {
     while (true) {
-      std::vector<StoredCase> page;
+      Page page;
       {
         std::unique_lock lock(mu);
         cv.wait(lock, [&] { return !pages.empty() || done; });
@@ -337,8 +359,9 @@ std::size_t CaseStore::scan(std::string_view center, const std::function<void(St
         pages.pop_front();
         cv.notify_all();
       }
-      for (auto& c : page) f(std::move(c));
-      count += page.size();
+      for (auto& c : page.cases) f(std::move(c));
+      for (const auto& [field, why] : page.bad) bad(field, why);
+      count += page.cases.size() + page.bad.size();
     }
   } catch (...) {
     {

@@ -99,7 +99,9 @@ StoredCase decode(ReceiptNumber receipt, std::string_view center, std::string_vi
     if (bar == std::string_view::npos) break;
     start = bar + 1;
   }
-  if (n != kFields || record.find('|', start) != std::string_view::npos || f[0] != "1") {
+  // The last field must end the record: a 23rd field is as wrong as a missing one.
+  const bool extra = n == kFields && f[kFields - 1].data() + f[kFields - 1].size() != record.data() + record.size();
+  if (n != kFields || extra || f[0] != "1") {
     throw InvalidArgument("record of " + receipt.str() + " is not a version-1 record of " +
                           std::to_string(kFields) + " fields");
   }
@@ -132,6 +134,7 @@ StoredCase decode(ReceiptNumber receipt, std::string_view center, std::string_vi
       throw InvalidArgument("record field court_date: expected YYYY-MM-DD");
     }
     c.court_date = Date{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
+    if (!c.court_date->ok()) throw InvalidArgument("record field court_date: not a date");
   }
   c.category = f[16];
   if (!f[17].empty()) c.outcome = must("outcome", f[17], parse_outcome(f[17]));

@@ -170,7 +170,20 @@ TEST_F(CaseStoreTest, TransferIsTwoIdempotentSteps) {
   EXPECT_EQ(there.form, "I-130");
   // Repeating the whole move changes nothing.
   EXPECT_TRUE(store_->transfer("VSC", R(6), 0, "NSC", "docketctl:ops", "move-6").ok());
-  EXPECT_EQ(store_->history("NSC", R(6)).size(), 1U);
+  // The history follows the case across the move.
+  std::vector<std::string> ops;
+  for (const auto& e : store_->history("NSC", R(6))) ops.push_back(e.op);
+  EXPECT_EQ(ops, (std::vector<std::string>{"receive", "queue", "transfer_out", "transfer_in"}));
+
+  // Back to VSC later: the tombstone there gives way to the newer move.
+  auto back = store_->transfer("NSC", R(6), 2, "VSC", "docketctl:ops");
+  EXPECT_EQ(back.status, Status::kApplied) << back.message;
+  EXPECT_EQ(back.state, CaseState::kQueued);
+  EXPECT_EQ(store_->get("VSC", R(6))->state, CaseState::kQueued);
+  EXPECT_EQ(store_->get("NSC", R(6))->state, CaseState::kTransferred);
+  EXPECT_EQ(store_->history("VSC", R(6)).size(), 6U);
+  EXPECT_EQ(store_->resume_transfers("NSC"), 0U);
+  EXPECT_EQ(store_->resume_transfers("VSC"), 0U);
 
   // A move cut short after its first step is finished by resume_transfers().
   receive(7);
@@ -230,6 +243,20 @@ TEST_F(CaseStoreTest, BadRecordsAreRefusedWithAClearError) {
   EXPECT_EQ(back.outcome, ok.outcome);
   EXPECT_EQ(back.deadline, ok.deadline);
   EXPECT_THROW(decode(R(8), "NSC", encode(ok)), InvalidArgument);  // Stored in the wrong center.
+  EXPECT_THROW(decode(R(8), "VSC", encode(ok) + "|extra"), InvalidArgument);
+  StoredCase bad_date = ok;
+  bad_date.court_date = Date{std::chrono::year{2026}, std::chrono::month{2}, std::chrono::day{30}};
+  EXPECT_THROW(decode(R(8), "VSC", encode(bad_date)), InvalidArgument);
+  // A malformed stored record is refused cleanly, and a scan reports it and goes on.
+  conn_->command({"HSET", store_->cases_key("VSC"), R(9).str(), "1|queued|I-130"});
+  receive(10);
+  EXPECT_EQ(op(Op::kQueue, 9, 0).status, Status::kBadRequest);
+  std::vector<std::string> bad;
+  const auto n = store_->scan("VSC", [](StoredCase&&) {},
+                              [&](const std::string& field, const std::string&) { bad.push_back(field); });
+  EXPECT_EQ(n, 2U);
+  EXPECT_EQ(bad, std::vector<std::string>{R(9).str()});
+  EXPECT_THROW(store_->scan("VSC", [](StoredCase&&) {}), InvalidArgument);
   EXPECT_EQ(op(Op::kQueue, 8, 0, "", "", "VSC").status, Status::kUnknownCase);
 }
 

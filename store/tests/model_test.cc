@@ -125,7 +125,7 @@ class Model {
         break;
       case Op::kRelease:
         if (!in({S::kOnHold})) return remember(fail(Status::kIllegal));
-        to = S::kQueued;
+        to = requeue;  // A QA case comes back to the QA queue.
         break;
       default:
         return remember(fail(Status::kBadRequest));

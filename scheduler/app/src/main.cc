@@ -157,7 +157,7 @@ class NationalRun {
     out["round_ms_max"] = round_ms_max_;
     out["solve_ms_mean"] = rounds_ ? solve_ms_total_ / rounds_ : 0;
     out["queued"] = matcher_.index().queued();
-    out["store"] = {{"transitions", transitions_}, {"refused", refused_}};
+    out["store"] = {{"transitions", transitions_}, {"refused", refused_}, {"resynced", resyncs_}};
     out["stopped_by_signal"] = g_stop.load();
     for (const auto& [code, t] : by_center_) {
       const auto officers = std::count_if(cfg_.officers.begin(), cfg_.officers.end(), [&](const Officer& o) {
@@ -246,6 +246,33 @@ class NationalRun {
     return ok;
   }
 
+  // After a refusal the state of record is right and the index is not: re-read the case and
+  // restore it (officer load and desk included), so that nothing is orphaned or counted twice.
+  void resync(ReceiptNumber r, const std::string& center) {
+    ++resyncs_;
+    if (auto slot = matcher_.index().find(r)) {
+      const auto& rec = matcher_.index().record(*slot);
+      if ((rec.state == CaseState::kOffered || rec.state == CaseState::kAssigned) &&
+          rec.officer != kNoOfficer) {
+        matcher_.release(rec.officer);
+      }
+    }
+    matcher_.forget(r);
+    const auto stored = store_.get(center, r);
+    if (!stored || stored->state == CaseState::kDecided || stored->state == CaseState::kTransferred) {
+      return;
+    }
+    try {
+      const Case c = service::to_case(*stored, cat_, matcher_);
+      matcher_.restore(c);
+      if (c.state == CaseState::kOffered || c.state == CaseState::kAssigned) {
+        desks_[c.officer].cases.push_back(r);  // finish_work decides it (an offer is accepted first).
+      }
+    } catch (const InvalidArgument& e) {
+      spdlog::error("cannot restore {} from the store: {}", r.str(), e.what());
+    }
+  }
+
   void import_backlog() {
     workload::GeneratorOptions opts;
     opts.seed = args_.seed;
@@ -278,24 +305,37 @@ class NationalRun {
 
   // Cases that were offered or assigned when the last run stopped go back on their desks.
   void resume_desks() {
-    std::vector<store::Transition> accepts;
+    std::vector<ReceiptNumber> held;
     for (std::uint32_t slot = 0; slot < matcher_.index().size(); ++slot) {
       const auto& rec = matcher_.index().record(slot);
-      if (rec.officer == kNoOfficer) continue;
-      if (rec.state == CaseState::kOffered) {
-        accepts.push_back(transition(store::Op::kAccept, ReceiptNumber::from_packed(rec.receipt),
-                                     matcher_.officer(rec.officer).id));
-      }
-      if (rec.state == CaseState::kOffered || rec.state == CaseState::kAssigned) {
-        desks_[rec.officer].cases.push_back(ReceiptNumber::from_packed(rec.receipt));
+      if (rec.officer != kNoOfficer &&
+          (rec.state == CaseState::kOffered || rec.state == CaseState::kAssigned)) {
+        held.push_back(ReceiptNumber::from_packed(rec.receipt));
       }
     }
-    apply(accepts);
+    for (const auto& r : held) desks_[matcher_.index().record(matcher_.index().find(r).value()).officer].cases.push_back(r);
+  }
+
+  // Officers accept at once; a case still offered is accepted before it is decided.
+  void accept_if_offered(const std::vector<std::pair<ReceiptNumber, OfficerId>>& due) {
+    std::vector<store::Transition> accepts;
+    for (const auto& [r, id] : due) {
+      const auto& rec = matcher_.index().record(matcher_.index().find(r).value());
+      if (rec.state == CaseState::kOffered) {
+        accepts.push_back(transition(store::Op::kAccept, r, matcher_.officer(id).id));
+      }
+    }
+    const auto ok = apply(accepts);
+    for (std::size_t k = 0; k < accepts.size(); ++k) {
+      auto& rec = matcher_.index().record(matcher_.index().find(accepts[k].receipt).value());
+      if (ok[k]) rec.state = CaseState::kAssigned;
+    }
+    // A refused accept leaves the case offered; its decision is then refused and resynced.
   }
 
   void finish_work() {
-    std::vector<store::Transition> decisions;
-    std::vector<std::pair<OfficerId, TimePoint>> done_at;
+    std::vector<std::pair<ReceiptNumber, OfficerId>> due;
+    std::vector<TimePoint> done_at;
     for (OfficerId id = 0; id < desks_.size(); ++id) {
       Desk& desk = desks_[id];
       while (!desk.cases.empty()) {
@@ -308,30 +348,39 @@ class NationalRun {
         if (done > clock_.now()) break;
         desk.busy_until = done;
         desk.cases.pop_front();
-        store::Transition t = transition(store::Op::kDecide, r, matcher_.officer(id).id);
-        t.arg = std::bernoulli_distribution(form.approval_share.value_or(0.9))(rng_) ? "approve" : "deny";
-        t.idempotency_key = "decide:" + r.str() + ":" + std::to_string(rec.epoch);
-        decisions.push_back(std::move(t));
-        done_at.emplace_back(id, done);
+        due.emplace_back(r, id);
+        done_at.push_back(done);
       }
+    }
+    accept_if_offered(due);
+    std::vector<store::Transition> decisions;
+    for (const auto& [r, id] : due) {
+      const auto& rec = matcher_.index().record(matcher_.index().find(r).value());
+      const FormPolicy& form = cat_.form(rec.form);
+      store::Transition t = transition(store::Op::kDecide, r, matcher_.officer(id).id);
+      t.arg = std::bernoulli_distribution(form.approval_share.value_or(0.9))(rng_) ? "approve" : "deny";
+      t.idempotency_key = "decide:" + r.str() + ":" + std::to_string(rec.epoch);
+      decisions.push_back(std::move(t));
     }
     const auto ok = apply(decisions);
     for (std::size_t i = 0; i < decisions.size(); ++i) {
       const ReceiptNumber r = decisions[i].receipt;
-      const auto& rec = matcher_.index().record(matcher_.index().find(r).value());
-      if (ok[i]) {
-        auto& center = by_center_[cat_.center(rec.center).code];
-        auto& form = by_form_[cat_.form(rec.form).code];
-        ++center.decided;
-        ++form.decided;
-        ++decided_;
-        if (done_at[i].second.time_since_epoch().count() > rec.deadline) {
-          ++center.decided_late;
-          ++form.decided_late;
-        }
-        matcher_.forget(r);
+      if (!ok[i]) {
+        resync(r, decisions[i].center);
+        continue;
       }
-      matcher_.release(done_at[i].first);
+      const auto& rec = matcher_.index().record(matcher_.index().find(r).value());
+      auto& center = by_center_[cat_.center(rec.center).code];
+      auto& form = by_form_[cat_.form(rec.form).code];
+      ++center.decided;
+      ++form.decided;
+      ++decided_;
+      if (done_at[i].time_since_epoch().count() > rec.deadline) {
+        ++center.decided_late;
+        ++form.decided_late;
+      }
+      matcher_.release(due[i].second);
+      matcher_.forget(r);
     }
   }
 
@@ -344,22 +393,37 @@ class NationalRun {
       offers.push_back(std::move(t));
     }
     const auto ok = apply(offers);
-    matching::RoundPlan accepted = plan;
-    accepted.assignments.clear();
+    matching::RoundPlan recorded = plan;
+    recorded.assignments.clear();
     for (std::size_t i = 0; i < ok.size(); ++i) {
-      if (ok[i]) accepted.assignments.push_back(plan.assignments[i]);
+      if (ok[i]) {
+        recorded.assignments.push_back(plan.assignments[i]);
+      } else {
+        resync(offers[i].receipt, offers[i].center);
+      }
     }
-    matcher_.apply(accepted);
-    // The simulated officers accept at once.
+    matcher_.apply(recorded);
+    // The simulated officers accept at once; only what the matcher recorded goes ahead.
     std::vector<store::Transition> accepts;
-    for (const auto& a : accepted.assignments) {
+    std::vector<matching::Assignment> taken;
+    for (const auto& a : recorded.assignments) {
+      const auto& rec = matcher_.index().record(matcher_.index().find(a.receipt).value());
+      if (rec.state != CaseState::kOffered || rec.officer != a.officer) {
+        resync(a.receipt, cat_.center(rec.center).code);  // The store has the offer; we do not.
+        continue;
+      }
       accepts.push_back(transition(store::Op::kAccept, a.receipt, matcher_.officer(a.officer).id));
+      taken.push_back(a);
     }
     const auto took = apply(accepts);
-    for (std::size_t i = 0; i < accepted.assignments.size(); ++i) {
-      const auto& a = accepted.assignments[i];
-      const auto& rec = matcher_.index().record(matcher_.index().find(a.receipt).value());
-      if (took[i]) matcher_.index().record(matcher_.index().find(a.receipt).value()).state = CaseState::kAssigned;
+    for (std::size_t i = 0; i < taken.size(); ++i) {
+      const auto& a = taken[i];
+      if (!took[i]) {
+        resync(a.receipt, accepts[i].center);
+        continue;
+      }
+      auto& rec = matcher_.index().record(matcher_.index().find(a.receipt).value());
+      rec.state = CaseState::kAssigned;
       desks_[a.officer].cases.push_back(a.receipt);
       ++by_center_[cat_.center(rec.center).code].offered;
       ++by_form_[cat_.form(rec.form).code].offered;
@@ -397,6 +461,7 @@ class NationalRun {
   std::optional<ReceiptNumber> last_offer_;
   std::int64_t transitions_ = 0;
   std::int64_t refused_ = 0;
+  std::int64_t resyncs_ = 0;
   std::int64_t decided_ = 0;
   double round_ms_total_ = 0;
   double round_ms_max_ = 0;

@@ -260,13 +260,21 @@ void Matcher::enqueue(const Case& c) {
 }
 
 void Matcher::restore(const Case& c) {
-  enqueue(c);
-  if (c.state == CaseState::kQueued || c.state == CaseState::kQaReview) return;
   const bool held = c.state == CaseState::kOffered || c.state == CaseState::kAssigned;
   if (held && c.officer >= officers_.size()) {
     throw InvalidArgument(c.receipt.str() + " is " + std::string(to_string(c.state)) +
                           " but its officer is unknown");
   }
+  // Restoring a case twice (a scan may return a record twice) must not count its load twice.
+  if (auto slot = index_.find(c.receipt)) {
+    const auto& rec = index_.record(*slot);
+    if ((rec.state == CaseState::kOffered || rec.state == CaseState::kAssigned) &&
+        rec.officer < officers_.size()) {
+      release(rec.officer);
+    }
+  }
+  enqueue(c);
+  if (c.state == CaseState::kQueued || c.state == CaseState::kQaReview) return;
   index_.dequeue(c.receipt, c.state, held ? c.officer : kNoOfficer);
   if (held) ++officers_[c.officer].load;
 }

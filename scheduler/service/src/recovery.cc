@@ -87,7 +87,7 @@ RecoveryStats recover(store::CaseStore& store, const Catalog& catalog, matching:
   for (const auto& center : catalog.centers()) total += store.count(center.code);
   matcher.index().reserve(matcher.index().size() + total);
   for (const auto& center : catalog.centers()) {
-    store.scan(center.code, [&](store::StoredCase&& s) {
+    auto restore = [&](store::StoredCase&& s) {
       ++stats.cases;
       switch (s.state) {
         case CaseState::kDecided: ++stats.decided; return;
@@ -95,6 +95,25 @@ RecoveryStats recover(store::CaseStore& store, const Catalog& catalog, matching:
         default: break;
       }
       const auto r0 = std::chrono::steady_clock::now();
+      const bool held = s.state == CaseState::kOffered || s.state == CaseState::kAssigned;
+      if (held && !matcher.find_officer(s.officer)) {
+        // The holder has left the roster: the lease can never be renewed, so it lapses now and
+        // the case goes back to its queue rather than waiting forever.
+        store::Transition t;
+        t.op = store::Op::kLeaseExpiry;
+        t.receipt = s.receipt;
+        t.center = s.center;
+        t.epoch = s.epoch;
+        t.actor = "docket:recovery";
+        t.detail = "officer " + s.officer + " is not on the roster";
+        const auto r = store.apply(t);
+        if (r.ok()) {
+          s.state = r.state;
+          s.epoch = r.epoch;
+          s.officer.clear();
+          ++stats.requeued;
+        }
+      }
       try {
         const Case c = to_case(s, catalog, matcher);
         matcher.restore(c);
@@ -110,6 +129,10 @@ RecoveryStats recover(store::CaseStore& store, const Catalog& catalog, matching:
       }
       stats.restore_seconds +=
           std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
+    };
+    store.scan(center.code, restore, [&](const std::string& field, const std::string& why) {
+      ++stats.cases;
+      stats.rejected.push_back(field + " at " + center.code + ": " + why);
     });
   }
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

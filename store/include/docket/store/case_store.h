@@ -166,7 +166,10 @@ class CaseStore {
   /// Calls f for every case stored for the center (HSCAN in chunks, the next chunk fetched on a
   /// second connection while f runs); returns the count. This is how the scheduler rebuilds its
   /// index at start. Throws what f throws, IoError, or InvalidArgument for a malformed record.
-  std::size_t scan(std::string_view center, const std::function<void(StoredCase&&)>& f);
+  /// A record that cannot be decoded goes to `bad` (receipt field as stored, and why) when given,
+  /// and the scan goes on; without `bad` it throws InvalidArgument.
+  std::size_t scan(std::string_view center, const std::function<void(StoredCase&&)>& f,
+                   const std::function<void(const std::string&, const std::string&)>& bad = {});
 
   /// Counts transitions, Redis faults and call times into `metrics` (which must outlive the
   /// store); null stops counting.

@@ -27,6 +27,7 @@ struct RecoveryStats {
   std::size_t decided = 0;      ///< Decided: left in the store, not in the scheduler's memory.
   std::size_t transferred = 0;  ///< Moved away: the destination center holds them.
   std::size_t resumed_transfers = 0;
+  std::size_t requeued = 0;     ///< Held by an officer no longer on the roster: lease lapsed.
   std::vector<std::string> rejected;  ///< Records that could not be restored, with the reason.
   double seconds = 0;
   double restore_seconds = 0;  ///< Of which converting and restoring into the matcher.
@@ -36,7 +37,9 @@ struct RecoveryStats {
 /// transfers cut short, then scans every center's case hash (HSCAN in chunks, not one case at a
 /// time) and restores each live case into the matcher, so that queues keep their order (deadline
 /// and receipt time come from the record) and offers and assignments keep their officers.
-/// A record that cannot be restored is listed in `rejected` (and stays in the store untouched).
+/// A record that cannot be decoded or restored is listed in `rejected` (and stays in the store
+/// untouched); a case held by an officer who has left the roster has its lease lapse (a
+/// lease_expiry transition) and is queued again.
 RecoveryStats recover(store::CaseStore& store, const Catalog& catalog, matching::Matcher& matcher);
 
 }  // namespace docket::service
