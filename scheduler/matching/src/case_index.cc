@@ -115,7 +115,7 @@ std::uint32_t CaseIndex::enqueue(const Case& c, bool interview) {
   rec.klass = class_of(c, interview);
 
   CaseClass& cls = classes_[rec.klass];
-  QueueEntry e{to_minutes(rec.deadline), to_rel_seconds(rec.received), slot, gen};
+  QueueEntry e{to_minutes(rec.deadline), to_rel_seconds(rec.received), rec.receipt, slot, gen};
   const bool in_order = cls.sorted_end == cls.queue.size() &&
                         (cls.queue.size() == cls.head || !(e < cls.queue.back()));
   cls.queue.push_back(e);
@@ -222,12 +222,13 @@ std::size_t CaseIndex::position(std::uint32_t slot) {
   if (rec.state != CaseState::kQueued) return 0;
   prepare();
   const CaseClass& cls = classes_[rec.klass];
-  QueueEntry e{to_minutes(rec.deadline), to_rel_seconds(rec.received), slot, rec.gen};
+  QueueEntry e{to_minutes(rec.deadline), to_rel_seconds(rec.received), rec.receipt, slot, rec.gen};
   auto first = cls.queue.begin() + static_cast<std::ptrdiff_t>(cls.head);
   return static_cast<std::size_t>(std::lower_bound(first, cls.queue.end(), e) - first) + 1;
 }
 
 }  // namespace docket::matching
 
-// The per-case memory budget (docs/architecture.md) depends on this size.
+// The per-case memory budget (docs/architecture.md) depends on these sizes.
 static_assert(sizeof(docket::matching::CaseIndex::Record) == 56);
+static_assert(sizeof(docket::matching::QueueEntry) == 24);

@@ -130,3 +130,66 @@ TEST_F(RecoveryTest, SurvivesAServerCrashAndReportsBadRecords) {
 
 }  // namespace
 }  // namespace docket::service
+
+namespace docket::service {
+namespace {
+
+class RecoveryOrderTest : public store::testing::StoreTest {};
+
+// Queues come back in exactly their order, ties included, and a case held by an officer who has
+// left the roster goes back to its queue with its lease lapsed.
+TEST_F(RecoveryOrderTest, QueuesComeBackInTheirOrderAndOrphanedLeasesLapse) {
+  const Catalog cat = docket::testing::small_catalog();
+  matching::Matcher before(cat, matching::Options{}, clock_);
+  before.add_officer(docket::testing::make_officer(cat, "A", "VSC", {{"i130", 3}}, 3));
+  auto inst = docket::testing::random_instance(cat, 5, 600, 0, clock_.now());
+  std::vector<Transition> ts;
+  for (auto& c : inst.cases) {
+    c.excluded.clear();
+    c.preferred_officer = kNoOfficer;
+    c.senior_review = false;
+    // Many ties: whole days only, and receipt times on three distinct instants.
+    c.deadline = std::chrono::floor<std::chrono::days>(c.deadline);
+    c.received = clock_.now() - std::chrono::hours(24 * (c.receipt.digits() % 3));
+    before.enqueue(c);
+    Transition t;
+    t.op = Op::kImport;
+    t.receipt = c.receipt;
+    t.center = cat.center(c.center).code;
+    t.record = to_stored(c, cat, before);
+    ts.push_back(std::move(t));
+  }
+  for (const auto& r : store_->apply(ts)) ASSERT_TRUE(r.ok()) << r.message;
+  // An offer to someone not on the next roster.
+  Transition offer;
+  offer.op = Op::kOffer;
+  offer.receipt = inst.cases.front().receipt;
+  offer.center = cat.center(inst.cases.front().center).code;
+  offer.officer = "ISO-RETIRED";
+  ASSERT_TRUE(store_->apply(offer).ok());
+
+  matching::Matcher after(cat, matching::Options{}, clock_);
+  after.add_officer(docket::testing::make_officer(cat, "A", "VSC", {{"i130", 3}}, 3));
+  const RecoveryStats stats = recover(*store_, cat, after);
+  EXPECT_TRUE(stats.rejected.empty());
+  EXPECT_EQ(stats.requeued, 1U);
+  EXPECT_EQ(stats.queued, inst.cases.size());
+  EXPECT_EQ(store_->get(offer.center, offer.receipt)->state, CaseState::kQueued);
+
+  auto order = [](matching::Matcher& m) {
+    m.index().prepare();
+    std::map<std::string, std::vector<std::uint64_t>> by_class;
+    for (const auto& cls : m.index().classes()) {
+      const std::string key = std::to_string(cls.key.form) + "/" + std::to_string(cls.key.center) +
+                              "/" + std::to_string(static_cast<int>(cls.key.priority)) + "/" +
+                              std::to_string(cls.key.language) + "/" +
+                              std::to_string(static_cast<int>(cls.key.clearance));
+      for (std::size_t i = cls.head; i < cls.queue.size(); ++i) by_class[key].push_back(cls.queue[i].receipt);
+    }
+    return by_class;
+  };
+  EXPECT_EQ(order(before), order(after));
+}
+
+}  // namespace
+}  // namespace docket::service

@@ -30,19 +30,21 @@ struct ClassKeyHash {
   std::size_t operator()(const ClassKey& k) const noexcept;
 };
 
-/// One queue entry: 16 bytes, ordered by deadline, then receipt time, then slot (a total order,
-/// so that "earliest deadline first" is deterministic).
+/// One queue entry: 24 bytes, ordered by deadline, then receipt time, then receipt number: a
+/// total order that depends only on the cases, so a queue rebuilt from the store at start comes
+/// back in exactly the order it had.
 struct QueueEntry {
   std::int32_t deadline_min;   ///< Minutes since 2000-01-01 UTC.
   std::uint32_t received_sec;  ///< Seconds since 2000-01-01 UTC.
+  std::uint64_t receipt;       ///< ReceiptNumber::packed().
   std::uint32_t slot;          ///< Index of the case's record.
   std::uint32_t gen;           ///< Record generation when queued; a mismatch means stale.
   auto operator<=>(const QueueEntry& o) const {
     if (auto c = deadline_min <=> o.deadline_min; c != 0) return c;
     if (auto c = received_sec <=> o.received_sec; c != 0) return c;
-    return slot <=> o.slot;
+    return receipt <=> o.receipt;
   }
-  bool operator==(const QueueEntry&) const = default;
+  bool operator==(const QueueEntry& o) const { return (*this <=> o) == 0; }
 };
 
 /// An equivalence class's queue, earliest deadline first. Entries are appended and sorted
@@ -61,8 +63,8 @@ struct CaseClass {
 /// The scheduler's in-memory index of the cases it tracks: one compact record per case and one
 /// EDF queue per equivalence class. It is only an index: the state of record is in the store.
 ///
-/// Memory: a record is 56 bytes, a queue entry 16 and the receipt map about 40, so a queued case
-/// costs about 112 bytes (bench/assignment_benchmark measures it).
+/// Memory: a record is 56 bytes, a queue entry 24 and the receipt map about 40, so a queued case
+/// costs about 120-135 bytes (bench/assignment_benchmark measures it).
 class CaseIndex {
  public:
   /// Compact record of one case.
