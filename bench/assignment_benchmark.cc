@@ -4,6 +4,7 @@
 //   build/bench/assignment_benchmark                      # every size
 //   build/bench/assignment_benchmark --benchmark_filter=1000000
 //
+// The flow round runs with both LEMON solvers (network simplex, the default, and cost scaling).
 // Cases come from the workload generator over the sample national configuration (proportions of
 // ../shared/data); officers are the sample roster repeated to the size asked for. A round is
 // planned on unchanged state each iteration (nothing is applied), so every iteration does the
@@ -47,12 +48,14 @@ struct World {
   std::unique_ptr<matching::Matcher> matcher;
 };
 
-World& world(std::size_t cases, std::size_t officers) {
-  static std::map<std::pair<std::size_t, std::size_t>, std::unique_ptr<World>> cache;
-  auto& w = cache[{cases, officers}];
+World& world(std::size_t cases, std::size_t officers, const std::string& solver) {
+  static std::map<std::tuple<std::size_t, std::size_t, std::string>, std::unique_ptr<World>> cache;
+  auto& w = cache[{cases, officers, solver}];
   if (!w) {
     w = std::make_unique<World>();
-    w->matcher = std::make_unique<matching::Matcher>(national().catalog, national().scheduler, w->clock);
+    matching::Options opts = national().scheduler;
+    opts.solver = solver;
+    w->matcher = std::make_unique<matching::Matcher>(national().catalog, opts, w->clock);
     for (auto& o : workload::scale_roster(national().officers, officers)) w->matcher->add_officer(o);
     w->matcher->index().reserve(cases);
     for (const auto& c : backlog(cases)) w->matcher->enqueue(c);
@@ -71,8 +74,8 @@ void report(benchmark::State& state, const matching::RoundPlan& plan) {
   state.counters["assign_ms"] = plan.stats.assign_seconds * 1e3;
 }
 
-void BM_Round(benchmark::State& state, const char* policy_name) {
-  World& w = world(static_cast<std::size_t>(state.range(0)), static_cast<std::size_t>(state.range(1)));
+void BM_Round(benchmark::State& state, const char* policy_name, const char* solver) {
+  World& w = world(static_cast<std::size_t>(state.range(0)), static_cast<std::size_t>(state.range(1)), solver);
   auto policy = matching::make_policy(policy_name).value();
   matching::RoundPlan plan;
   for (auto _ : state) {
@@ -89,8 +92,9 @@ void Sizes(benchmark::internal::Benchmark* b) {
   b->ArgNames({"cases", "officers"})->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 
-BENCHMARK_CAPTURE(BM_Round, min_cost_flow, "min-cost-flow")->Apply(Sizes);
-BENCHMARK_CAPTURE(BM_Round, greedy_edf, "greedy-edf")->Apply(Sizes);
+BENCHMARK_CAPTURE(BM_Round, min_cost_flow, "min-cost-flow", "lemon-network-simplex")->Apply(Sizes);
+BENCHMARK_CAPTURE(BM_Round, min_cost_flow_cost_scaling, "min-cost-flow", "lemon-cost-scaling")->Apply(Sizes);
+BENCHMARK_CAPTURE(BM_Round, greedy_edf, "greedy-edf", "lemon-network-simplex")->Apply(Sizes);
 
 // Heap bytes the matcher holds per queued case: malloc's in-use bytes before and after
 // queueing the backlog (the cases themselves were generated beforehand).

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "docket/config/config.h"
+#include "docket/service/intake.h"
 #include "docket/service/recovery.h"
 #include "docket/store/case_store.h"
 #include "docket/store/embedded_redis.h"
@@ -92,20 +93,11 @@ int run(std::size_t cases, int batch, const std::string& dir) {
   std::vector<std::pair<std::string, ReceiptNumber>> sample;  // (center, receipt)
   for (std::size_t done = 0; done < cases; done += chunk) {
     const auto backlog = gen.backlog(std::min(chunk, cases - done), clock.now());
-    std::vector<store::Transition> ts;
-    ts.reserve(backlog.size());
     for (const auto& c : backlog) {
-      store::Transition t;
-      t.op = store::Op::kImport;
-      t.receipt = c.receipt;
-      t.center = cfg.catalog.center(c.center).code;
-      t.actor = "import";
-      t.record = service::to_stored(c, cfg.catalog, roster);
-      if (sample.size() < 200'000) sample.emplace_back(t.center, c.receipt);
-      ts.push_back(std::move(t));
+      if (sample.size() < 200'000) sample.emplace_back(cfg.catalog.center(c.center).code, c.receipt);
     }
     const auto t0 = Clock::now();
-    for (const auto& r : store.apply(ts)) {
+    for (const auto& r : service::import_cases(store, cfg.catalog, roster, backlog)) {
       if (!r.ok()) throw Error("import: " + r.message);
     }
     import_seconds += since(t0);

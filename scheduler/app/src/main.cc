@@ -31,6 +31,7 @@
 #include "docket/matching/matcher.h"
 #include "docket/matching/metrics.h"
 #include "docket/metrics/metrics.h"
+#include "docket/service/intake.h"
 #include "docket/service/recovery.h"
 #include "docket/store/case_store.h"
 #include "docket/store/embedded_redis.h"
@@ -284,20 +285,15 @@ class NationalRun {
     const std::size_t chunk = 50'000;
     for (std::size_t done = 0; done < args_.backlog; done += chunk) {
       const auto cases = gen.backlog(std::min(chunk, args_.backlog - done), clock_.now());
-      std::vector<store::Transition> ts;
-      ts.reserve(cases.size());
-      for (const auto& c : cases) {
-        store::Transition t;
-        t.op = store::Op::kImport;
-        t.receipt = c.receipt;
-        t.center = cat_.center(c.center).code;
-        t.actor = "import";
-        t.record = service::to_stored(c, cat_, matcher_);
-        ts.push_back(std::move(t));
-      }
-      const auto ok = apply(ts);
+      const auto results = service::import_cases(store_, cat_, matcher_, cases);
       for (std::size_t i = 0; i < cases.size(); ++i) {
-        if (ok[i]) matcher_.enqueue(cases[i]);
+        if (results[i].ok()) {
+          ++transitions_;
+          matcher_.enqueue(cases[i]);
+        } else {
+          ++refused_;
+          spdlog::warn("store refused import of {}: {}", cases[i].receipt.str(), results[i].message);
+        }
       }
     }
     std::printf("imported a backlog of %zu cases into the store\n", args_.backlog);
