@@ -292,6 +292,14 @@ std::vector<AuditEntry> CaseStore::history(std::string_view center, ReceiptNumbe
   return out;
 }
 
+void CaseStore::compact() {
+  try {
+    redis_.command({"BGREWRITEAOF"});
+  } catch (const ReplyError& e) {
+    if (std::string_view(e.what()).find("already in progress") == std::string_view::npos) throw;
+  }
+}
+
 std::size_t CaseStore::count(std::string_view center) {
   return static_cast<std::size_t>(redis_.command({"HLEN", cases_key(center)}).as_integer());
 }

@@ -122,22 +122,28 @@ ContextPtr connect_local(int port, milliseconds timeout) {
   return c;
 }
 
-// True when the server on `port` answers PING with PONG (not LOADING) and is the process `pid`,
-// so that a stranger that took the port between the pick and the bind is not mistaken for ours.
-bool answers_ping(int port, pid_t pid) {
+enum class Probe { kNotYet, kLoading, kReady };
+
+// kReady when the server on `port` answers PING with PONG and is the process `pid`, so that a
+// stranger that took the port between the pick and the bind is not mistaken for ours; kLoading
+// while it answers LOADING (reading a large AOF takes a while and is progress, not a hang).
+Probe probe(int port, pid_t pid) {
   detail::SigpipeGuard guard;
   guard.failed();  // Any failure below just means "not ready yet"; a SIGPIPE is consumed.
   ContextPtr c = connect_local(port, milliseconds(250));
-  if (!c) return false;
+  if (!c) return Probe::kNotYet;
   ReplyPtr pong(static_cast<redisReply*>(redisCommand(c.get(), "PING")));
+  if (pong && pong->type == REDIS_REPLY_ERROR && std::string_view(pong->str).rfind("LOADING", 0) == 0) {
+    return Probe::kLoading;
+  }
   if (!pong || pong->type != REDIS_REPLY_STATUS || std::string_view(pong->str) != "PONG") {
-    return false;
+    return Probe::kNotYet;
   }
   ReplyPtr info(static_cast<redisReply*>(redisCommand(c.get(), "INFO server")));
-  if (!info || info->type != REDIS_REPLY_STRING) return false;
+  if (!info || info->type != REDIS_REPLY_STRING) return Probe::kNotYet;
   const std::string_view text(info->str, info->len);
   const std::string needle = "process_id:" + std::to_string(pid) + "\r";
-  return text.find(needle) != std::string_view::npos;
+  return text.find(needle) != std::string_view::npos ? Probe::kReady : Probe::kNotYet;
 }
 
 // Asks the server to shut down (it fsyncs the AOF first). The connection closing is the
@@ -283,7 +289,7 @@ void EmbeddedRedis::start() {
   }
   pid_ = pid;
 
-  const auto deadline = Clock::now() + milliseconds(options_.start_timeout_ms);
+  auto deadline = Clock::now() + milliseconds(options_.start_timeout_ms);
   for (;;) {
     int status = 0;
     if (reap(pid_, milliseconds(0), &status)) {
@@ -291,7 +297,10 @@ void EmbeddedRedis::start() {
       throw IoError("Redis on 127.0.0.1:" + std::to_string(port_) + " " + describe_exit(status) +
                     " while starting; " + log_tail(log));
     }
-    if (answers_ping(port_, pid_)) return;
+    const Probe p = probe(port_, pid_);
+    if (p == Probe::kReady) return;
+    // Loading its data is progress: the timeout counts from the last sign of it.
+    if (p == Probe::kLoading) deadline = Clock::now() + milliseconds(options_.start_timeout_ms);
     if (Clock::now() >= deadline) break;
     std::this_thread::sleep_for(kPollInterval);
   }

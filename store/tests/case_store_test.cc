@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "docket/core/error.h"
 #include "docket/store/scripts.h"
 #include "store_test_util.h"
@@ -313,6 +315,40 @@ TEST_F(CaseStoreImportTest, ARepeatedCallIsAnsweredFromItsRetryKey) {
   EXPECT_EQ(second.elements[0].str, "ok|offered|1");
   EXPECT_EQ(store_->get("VSC", t.receipt)->epoch, 1);
   EXPECT_EQ(store_->history("VSC", t.receipt).size(), 2U);
+}
+
+}  // namespace
+}  // namespace docket::store
+
+namespace docket::store {
+namespace {
+
+class CaseStoreCompactTest : public testing::StoreTest {};
+
+TEST_F(CaseStoreCompactTest, CompactRewritesTheAofAndToleratesARewriteUnderWay) {
+  Transition t;
+  t.op = Op::kImport;
+  t.receipt = ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, 77);
+  t.center = "VSC";
+  t.record = testing::sample_case(77);
+  ASSERT_TRUE(store_->apply(t).ok());
+  store_->compact();
+  store_->compact();  // Possibly while the first is still running: not an error.
+  for (int i = 0; i < 200; ++i) {
+    const std::string info = conn_->command({"INFO", "persistence"}).as_string();
+    if (info.find("aof_rewrite_in_progress:0") != std::string::npos &&
+        info.find("aof_rewrites:0") == std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const std::string info = conn_->command({"INFO", "persistence"}).as_string();
+  EXPECT_EQ(info.find("aof_rewrites:0\r"), std::string::npos) << info;
+  // The data survives a restart from the rewritten file.
+  server().stop();
+  server().restart();
+  connect();
+  EXPECT_EQ(store_->get("VSC", t.receipt)->state, CaseState::kQueued);
 }
 
 }  // namespace

@@ -296,6 +296,8 @@ class NationalRun {
         }
       }
     }
+    // A restart then loads a compact file instead of replaying every import.
+    store_.compact();
     std::printf("imported a backlog of %zu cases into the store\n", args_.backlog);
   }
 

@@ -161,6 +161,10 @@ class CaseStore {
   std::optional<StoredCase> get(std::string_view center, ReceiptNumber r);
   /// The case's audit entries, oldest first (followed through the chain of previous ids).
   std::vector<AuditEntry> history(std::string_view center, ReceiptNumber r);
+  /// Asks Redis to rewrite its append-only file in the background (BGREWRITEAOF), so that a
+  /// restart after a bulk import loads a compact file instead of replaying every write. A rewrite
+  /// already under way counts as done. Throws IoError, or ReplyError for any other refusal.
+  void compact();
   /// How many cases the center holds (HLEN), to size an index before a scan.
   std::size_t count(std::string_view center);
   /// Calls f for every case stored for the center (HSCAN in chunks, the next chunk fetched on a

@@ -26,8 +26,9 @@ struct EmbeddedRedisOptions {
 /// Started by the constructor (which waits until it answers PING) and stopped by stop() or the
 /// destructor (SHUTDOWN, then SIGTERM, then SIGKILL, and the child is reaped).
 ///
-/// Throws IoError when the binary cannot be started or does not answer in time; the message
-/// includes the tail of the server's log.
+/// Throws IoError when the binary cannot be started or does not answer within start_timeout_ms;
+/// while it answers LOADING (reading a large data set) it is given more time, since that is
+/// progress. The message includes the tail of the server's log.
 ///
 /// The server is SIGKILLed by the kernel if its owner dies abruptly; that is tied to the thread
 /// that started it (or last restarted it), so do that from a thread that lives as long as the
