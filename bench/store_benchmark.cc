@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <thread>
 
@@ -60,7 +61,7 @@ double used_memory(store::RedisConnection& redis) {
   return std::stod(info.substr(at + 12));
 }
 
-int run(std::size_t cases, int batch, const std::string& dir) {
+int run(std::size_t cases, int batch, const std::string& dir, bool plain_import) {
   const auto cfg = config::load_national_config(std::string(DOCKET_SOURCE_DIR) + "/config/national/docket.yaml", {});
   ManualClock clock(std::chrono::sys_days{std::chrono::year{2025} / 9 / 30});
   store::EmbeddedRedisOptions ro;
@@ -90,6 +91,9 @@ int run(std::size_t cases, int batch, const std::string& dir) {
   store::CaseStore store(*redis, clock, so);
   const std::size_t chunk = 50'000;
   double import_seconds = 0;
+  // The scheduler imports in bulk-import mode (AOF rewrites held); --plain-import measures without.
+  std::optional<store::CaseStore::BulkImport> bulk;
+  if (!plain_import) bulk.emplace(store);
   std::vector<std::pair<std::string, ReceiptNumber>> sample;  // (center, receipt)
   for (std::size_t done = 0; done < cases; done += chunk) {
     const auto backlog = gen.backlog(std::min(chunk, cases - done), clock.now());
@@ -102,6 +106,7 @@ int run(std::size_t cases, int batch, const std::string& dir) {
     }
     import_seconds += since(t0);
   }
+  bulk.reset();  // Restores the rewrite setting and compacts once, as the scheduler does.
   const double mem_after = used_memory(*redis);
 
   // 2. Transitions: offer, accept, decide over the sample, first one per call, then batched.
@@ -218,15 +223,17 @@ int main(int argc, char** argv) {
   std::size_t cases = 1'000'000;
   int batch = 100;
   std::string dir = "/tmp/docket-store-benchmark";
+  bool plain_import = false;
   CLI::App app{"store_benchmark: the state of record under load"};
   app.add_option("--cases", cases, "backlog cases to import")->check(CLI::Range(1000, 20'000'000));
   app.add_option("--batch", batch, "transitions per EVALSHA")->check(CLI::Range(1, 10'000));
   app.add_option("--dir", dir, "redis data directory (emptied first)");
+  app.add_flag("--plain-import", plain_import, "import without holding AOF rewrites (bulk-import mode off)");
   CLI11_PARSE(app, argc, argv);
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   try {
-    return docket::run(cases, batch, dir);
+    return docket::run(cases, batch, dir, plain_import);
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return 1;

@@ -300,6 +300,30 @@ void CaseStore::compact() {
   }
 }
 
+CaseStore::BulkImport::BulkImport(CaseStore& store) : store_(store) {
+  try {
+    const Reply got = store_.redis_.command({"CONFIG", "GET", "auto-aof-rewrite-percentage"});
+    if (got.elements.size() == 2) {
+      const std::string before = got.elements[1].str;
+      store_.redis_.command({"CONFIG", "SET", "auto-aof-rewrite-percentage", "0"});
+      previous_ = before;
+    }
+  } catch (const ReplyError&) {
+    // CONFIG is not allowed on this server: import without holding rewrites.
+  }
+}
+
+CaseStore::BulkImport::~BulkImport() {
+  try {
+    if (holding()) {
+      store_.redis_.command({"CONFIG", "SET", "auto-aof-rewrite-percentage", previous_});
+    }
+    store_.compact();
+  } catch (const Error&) {
+    // Redis went away: the next start loads the AOF as it is, which is only slower.
+  }
+}
+
 std::size_t CaseStore::count(std::string_view center) {
   return static_cast<std::size_t>(redis_.command({"HLEN", cases_key(center)}).as_integer());
 }

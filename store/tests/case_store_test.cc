@@ -353,3 +353,37 @@ TEST_F(CaseStoreCompactTest, CompactRewritesTheAofAndToleratesARewriteUnderWay) 
 
 }  // namespace
 }  // namespace docket::store
+
+namespace docket::store {
+namespace {
+
+class BulkImportTest : public testing::StoreTest {};
+
+TEST_F(BulkImportTest, HoldsRewritesWhileImportingAndRestoresThemAfter) {
+  auto setting = [&] {
+    return conn_->command({"CONFIG", "GET", "auto-aof-rewrite-percentage"}).elements.at(1).str;
+  };
+  conn_->command({"CONFIG", "SET", "auto-aof-rewrite-percentage", "150"});
+  {
+    CaseStore::BulkImport bulk(*store_);
+    EXPECT_TRUE(bulk.holding());
+    EXPECT_EQ(setting(), "0");
+    Transition t;
+    t.op = Op::kImport;
+    t.receipt = ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, 88);
+    t.center = "VSC";
+    t.record = testing::sample_case(88);
+    ASSERT_TRUE(store_->apply(t).ok());
+  }
+  EXPECT_EQ(setting(), "150");
+  bool rewritten = false;
+  for (int i = 0; i < 200 && !rewritten; ++i) {
+    const std::string info = conn_->command({"INFO", "persistence"}).as_string();
+    rewritten = info.find("aof_rewrites:0\r") == std::string::npos;
+    if (!rewritten) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(rewritten);
+}
+
+}  // namespace
+}  // namespace docket::store

@@ -283,6 +283,9 @@ class NationalRun {
       spdlog::info("workload: {} is blank in the data and has no assumption; left out", form);
     }
     const std::size_t chunk = 50'000;
+    // Holds AOF rewrites while importing and compacts the AOF once at the end, so that a restart
+    // loads a compact file instead of replaying every import.
+    store::CaseStore::BulkImport bulk(store_);
     for (std::size_t done = 0; done < args_.backlog; done += chunk) {
       const auto cases = gen.backlog(std::min(chunk, args_.backlog - done), clock_.now());
       const auto results = service::import_cases(store_, cat_, matcher_, cases);
@@ -296,8 +299,6 @@ class NationalRun {
         }
       }
     }
-    // A restart then loads a compact file instead of replaying every import.
-    store_.compact();
     std::printf("imported a backlog of %zu cases into the store\n", args_.backlog);
   }
 

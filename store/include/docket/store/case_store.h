@@ -165,6 +165,23 @@ class CaseStore {
   /// restart after a bulk import loads a compact file instead of replaying every write. A rewrite
   /// already under way counts as done. Throws IoError, or ReplyError for any other refusal.
   void compact();
+  /// Bulk-import mode for as long as it lives: Redis' automatic AOF rewrites (a fork, which
+  /// competes with the import for CPU) are held, and on the way out the previous setting comes
+  /// back and the AOF is compacted once (compact()). A server that refuses CONFIG (a managed
+  /// Redis may rename it) is left as it is; the import still works, only slower.
+  class BulkImport {
+   public:
+    explicit BulkImport(CaseStore& store);
+    ~BulkImport();
+    BulkImport(const BulkImport&) = delete;
+    BulkImport& operator=(const BulkImport&) = delete;
+    bool holding() const { return !previous_.empty(); }
+
+   private:
+    CaseStore& store_;
+    std::string previous_;  // auto-aof-rewrite-percentage before; empty if not changed.
+  };
+
   /// How many cases the center holds (HLEN), to size an index before a scan.
   std::size_t count(std::string_view center);
   /// Calls f for every case stored for the center (HSCAN in chunks, the next chunk fetched on a
