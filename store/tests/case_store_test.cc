@@ -326,24 +326,10 @@ namespace {
 class CaseStoreCompactTest : public testing::StoreTest {};
 
 TEST_F(CaseStoreCompactTest, CompactRewritesTheAofAndToleratesARewriteUnderWay) {
-  Transition t;
-  t.op = Op::kImport;
-  t.receipt = ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, 77);
-  t.center = "VSC";
-  t.record = testing::sample_case(77);
-  ASSERT_TRUE(store_->apply(t).ok());
+  const Transition t = import_sample(77);
   store_->compact();
   store_->compact();  // Possibly while the first is still running: not an error.
-  for (int i = 0; i < 200; ++i) {
-    const std::string info = conn_->command({"INFO", "persistence"}).as_string();
-    if (info.find("aof_rewrite_in_progress:0") != std::string::npos &&
-        info.find("aof_rewrites:0") == std::string::npos) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  const std::string info = conn_->command({"INFO", "persistence"}).as_string();
-  EXPECT_EQ(info.find("aof_rewrites:0\r"), std::string::npos) << info;
+  EXPECT_TRUE(wait_for_aof_rewrite());
   // The data survives a restart from the rewritten file.
   server().stop();
   server().restart();
@@ -368,21 +354,10 @@ TEST_F(BulkImportTest, HoldsRewritesWhileImportingAndRestoresThemAfter) {
     CaseStore::BulkImport bulk(*store_);
     EXPECT_TRUE(bulk.holding());
     EXPECT_EQ(setting(), "0");
-    Transition t;
-    t.op = Op::kImport;
-    t.receipt = ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, 88);
-    t.center = "VSC";
-    t.record = testing::sample_case(88);
-    ASSERT_TRUE(store_->apply(t).ok());
+    import_sample(88);
   }
   EXPECT_EQ(setting(), "150");
-  bool rewritten = false;
-  for (int i = 0; i < 200 && !rewritten; ++i) {
-    const std::string info = conn_->command({"INFO", "persistence"}).as_string();
-    rewritten = info.find("aof_rewrites:0\r") == std::string::npos;
-    if (!rewritten) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_TRUE(rewritten);
+  EXPECT_TRUE(wait_for_aof_rewrite());
 }
 
 }  // namespace
