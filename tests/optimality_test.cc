@@ -22,7 +22,7 @@ Cost pair_cost(Matcher& m, const Case& c, std::uint32_t klass, OfficerId id, Tim
   const Officer& o = m.officer(id);
   if (check(c, form, o, id, v.relax) != Ineligibility::kEligible) return kInf;
   const int required = required_level(c, form);
-  const CenterId home = form.interview && c.field_office != kNoCenter ? c.field_office : c.center;
+  const CenterId home = home_office(form, c.center, c.field_office);
   GroupView g{o.center != home, o.center != home ? c.center : home, form.skill,
               std::max(kMinSkillLevel, required - v.relax.levels), required};
   PoolView p{o.center, form.skill, o.level(form.skill)};

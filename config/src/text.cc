@@ -55,20 +55,6 @@ std::optional<bool> parse_bool(std::string_view s) {
   return std::nullopt;
 }
 
-std::optional<Date> parse_date(std::string_view s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
-  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (s[i] < '0' || s[i] > '9') return std::nullopt;
-  }
-  auto y = parse_int(s.substr(0, 4));
-  auto m = parse_int(s.substr(5, 2));
-  auto d = parse_int(s.substr(8, 2));
-  Date date{std::chrono::year(static_cast<int>(*y)), std::chrono::month(static_cast<unsigned>(*m)),
-            std::chrono::day(static_cast<unsigned>(*d))};
-  if (!date.ok()) return std::nullopt;
-  return date;
-}
-
 std::string quote(std::string_view s) {
   constexpr std::size_t kMax = 60;
   std::string out = "\"";

@@ -21,8 +21,6 @@ std::optional<std::int64_t> parse_int(std::string_view s);
 std::optional<double> parse_double(std::string_view s);
 /// Accepts true/false only.
 std::optional<bool> parse_bool(std::string_view s);
-/// Accepts YYYY-MM-DD naming a real calendar day.
-std::optional<Date> parse_date(std::string_view s);
 
 /// The value in double quotes, with control characters escaped and long values shortened, for
 /// "got ..." in messages.

@@ -28,15 +28,8 @@ constexpr Day kMinDay =
 constexpr Day kMaxDay =
     static_cast<Day>(sys_days{year::max() / std::chrono::December / 31}.time_since_epoch().count());
 
-std::string iso(Date d) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
-                static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
-  return buf;
-}
-
 Day to_day(Date d) {
-  if (!d.ok()) throw InvalidArgument("invalid calendar date " + iso(d));
+  if (!d.ok()) throw InvalidArgument("invalid calendar date " + to_string(d));
   return static_cast<Day>(sys_days{d}.time_since_epoch().count());
 }
 
@@ -225,7 +218,7 @@ Date BusinessCalendar::shift(Date start, int n) const {
   std::int64_t remaining = std::int64_t{n} * dir;
   auto check_range = [&](std::int64_t d) {
     if (d < kMinDay || d > kMaxDay) {
-      throw InvalidArgument(std::to_string(n) + " business days from " + iso(start) +
+      throw InvalidArgument(std::to_string(n) + " business days from " + to_string(start) +
                             " leave the supported calendar range");
     }
   };

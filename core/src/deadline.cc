@@ -9,15 +9,8 @@
 namespace docket {
 namespace {
 
-std::string iso(Date d) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
-                static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
-  return buf;
-}
-
 void require_valid(Date d, const char* what) {
-  if (!d.ok()) throw InvalidArgument(std::string(what) + " " + iso(d) + " is not a valid date");
+  if (!d.ok()) throw InvalidArgument(std::string(what) + " " + to_string(d) + " is not a valid date");
 }
 
 void require_non_negative(int days, const std::string& what) {
@@ -34,25 +27,25 @@ PremiumClock::PremiumClock(int business_days, Date start, RfeClockRule rule)
 
 void PremiumClock::stop(Date day) {
   if (stopped_on_) {
-    throw InvalidArgument("premium clock is already stopped (RFE issued " + iso(*stopped_on_) +
-                          "), cannot stop it again on " + iso(day));
+    throw InvalidArgument("premium clock is already stopped (RFE issued " + to_string(*stopped_on_) +
+                          "), cannot stop it again on " + to_string(day));
   }
   require_valid(day, "RFE date");
   if (day < start_) {
-    throw InvalidArgument("RFE date " + iso(day) + " is before the premium clock started on " +
-                          iso(start_));
+    throw InvalidArgument("RFE date " + to_string(day) + " is before the premium clock started on " +
+                          to_string(start_));
   }
   stopped_on_ = day;
 }
 
 void PremiumClock::restart(Date day) {
   if (!stopped_on_) {
-    throw InvalidArgument("premium clock is running, so it cannot restart on " + iso(day));
+    throw InvalidArgument("premium clock is running, so it cannot restart on " + to_string(day));
   }
   require_valid(day, "RFE response date");
   if (day < *stopped_on_) {
-    throw InvalidArgument("RFE response date " + iso(day) + " is before the RFE was issued on " +
-                          iso(*stopped_on_));
+    throw InvalidArgument("RFE response date " + to_string(day) + " is before the RFE was issued on " +
+                          to_string(*stopped_on_));
   }
   if (rule_ == RfeClockRule::kResume) {
     spent_.emplace_back(start_, *stopped_on_);

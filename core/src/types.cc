@@ -1,6 +1,7 @@
 #include "docket/core/types.h"
 
 #include <array>
+#include <cstdio>
 #include <string>
 
 namespace docket {
@@ -58,6 +59,30 @@ std::optional<Clearance> parse_clearance(std::string_view s) {
 }
 std::optional<Outcome> parse_outcome(std::string_view s) {
   return parse_enum<Outcome>(s, kOutcomeNames);
+}
+
+std::string to_string(Date d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
+                static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+  return buf;
+}
+
+std::optional<Date> parse_date(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+  int parts[3] = {0, 0, 0};
+  const std::size_t starts[3] = {0, 5, 8};
+  const std::size_t lengths[3] = {4, 2, 2};
+  for (int p = 0; p < 3; ++p) {
+    for (std::size_t i = starts[p]; i < starts[p] + lengths[p]; ++i) {
+      if (s[i] < '0' || s[i] > '9') return std::nullopt;
+      parts[p] = parts[p] * 10 + (s[i] - '0');
+    }
+  }
+  const Date date{std::chrono::year{parts[0]}, std::chrono::month{static_cast<unsigned>(parts[1])},
+                  std::chrono::day{static_cast<unsigned>(parts[2])}};
+  if (!date.ok()) return std::nullopt;
+  return date;
 }
 
 }  // namespace docket

@@ -18,13 +18,6 @@ Date ymd(int y, unsigned m, unsigned d) {
   return Date{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
 }
 
-std::string iso(Date d) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
-                static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
-  return buf;
-}
-
 Date plus(Date d, int n) { return Date{sys_days{d} + days{n}}; }
 
 TimePoint utc(int y, unsigned m, unsigned d, int h, int min = 0, int s = 0) {
@@ -34,7 +27,7 @@ TimePoint utc(int y, unsigned m, unsigned d, int h, int min = 0, int s = 0) {
 
 std::vector<std::string> observed_dates(const BusinessCalendar& cal, int year) {
   std::vector<std::string> out;
-  for (const Holiday& h : cal.holidays(std::chrono::year{year})) out.push_back(iso(h.date));
+  for (const Holiday& h : cal.holidays(std::chrono::year{year})) out.push_back(to_string(h.date));
   return out;
 }
 
@@ -88,15 +81,15 @@ TEST(BusinessCalendarTest, ObservedHolidayCarriesLegalDateAndName) {
   BusinessCalendar cal;
   auto h2026 = cal.holidays(std::chrono::year{2026});
   ASSERT_EQ(h2026.size(), 11u);
-  EXPECT_EQ(iso(h2026[5].date), "2026-07-03");
-  EXPECT_EQ(iso(h2026[5].actual), "2026-07-04");
+  EXPECT_EQ(to_string(h2026[5].date), "2026-07-03");
+  EXPECT_EQ(to_string(h2026[5].actual), "2026-07-04");
   EXPECT_EQ(h2026[5].name, "Independence Day");
-  EXPECT_EQ(iso(h2026[0].actual), "2026-01-01");
+  EXPECT_EQ(to_string(h2026[0].actual), "2026-01-01");
   EXPECT_EQ(h2026[0].name, "New Year's Day");
 
   auto h2027 = cal.holidays(std::chrono::year{2027});
-  EXPECT_EQ(iso(h2027.back().date), "2027-12-31");
-  EXPECT_EQ(iso(h2027.back().actual), "2028-01-01");
+  EXPECT_EQ(to_string(h2027.back().date), "2027-12-31");
+  EXPECT_EQ(to_string(h2027.back().actual), "2028-01-01");
   EXPECT_EQ(h2027.back().name, "New Year's Day");
 }
 
@@ -153,17 +146,17 @@ TEST(BusinessCalendarTest, WeekendsAreNotBusinessDays) {
 TEST(BusinessCalendarTest, AddBusinessDaysSkipsHolidayWeekend) {
   BusinessCalendar cal;
   // Thursday 2026-07-02: Friday is the observed Independence Day, then a weekend.
-  EXPECT_EQ(iso(cal.add_business_days(ymd(2026, 7, 2), 1)), "2026-07-06");
-  EXPECT_EQ(iso(cal.add_business_days(ymd(2026, 7, 3), 1)), "2026-07-06");
-  EXPECT_EQ(iso(cal.add_business_days(ymd(2025, 3, 3), 15)), "2025-03-24");
-  EXPECT_EQ(iso(cal.add_business_days(ymd(2025, 11, 20), 15)), "2025-12-12");
+  EXPECT_EQ(to_string(cal.add_business_days(ymd(2026, 7, 2), 1)), "2026-07-06");
+  EXPECT_EQ(to_string(cal.add_business_days(ymd(2026, 7, 3), 1)), "2026-07-06");
+  EXPECT_EQ(to_string(cal.add_business_days(ymd(2025, 3, 3), 15)), "2025-03-24");
+  EXPECT_EQ(to_string(cal.add_business_days(ymd(2025, 11, 20), 15)), "2025-12-12");
 }
 
 TEST(BusinessCalendarTest, AddZeroBusinessDaysReturnsStartEvenOnWeekend) {
   BusinessCalendar cal;
-  EXPECT_EQ(iso(cal.add_business_days(ymd(2025, 3, 1), 0)), "2025-03-01");
-  EXPECT_EQ(iso(cal.add_business_days(ymd(2025, 3, 1), 1)), "2025-03-03");
-  EXPECT_EQ(iso(cal.subtract_business_days(ymd(2025, 3, 1), 0)), "2025-03-01");
+  EXPECT_EQ(to_string(cal.add_business_days(ymd(2025, 3, 1), 0)), "2025-03-01");
+  EXPECT_EQ(to_string(cal.add_business_days(ymd(2025, 3, 1), 1)), "2025-03-03");
+  EXPECT_EQ(to_string(cal.subtract_business_days(ymd(2025, 3, 1), 0)), "2025-03-01");
 }
 
 TEST(BusinessCalendarTest, NegativeCountsThrow) {
@@ -175,18 +168,18 @@ TEST(BusinessCalendarTest, NegativeCountsThrow) {
 TEST(BusinessCalendarTest, SubtractBusinessDaysSkipsHolidays) {
   BusinessCalendar cal;
   // Friday 2025-07-11 less five business days skips Independence Day (Friday 2025-07-04).
-  EXPECT_EQ(iso(cal.subtract_business_days(ymd(2025, 7, 11), 5)), "2025-07-03");
-  EXPECT_EQ(iso(cal.subtract_business_days(ymd(2026, 7, 6), 1)), "2026-07-02");
-  EXPECT_EQ(iso(cal.subtract_business_days(ymd(2025, 3, 2), 1)), "2025-02-28");
+  EXPECT_EQ(to_string(cal.subtract_business_days(ymd(2025, 7, 11), 5)), "2025-07-03");
+  EXPECT_EQ(to_string(cal.subtract_business_days(ymd(2026, 7, 6), 1)), "2026-07-02");
+  EXPECT_EQ(to_string(cal.subtract_business_days(ymd(2025, 3, 2), 1)), "2025-02-28");
 }
 
 TEST(BusinessCalendarTest, ShiftsFromWeekendsLandOnBusinessDays) {
   BusinessCalendar cal;
   // Whole weeks from a weekend end on a weekend; the answer is the business day before (after).
-  EXPECT_EQ(iso(cal.add_business_days(ymd(2025, 3, 1), 10)), "2025-03-14");
-  EXPECT_EQ(iso(cal.add_business_days(ymd(2025, 3, 2), 20)), "2025-03-28");
-  EXPECT_EQ(iso(cal.subtract_business_days(ymd(2024, 11, 10), 10)), "2024-10-28");
-  EXPECT_EQ(iso(cal.subtract_business_days(ymd(2025, 3, 29), 10)), "2025-03-17");
+  EXPECT_EQ(to_string(cal.add_business_days(ymd(2025, 3, 1), 10)), "2025-03-14");
+  EXPECT_EQ(to_string(cal.add_business_days(ymd(2025, 3, 2), 20)), "2025-03-28");
+  EXPECT_EQ(to_string(cal.subtract_business_days(ymd(2024, 11, 10), 10)), "2024-10-28");
+  EXPECT_EQ(to_string(cal.subtract_business_days(ymd(2025, 3, 29), 10)), "2025-03-17");
 }
 
 TEST(BusinessCalendarTest, ShiftsMatchDayByDayCounting) {
@@ -198,9 +191,9 @@ TEST(BusinessCalendarTest, ShiftsMatchDayByDayCounting) {
   for (Date start : starts) {
     for (int n : {0, 1, 2, 4, 5, 9, 10, 11, 19, 37, 64, 120, 251, 400}) {
       Date fwd = cal.add_business_days(start, n);
-      ASSERT_EQ(iso(fwd), iso(naive_shift(cal, start, n))) << iso(start) << " + " << n;
+      ASSERT_EQ(to_string(fwd), to_string(naive_shift(cal, start, n))) << to_string(start) << " + " << n;
       Date back = cal.subtract_business_days(start, n);
-      ASSERT_EQ(iso(back), iso(naive_shift(cal, start, -n))) << iso(start) << " - " << n;
+      ASSERT_EQ(to_string(back), to_string(naive_shift(cal, start, -n))) << to_string(start) << " - " << n;
       if (n > 0) {
         EXPECT_EQ(cal.business_days_between(start, fwd), n);
         EXPECT_TRUE(cal.is_business_day(fwd));
@@ -228,7 +221,7 @@ TEST(BusinessCalendarTest, BusinessDaysBetweenMatchesDayByDayCounting) {
     for (int len : {1, 2, 6, 7, 8, 30, 45}) {
       Date to = plus(from, len);
       ASSERT_EQ(cal.business_days_between(from, to), naive_between(cal, from, to))
-          << iso(from) << " .. " << iso(to);
+          << to_string(from) << " .. " << to_string(to);
     }
   }
 }
@@ -237,14 +230,14 @@ TEST(BusinessCalendarTest, YearsOutsideThePrecomputedWindowFollowTheSameRules) {
   BusinessCalendar cal;
   for (int y : {1965, 2199, 2200, 2345}) {
     for (const Holiday& h : cal.holidays(std::chrono::year{y})) {
-      EXPECT_TRUE(cal.is_holiday(h.date)) << iso(h.date);
-      EXPECT_FALSE(cal.is_business_day(h.date)) << iso(h.date);
+      EXPECT_TRUE(cal.is_holiday(h.date)) << to_string(h.date);
+      EXPECT_FALSE(cal.is_business_day(h.date)) << to_string(h.date);
     }
   }
   Date from = ymd(2199, 11, 1);
   Date to = ymd(2200, 2, 15);
   EXPECT_EQ(cal.business_days_between(from, to), naive_between(cal, from, to));
-  EXPECT_EQ(iso(cal.add_business_days(from, 70)), iso(naive_shift(cal, from, 70)));
+  EXPECT_EQ(to_string(cal.add_business_days(from, 70)), to_string(naive_shift(cal, from, 70)));
   EXPECT_EQ(cal.business_days_between(ymd(1969, 11, 1), ymd(1970, 2, 1)),
             naive_between(cal, ymd(1969, 11, 1), ymd(1970, 2, 1)));
 }
@@ -254,7 +247,7 @@ TEST(BusinessCalendarTest, ExtraClosuresAreNotBusinessDays) {
   BusinessCalendar cal({ymd(2024, 12, 24), ymd(2024, 12, 24)});
   EXPECT_TRUE(cal.is_holiday(ymd(2024, 12, 24)));
   EXPECT_FALSE(cal.is_business_day(ymd(2024, 12, 24)));
-  EXPECT_EQ(iso(cal.add_business_days(ymd(2024, 12, 23), 1)), "2024-12-26");
+  EXPECT_EQ(to_string(cal.add_business_days(ymd(2024, 12, 23), 1)), "2024-12-26");
   EXPECT_EQ(cal.business_days_between(ymd(2024, 12, 20), ymd(2024, 12, 27)), 3);
   // Closures are not federal holidays and so are not listed.
   EXPECT_EQ(cal.holidays(std::chrono::year{2024}).size(), 11u);
@@ -281,24 +274,24 @@ TEST(BusinessCalendarTest, InvalidDatesThrow) {
 TEST(TimeZoneTest, LocalDateNearMidnightUtcDependsOnZone) {
   // 03:00 UTC on March 1 is still February 28 in New York (UTC-5) and Los Angeles (UTC-8).
   TimePoint t = utc(2025, 3, 1, 3);
-  EXPECT_EQ(iso(local_date(t, "UTC")), "2025-03-01");
-  EXPECT_EQ(iso(local_date(t, "America/New_York")), "2025-02-28");
-  EXPECT_EQ(iso(local_date(t, "America/Los_Angeles")), "2025-02-28");
+  EXPECT_EQ(to_string(local_date(t, "UTC")), "2025-03-01");
+  EXPECT_EQ(to_string(local_date(t, "America/New_York")), "2025-02-28");
+  EXPECT_EQ(to_string(local_date(t, "America/Los_Angeles")), "2025-02-28");
   // 06:00 UTC is 01:00 in New York but 22:00 the evening before in Los Angeles.
   TimePoint later = utc(2025, 3, 1, 6);
-  EXPECT_EQ(iso(local_date(later, "America/New_York")), "2025-03-01");
-  EXPECT_EQ(iso(local_date(later, "America/Los_Angeles")), "2025-02-28");
+  EXPECT_EQ(to_string(local_date(later, "America/New_York")), "2025-03-01");
+  EXPECT_EQ(to_string(local_date(later, "America/Los_Angeles")), "2025-02-28");
 }
 
 TEST(TimeZoneTest, LocalDateFollowsDaylightSavingTime) {
   // New York is UTC-5 in winter and UTC-4 in summer, so local midnight moves by an hour.
-  EXPECT_EQ(iso(local_date(utc(2025, 1, 15, 4, 30), "America/New_York")), "2025-01-14");
-  EXPECT_EQ(iso(local_date(utc(2025, 1, 15, 5, 0), "America/New_York")), "2025-01-15");
-  EXPECT_EQ(iso(local_date(utc(2025, 7, 1, 3, 59, 59), "America/New_York")), "2025-06-30");
-  EXPECT_EQ(iso(local_date(utc(2025, 7, 1, 4, 0), "America/New_York")), "2025-07-01");
+  EXPECT_EQ(to_string(local_date(utc(2025, 1, 15, 4, 30), "America/New_York")), "2025-01-14");
+  EXPECT_EQ(to_string(local_date(utc(2025, 1, 15, 5, 0), "America/New_York")), "2025-01-15");
+  EXPECT_EQ(to_string(local_date(utc(2025, 7, 1, 3, 59, 59), "America/New_York")), "2025-06-30");
+  EXPECT_EQ(to_string(local_date(utc(2025, 7, 1, 4, 0), "America/New_York")), "2025-07-01");
   // Honolulu keeps UTC-10 all year.
-  EXPECT_EQ(iso(local_date(utc(2025, 1, 15, 9, 59), "Pacific/Honolulu")), "2025-01-14");
-  EXPECT_EQ(iso(local_date(utc(2025, 7, 15, 9, 59), "Pacific/Honolulu")), "2025-07-14");
+  EXPECT_EQ(to_string(local_date(utc(2025, 1, 15, 9, 59), "Pacific/Honolulu")), "2025-01-14");
+  EXPECT_EQ(to_string(local_date(utc(2025, 7, 15, 9, 59), "Pacific/Honolulu")), "2025-07-14");
 }
 
 TEST(TimeZoneTest, EndOfLocalDayIsOneSecondBeforeLocalMidnight) {
@@ -333,8 +326,8 @@ TEST(TimeZoneTest, EndOfLocalDayRoundTripsThroughLocalDate) {
        {"America/New_York", "America/Chicago", "America/Los_Angeles", "Pacific/Honolulu"}) {
     for (Date d = ymd(2025, 1, 1); d < ymd(2026, 1, 1); d = plus(d, 1)) {
       TimePoint end = end_of_local_day(d, zone);
-      ASSERT_EQ(iso(local_date(end, zone)), iso(d)) << zone;
-      ASSERT_EQ(iso(local_date(end + Seconds{1}, zone)), iso(plus(d, 1))) << zone;
+      ASSERT_EQ(to_string(local_date(end, zone)), to_string(d)) << zone;
+      ASSERT_EQ(to_string(local_date(end + Seconds{1}, zone)), to_string(plus(d, 1))) << zone;
     }
   }
 }

@@ -16,14 +16,7 @@ Date ymd(int y, unsigned m, unsigned d) {
   return Date{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
 }
 
-std::string iso(Date d) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
-                static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
-  return buf;
-}
-
-std::string iso(const std::optional<Date>& d) { return d ? iso(*d) : "(none)"; }
+std::string text(const std::optional<Date>& d) { return d ? docket::to_string(*d) : "(none)"; }
 
 TimePoint utc(int y, unsigned m, unsigned d, int h, int min = 0, int s = 0) {
   return TimePoint{sys_days{ymd(y, m, d)}} + std::chrono::hours{h} + std::chrono::minutes{min} +
@@ -38,7 +31,7 @@ TEST(PremiumClockTest, DueFifteenBusinessDaysAfterReceipt) {
   // Received Monday 2025-03-03; the receipt day is day 0.
   PremiumClock clock(kI129PremiumDays, ymd(2025, 3, 3), RfeClockRule::kRestart);
   EXPECT_FALSE(clock.stopped());
-  EXPECT_EQ(iso(clock.due(cal)), "2025-03-24");
+  EXPECT_EQ(text(clock.due(cal)), "2025-03-24");
   EXPECT_EQ(clock.elapsed(ymd(2025, 3, 3), cal), 0);
   EXPECT_EQ(clock.elapsed(ymd(2025, 3, 10), cal), 5);
   EXPECT_EQ(clock.elapsed(ymd(2025, 3, 1), cal), 0);  // Before the start.
@@ -47,7 +40,7 @@ TEST(PremiumClockTest, DueFifteenBusinessDaysAfterReceipt) {
 TEST(PremiumClockTest, DueSkipsThanksgiving) {
   BusinessCalendar cal;
   PremiumClock clock(kI129PremiumDays, ymd(2025, 11, 20), RfeClockRule::kRestart);
-  EXPECT_EQ(iso(clock.due(cal)), "2025-12-12");
+  EXPECT_EQ(text(clock.due(cal)), "2025-12-12");
 }
 
 TEST(PremiumClockTest, RestartRuleStartsAFullPeriodFromTheResponse) {
@@ -59,7 +52,7 @@ TEST(PremiumClockTest, RestartRuleStartsAFullPeriodFromTheResponse) {
   EXPECT_EQ(clock.elapsed(ymd(2025, 3, 14), cal), 5);  // Frozen at the stop.
   clock.restart(ymd(2025, 3, 17));
   EXPECT_FALSE(clock.stopped());
-  EXPECT_EQ(iso(clock.due(cal)), "2025-04-07");
+  EXPECT_EQ(text(clock.due(cal)), "2025-04-07");
   EXPECT_EQ(clock.elapsed(ymd(2025, 3, 19), cal), 2);
 }
 
@@ -70,7 +63,7 @@ TEST(PremiumClockTest, ResumeRuleCarriesTheDaysUsedBeforeTheRfe) {
   EXPECT_FALSE(clock.due(cal).has_value());
   EXPECT_EQ(clock.elapsed(ymd(2025, 3, 20), cal), 5);
   clock.restart(ymd(2025, 3, 17));
-  EXPECT_EQ(iso(clock.due(cal)), "2025-03-31");  // Ten days left from March 17.
+  EXPECT_EQ(text(clock.due(cal)), "2025-03-31");  // Ten days left from March 17.
   EXPECT_EQ(clock.elapsed(ymd(2025, 3, 19), cal), 7);
 }
 
@@ -81,7 +74,7 @@ TEST(PremiumClockTest, ResumeRuleHandlesSeveralRfes) {
   clock.restart(ymd(2025, 3, 17));
   clock.stop(ymd(2025, 3, 19));  // Two more days used: March 18 and 19.
   clock.restart(ymd(2025, 3, 24));
-  EXPECT_EQ(iso(clock.due(cal)), "2025-04-03");  // Eight days left from March 24.
+  EXPECT_EQ(text(clock.due(cal)), "2025-04-03");  // Eight days left from March 24.
   EXPECT_EQ(clock.elapsed(ymd(2025, 3, 24), cal), 7);
 }
 
@@ -92,7 +85,7 @@ TEST(PremiumClockTest, RestartRuleHandlesSeveralRfes) {
   clock.restart(ymd(2025, 3, 17));
   clock.stop(ymd(2025, 3, 19));
   clock.restart(ymd(2025, 3, 24));
-  EXPECT_EQ(iso(clock.due(cal)), iso(cal.add_business_days(ymd(2025, 3, 24), 15)));
+  EXPECT_EQ(text(clock.due(cal)), to_string(cal.add_business_days(ymd(2025, 3, 24), 15)));
   EXPECT_EQ(clock.elapsed(ymd(2025, 3, 24), cal), 0);
 }
 
@@ -101,7 +94,7 @@ TEST(PremiumClockTest, SameDayResponseLeavesResumedDueDateUnchanged) {
   PremiumClock clock(kI129PremiumDays, ymd(2025, 3, 3), RfeClockRule::kResume);
   clock.stop(ymd(2025, 3, 5));
   clock.restart(ymd(2025, 3, 5));
-  EXPECT_EQ(iso(clock.due(cal)), "2025-03-24");
+  EXPECT_EQ(text(clock.due(cal)), "2025-03-24");
 }
 
 TEST(PremiumClockTest, ResumedClockThatHadRunOutIsDueOnTheResponseDay) {
@@ -109,7 +102,7 @@ TEST(PremiumClockTest, ResumedClockThatHadRunOutIsDueOnTheResponseDay) {
   PremiumClock clock(3, ymd(2025, 3, 3), RfeClockRule::kResume);
   clock.stop(ymd(2025, 3, 10));
   clock.restart(ymd(2025, 3, 12));
-  EXPECT_EQ(iso(clock.due(cal)), "2025-03-12");
+  EXPECT_EQ(text(clock.due(cal)), "2025-03-12");
 }
 
 TEST(PremiumClockTest, StoppingTwiceThrows) {
@@ -132,7 +125,7 @@ TEST(PremiumClockTest, RestartBeforeStopThrows) {
   EXPECT_THROW(clock.restart(ymd(2025, 3, 7)), InvalidArgument);
   EXPECT_TRUE(clock.stopped());
   clock.restart(ymd(2025, 3, 10));  // The same day is allowed.
-  EXPECT_EQ(iso(clock.due(cal)), iso(cal.add_business_days(ymd(2025, 3, 10), 15)));
+  EXPECT_EQ(text(clock.due(cal)), to_string(cal.add_business_days(ymd(2025, 3, 10), 15)));
 }
 
 TEST(PremiumClockTest, StopBeforeStartAndBadArgumentsThrow) {

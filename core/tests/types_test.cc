@@ -105,3 +105,21 @@ TEST(TypesTest, SentinelIdsAreOutsideTheDenseRange) {
 
 }  // namespace
 }  // namespace docket
+
+namespace docket {
+namespace {
+
+TEST(DateTextTest, WritesAndReadsIsoDates) {
+  const Date d{std::chrono::year{2027}, std::chrono::month{12}, std::chrono::day{31}};
+  EXPECT_EQ(to_string(d), "2027-12-31");
+  EXPECT_EQ(parse_date("2027-12-31"), d);
+  EXPECT_EQ(parse_date("2024-02-29"),
+            (Date{std::chrono::year{2024}, std::chrono::month{2}, std::chrono::day{29}}));
+  for (const char* bad : {"2026-02-30", "2025-02-29", "2026-13-01", "2026-1-01", "2026/01/01",
+                          "26-01-01", "2026-01-01x", "", "-026-01-01"}) {
+    EXPECT_FALSE(parse_date(bad).has_value()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace docket

@@ -35,13 +35,6 @@ T must(std::string_view field, std::string_view v, std::optional<T> parsed) {
   return *parsed;
 }
 
-std::string date_text(const Date& d) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
-                static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
-  return buf;
-}
-
 }  // namespace
 
 std::string encode(const StoredCase& c) {
@@ -79,7 +72,7 @@ std::string encode(const StoredCase& c) {
   put(c.senior_review ? "1" : "0");
   put(c.preferred);
   put(excluded);
-  put(c.court_date ? date_text(*c.court_date) : "");
+  put(c.court_date ? docket::to_string(*c.court_date) : "");
   put(c.category);
   put(c.outcome ? to_string(*c.outcome) : "");
   put(c.rfe_out_at ? std::to_string(c.rfe_out_at->time_since_epoch().count()) : "");
@@ -128,13 +121,8 @@ StoredCase decode(ReceiptNumber receipt, std::string_view center, std::string_vi
     s = comma + 1;
   }
   if (!f[15].empty()) {
-    int y = 0;
-    unsigned m = 0, d = 0;
-    if (std::sscanf(std::string(f[15]).c_str(), "%d-%u-%u", &y, &m, &d) != 3) {
-      throw InvalidArgument("record field court_date: expected YYYY-MM-DD");
-    }
-    c.court_date = Date{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
-    if (!c.court_date->ok()) throw InvalidArgument("record field court_date: not a date");
+    c.court_date = parse_date(f[15]);
+    if (!c.court_date) throw InvalidArgument("record field court_date: expected YYYY-MM-DD, a real day");
   }
   c.category = f[16];
   if (!f[17].empty()) c.outcome = must("outcome", f[17], parse_outcome(f[17]));

@@ -68,15 +68,9 @@ struct Tally {
 };
 
 TimePoint parse_start(const std::string& text) {
-  int y = 0, m = 0, d = 0;
-  if (std::sscanf(text.c_str(), "%d-%d-%d", &y, &m, &d) != 3) {
-    throw InvalidArgument("--start: expected YYYY-MM-DD, got '" + text + "'");
-  }
-  const std::chrono::year_month_day ymd{std::chrono::year{y},
-                                        std::chrono::month(static_cast<unsigned>(m)),
-                                        std::chrono::day(static_cast<unsigned>(d))};
-  if (!ymd.ok()) throw InvalidArgument("--start: not a date: '" + text + "'");
-  return std::chrono::sys_days(ymd) + std::chrono::hours(13);  // 8 a.m. Eastern.
+  const auto date = parse_date(text);
+  if (!date) throw InvalidArgument("--start: expected YYYY-MM-DD, a real day, got '" + text + "'");
+  return std::chrono::sys_days(*date) + std::chrono::hours(13);  // 8 a.m. Eastern.
 }
 
 store::RedisOptions parse_redis(const std::string& address) {

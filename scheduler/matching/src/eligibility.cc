@@ -12,6 +12,10 @@ std::string_view to_string(Ineligibility why) {
   return kNames.at(static_cast<int>(why));
 }
 
+CenterId home_office(const FormPolicy& form, CenterId center, CenterId field_office) {
+  return form.interview && field_office != kNoCenter ? field_office : center;
+}
+
 int required_level(const Case& c, const FormPolicy& form) {
   return c.min_level != 0 ? c.min_level : form.min_level;
 }
@@ -40,8 +44,7 @@ Ineligibility check(const Case& c, const FormPolicy& form, const Officer& office
   if (!officer.speaks(c.language)) return Ineligibility::kLanguage;
   if (officer.clearance < c.clearance) return Ineligibility::kClearance;
   if (form.interview) {
-    const CenterId office = c.field_office != kNoCenter ? c.field_office : c.center;
-    if (officer.center != office) return Ineligibility::kJurisdiction;
+    if (officer.center != home_office(form, c.center, c.field_office)) return Ineligibility::kJurisdiction;
   } else if (officer.center != c.center) {
     const bool allowed_center =
         form.centers.empty() ||

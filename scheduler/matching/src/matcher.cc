@@ -424,9 +424,7 @@ RoundPlan Matcher::plan_round() {
     if (cls.live == 0) continue;
     const FormPolicy& form = catalog_.form(cls.key.form);
     const int required = cls.key.min_level != 0 ? cls.key.min_level : form.min_level;
-    const CenterId home = form.interview && cls.key.field_office != kNoCenter
-                              ? cls.key.field_office
-                              : cls.key.center;
+    const CenterId home = home_office(form, cls.key.center, cls.key.field_office);
     auto first = cls.queue.begin() + static_cast<std::ptrdiff_t>(cls.head);
     auto prev = first;
     for (std::size_t b = 0; b <= edges_.size(); ++b) {
@@ -580,8 +578,7 @@ RoundPlan Matcher::plan_round() {
         a.officer = id;
         a.cost = s.path_cost + costs_.load_slot(load, o.capacity);
         a.relaxed_levels = std::max(0, required - o.level(form.skill));
-        const CenterId home = form.interview && rec.field_office != kNoCenter ? rec.field_office
-                                                                               : rec.center;
+        const CenterId home = home_office(form, rec.center, rec.field_office);
         a.cross_center = o.center != home;
         a.preferred = s.preferred;
         plan.assignments.push_back(a);

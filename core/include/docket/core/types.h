@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace docket {
@@ -77,5 +78,10 @@ std::optional<Presence> parse_presence(std::string_view s);
 std::optional<CenterKind> parse_center_kind(std::string_view s);
 std::optional<Clearance> parse_clearance(std::string_view s);
 std::optional<Outcome> parse_outcome(std::string_view s);
+
+/// A date as YYYY-MM-DD (ISO 8601), the one spelling Docket reads and writes.
+std::string to_string(Date d);
+/// Accepts exactly YYYY-MM-DD naming a real calendar day; an empty optional for anything else.
+std::optional<Date> parse_date(std::string_view s);
 
 }  // namespace docket

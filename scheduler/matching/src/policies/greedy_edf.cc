@@ -36,9 +36,8 @@ RoundPlan GreedyEdfPolicy::plan(Matcher& m) {
   }
   plan.stats.free_slots = static_cast<std::size_t>(free_total);
 
-  auto try_center = [&](const Case& c, const FormPolicy& form, Relaxation relax, CenterId center,
-                        std::size_t slot_hint) -> OfficerId {
-    (void)slot_hint;
+  auto try_center = [&](const Case& c, const FormPolicy& form, Relaxation relax,
+                        CenterId center) -> OfficerId {
     auto it = lists.find((std::uint32_t{center} << 16) | form.skill);
     if (it == lists.end()) return kNoOfficer;
     for (OfficerId id : it->second) {
@@ -66,12 +65,12 @@ RoundPlan GreedyEdfPolicy::plan(Matcher& m) {
     const FormPolicy& form = m.catalog().form(c.form);
     const Relaxation relax =
         m.relaxation(form, Matcher::slack_days(c.deadline.time_since_epoch().count(), plan.at));
-    const CenterId home = form.interview && c.field_office != kNoCenter ? c.field_office : c.center;
-    OfficerId pick = try_center(c, form, relax, home, entry.slot);
+    const CenterId home = home_office(form, c.center, c.field_office);
+    OfficerId pick = try_center(c, form, relax, home);
     if (pick == kNoOfficer && relax.cross_center) {
       for (const auto& center : m.catalog().centers()) {
         if (center.id == home) continue;
-        pick = try_center(c, form, relax, center.id, entry.slot);
+        pick = try_center(c, form, relax, center.id);
         if (pick != kNoOfficer) break;
       }
     }

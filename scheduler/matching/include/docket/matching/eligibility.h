@@ -30,6 +30,10 @@ struct Relaxation {
   bool cross_center = false;  ///< An officer of another center may take it.
 };
 
+/// Where a case is worked: an interview case at the applicant's field office (its center when
+/// none is recorded), any other case at its center.
+CenterId home_office(const FormPolicy& form, CenterId center, CenterId field_office);
+
 /// The minimum level a case requires before relaxation: the case's override, else the form's.
 int required_level(const Case& c, const FormPolicy& form);
 
