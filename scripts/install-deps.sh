@@ -13,6 +13,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   # Real servers and tools the tests and the main job start.
   redis-server redis-sentinel redis-tools prometheus glpk-utils
+  # End-to-end tests (a protocol client in Python), the load benchmark's peer (RQ) and plots.
+  python3-zmq python3-rq gnuplot-nox
 )
 
 missing=()

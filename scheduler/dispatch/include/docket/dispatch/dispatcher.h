@@ -1,0 +1,171 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "docket/core/calendar.h"
+#include "docket/core/catalog.h"
+#include "docket/core/clock.h"
+#include "docket/dispatch/options.h"
+#include "docket/matching/matcher.h"
+#include "docket/protocol/channel.h"
+#include "docket/store/case_store.h"
+
+namespace docket::dispatch {
+
+struct DispatchMetrics;
+
+/// Counters for progress lines and the shutdown summary.
+struct DispatchStats {
+  std::int64_t received = 0;  ///< Cases submitted and recorded.
+  std::int64_t offered = 0;
+  std::int64_t accepted = 0;
+  std::int64_t declined = 0;
+  std::int64_t timed_out = 0;
+  std::int64_t reclaimed = 0;  ///< Leases that lapsed.
+  std::int64_t decided = 0;    ///< Approved or denied (QA reviews included).
+  std::int64_t decided_late = 0;
+  std::int64_t rfe = 0;
+  std::int64_t referred = 0;
+  std::int64_t transferred = 0;
+  std::int64_t qa_sampled = 0;
+  std::int64_t rounds = 0;
+  std::int64_t rejected_messages = 0;
+  std::int64_t store_refusals = 0;
+  std::int64_t store_outages = 0;  ///< Requests answered `unavailable`.
+  std::size_t workers = 0;
+  std::size_t queued = 0;
+  double p80_cycle_days = 0;  ///< Of the last decisions (up to DispatchStats::kWindow).
+  static constexpr std::size_t kWindow = 100'000;
+};
+
+/// The scheduler's event loop: two ROUTER sockets (workers, management), assignment rounds
+/// driven by events and batched, offers as reservations with a timeout, leases renewed by
+/// heartbeats, credit-based flow control per worker session (docs/protocol.md).
+///
+/// The matcher is the in-memory view and the store the state of record: every change is a
+/// store transition first, and the matcher follows the store's answer. Domain time (deadlines,
+/// audit stamps, `expires`) comes from `clock`; protocol timers (heartbeats, leases, offer
+/// timeouts) from a monotonic clock, since they must not jump with a simulated calendar.
+///
+/// Not thread-safe: one thread calls run() or step(); stop() may be called from a signal
+/// handler's flag watcher.
+class Dispatcher {
+ public:
+  using Monotonic = std::chrono::steady_clock;
+  /// An extra management command (e.g. the rebalancing planner's): args in, result out. It may
+  /// throw protocol::ProtocolError (sent as that code), InvalidArgument (bad_request) or
+  /// IoError (unavailable).
+  using Command = std::function<nlohmann::json(const nlohmann::json& args)>;
+
+  /// Binds both sockets. Throws IoError when an endpoint cannot be bound.
+  Dispatcher(const Catalog& catalog, const BusinessCalendar& calendar, int fallback_deadline_days,
+             matching::Matcher& matcher, store::CaseStore& store, const Clock& clock,
+             zmq::context_t& ctx, Options options = {}, DispatchMetrics* metrics = nullptr);
+  ~Dispatcher();
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  std::string worker_endpoint() const { return workers_.endpoint(); }
+  std::string management_endpoint() const { return management_.endpoint(); }
+
+  /// Serves until `stop` becomes true, then shuts down (see shutdown()).
+  void run(const std::atomic<bool>& stop);
+  /// One turn of the loop: waits up to `timeout` for a message or timer, handles what came, runs
+  /// a round when one is due. Throws IoError only for a fault of a socket itself.
+  void step(std::chrono::milliseconds timeout);
+  /// Stops offering, tells every worker (SHUTDOWN) and returns. Offers already out stay in the
+  /// store as they are; the next scheduler resumes them (recovery) or their leases lapse.
+  void shutdown();
+
+  void add_command(const std::string& name, Command command);
+  /// The management `stats` result.
+  DispatchStats stats() const;
+  /// Called after every round with its plan (for progress lines).
+  std::function<void(const matching::RoundPlan&)> on_round;
+
+ private:
+  struct Session;
+  struct Item;
+  struct Batch;
+  struct PendingOffer {
+    Monotonic::time_point at;
+    std::uint64_t receipt;
+    std::uint32_t epoch;
+    auto operator<=>(const PendingOffer&) const = default;
+  };
+
+  void handle_worker(protocol::Received& in, Batch& batch);
+  void handle_management(protocol::Received& in);
+  nlohmann::json command(const std::string& cmd, const nlohmann::json& args);
+  void hello(const std::string& peer, const nlohmann::json& body);
+  void add_credit(Session& s, const nlohmann::json& body);
+  void apply_batch(Batch& batch);
+  void after_decision(ReceiptNumber r, OfficerId officer, const std::string& outcome,
+                      std::int64_t epoch, std::vector<store::Transition>& follow);
+  void check_timers();
+  void expire_session(const std::string& peer, const char* reason);
+  void run_round();
+  void send(const std::string& peer, const protocol::Message& m, bool management = false);
+  void reply_error(const std::string& peer, protocol::Code code, const std::string& message,
+                   const nlohmann::json* re, bool management);
+  void set_effective_presence(OfficerId id);
+  nlohmann::json case_json(std::uint32_t slot) const;
+  store::Transition transition(store::Op op, std::uint32_t slot, const std::string& actor) const;
+  void requeue(ReceiptNumber r, std::int64_t epoch, bool clear_officer, bool recuse = false);
+  void lose(OfficerId officer, ReceiptNumber r, const char* reason);
+  std::optional<std::uint32_t> slot_of(ReceiptNumber r) const { return matcher_.index().find(r); }
+  std::int64_t unix_now() const { return clock_.now().time_since_epoch().count(); }
+
+  // Management commands.
+  nlohmann::json submit(const nlohmann::json& args);
+  nlohmann::json officer_add(const nlohmann::json& args);
+  nlohmann::json officer_update(const nlohmann::json& args);
+  nlohmann::json officers(const nlohmann::json& args);
+  nlohmann::json queues(const nlohmann::json& args);
+  nlohmann::json status(const nlohmann::json& args);
+  nlohmann::json explain(const nlohmann::json& args);
+  nlohmann::json my_cases(const nlohmann::json& args);
+  nlohmann::json respond(const nlohmann::json& args);
+  nlohmann::json hold_or_release(const nlohmann::json& args, bool hold);
+  nlohmann::json drain(const nlohmann::json& args);
+  nlohmann::json officer_json(OfficerId id) const;
+
+  const Catalog& catalog_;
+  const BusinessCalendar& calendar_;
+  int fallback_days_;
+  matching::Matcher& matcher_;
+  store::CaseStore& store_;
+  const Clock& clock_;
+  Options options_;
+  DispatchMetrics* metrics_;
+  protocol::Server workers_;
+  protocol::Server management_;
+  std::unordered_map<std::string, std::unique_ptr<Session>> sessions_;  // by routing id
+  std::vector<std::string> session_of_;      // OfficerId -> routing id ("" = none)
+  std::vector<Presence> declared_presence_;  // OfficerId -> what the officer said
+  std::priority_queue<PendingOffer, std::vector<PendingOffer>, std::greater<>> offer_timeouts_;
+  std::unordered_map<std::uint64_t, Monotonic::time_point> offered_at_;  // receipt -> store write
+  std::map<std::string, Command> extra_commands_;
+  std::mt19937_64 rng_;
+  bool round_due_ = false;
+  bool stopping_ = false;
+  Monotonic::time_point round_due_at_{};
+  Monotonic::time_point last_round_{};
+  Monotonic::time_point next_timer_check_{};
+  std::uint64_t next_session_ = 1;
+  DispatchStats stats_;
+  std::deque<double> cycle_days_;
+};
+
+}  // namespace docket::dispatch

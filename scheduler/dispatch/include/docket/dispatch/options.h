@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "docket/protocol/channel.h"
+
+namespace docket::dispatch {
+
+/// How the scheduler's event loop talks to workers and management clients.
+struct Options {
+  static constexpr int DEFAULT_HEARTBEAT_MS = 1000;
+  /// Heartbeats a session may miss before its leases lapse (the Paranoid Pirate liveness).
+  static constexpr int DEFAULT_LIVENESS = 3;
+  static constexpr int DEFAULT_OFFER_TIMEOUT_MS = 30'000;
+  /// A round runs at most this long after something changed (new case, freed slot, new credit),
+  /// so that changes arriving together are planned together.
+  static constexpr int DEFAULT_ROUND_DELAY_MS = 2;
+  /// And at least this often while cases wait, since deadlines move buckets as time passes.
+  static constexpr int DEFAULT_ROUND_INTERVAL_MS = 1000;
+  static constexpr std::size_t DEFAULT_MAX_OFFERS_PER_MESSAGE = 256;
+  /// Messages read from one socket before the loop turns to the other and to its timers.
+  static constexpr std::size_t DEFAULT_READ_BATCH = 2048;
+  static constexpr std::size_t DEFAULT_MAX_SUBMIT_CASES = 10'000;
+
+  std::string worker_endpoint = protocol::DEFAULT_WORKER_ENDPOINT;
+  std::string management_endpoint = protocol::DEFAULT_MANAGEMENT_ENDPOINT;
+  protocol::ChannelOptions channel;
+  int heartbeat_ms = DEFAULT_HEARTBEAT_MS;
+  int liveness = DEFAULT_LIVENESS;
+  int offer_timeout_ms = DEFAULT_OFFER_TIMEOUT_MS;
+  int round_delay_ms = DEFAULT_ROUND_DELAY_MS;
+  int round_interval_ms = DEFAULT_ROUND_INTERVAL_MS;
+  std::size_t max_offers_per_message = DEFAULT_MAX_OFFERS_PER_MESSAGE;
+  std::size_t read_batch = DEFAULT_READ_BATCH;
+  std::size_t max_submit_cases = DEFAULT_MAX_SUBMIT_CASES;
+  /// Seed of the QA sampling draw (a decided case is sampled with its form's qa_sample_rate).
+  std::uint64_t seed = 1;
+  /// Days of slack under which a queued case counts as at risk of missing its deadline.
+  int at_risk_slack_days = 14;
+
+  int lease_ms() const { return heartbeat_ms * liveness; }
+};
+
+}  // namespace docket::dispatch

@@ -1,0 +1,980 @@
+#include "docket/dispatch/dispatcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "docket/dispatch/metrics.h"
+#include "docket/service/recovery.h"
+
+namespace docket::dispatch {
+
+using nlohmann::json;
+using protocol::Code;
+using protocol::Message;
+using protocol::ProtocolError;
+using protocol::Type;
+
+/// A worker session: one DEALER connection playing one or more officers.
+struct Dispatcher::Session {
+  std::string peer;
+  std::string id;
+  std::vector<OfficerId> officers;
+  std::int64_t credit = 0;
+  Monotonic::time_point last_heard{};
+  Monotonic::time_point last_sent{};
+};
+
+/// One answer a worker is owed (ACCEPT, DECLINE or DECIDE item), waiting for the store.
+struct Dispatcher::Item {
+  enum class Kind : std::uint8_t { kAccept, kDecline, kDecide } kind = Kind::kAccept;
+  std::string receipt_text;
+  ReceiptNumber receipt;
+  OfficerId officer = kNoOfficer;
+  CaseState before = CaseState::kReceived;  // Index state when the message was read.
+  bool tracked = false;                     // The index knows the case.
+  bool senior = false;
+  std::string outcome, to;
+  bool recuse = false;
+  json error;  // Set when refused before reaching the store.
+  std::size_t transition = SIZE_MAX;
+  json result;
+};
+
+/// The worker messages of one turn of the loop: their store transitions go out in one call.
+struct Dispatcher::Batch {
+  struct Reply {
+    std::string peer;
+    json re;
+    std::vector<Item> items;
+  };
+  std::vector<Reply> replies;
+  std::vector<store::Transition> transitions;
+};
+
+namespace {
+
+constexpr std::size_t kMaxOfficersPerHello = 10'000;
+
+bool held(CaseState s) { return s == CaseState::kOffered || s == CaseState::kAssigned; }
+
+std::string_view code_of(store::TransitionResult::Status s) { return store::to_string(s); }
+
+}  // namespace
+
+Dispatcher::Dispatcher(const Catalog& catalog, const BusinessCalendar& calendar,
+                       int fallback_deadline_days, matching::Matcher& matcher,
+                       store::CaseStore& store, const Clock& clock, zmq::context_t& ctx,
+                       Options options, DispatchMetrics* metrics)
+    : catalog_(catalog),
+      calendar_(calendar),
+      fallback_days_(fallback_deadline_days),
+      matcher_(matcher),
+      store_(store),
+      clock_(clock),
+      options_(std::move(options)),
+      metrics_(metrics),
+      workers_(ctx, options_.worker_endpoint, options_.channel),
+      management_(ctx, options_.management_endpoint, options_.channel),
+      rng_(options_.seed) {
+  // Officers are offered work only while a session plays them; until then they are offline in
+  // the matcher, whatever the roster says (the roster's presence is what they declare).
+  const auto n = matcher_.officers().size();
+  session_of_.assign(n, {});
+  declared_presence_.resize(n);
+  for (OfficerId id = 0; id < n; ++id) {
+    declared_presence_[id] = matcher_.officer(id).presence;
+    matcher_.set_presence(id, Presence::kOffline);
+  }
+  if (metrics_) metrics_->leader.Set(1);
+  last_round_ = Monotonic::now();
+}
+
+Dispatcher::~Dispatcher() {
+  if (metrics_) metrics_->leader.Set(0);
+}
+
+void Dispatcher::add_command(const std::string& name, Command command) {
+  extra_commands_[name] = std::move(command);
+}
+
+void Dispatcher::run(const std::atomic<bool>& stop) {
+  while (!stop.load()) step(std::chrono::milliseconds(50));
+  shutdown();
+}
+
+void Dispatcher::step(std::chrono::milliseconds timeout) {
+  // Wait no longer than the next round that is due.
+  if (round_due_) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(round_due_at_ - Monotonic::now());
+    timeout = std::clamp(left, std::chrono::milliseconds(0), timeout);
+  }
+  zmq::pollitem_t items[] = {{workers_.socket().handle(), 0, ZMQ_POLLIN, 0},
+                             {management_.socket().handle(), 0, ZMQ_POLLIN, 0}};
+  try {
+    zmq::poll(items, 2, timeout);
+  } catch (const zmq::error_t& e) {
+    if (e.num() != EINTR) throw IoError(std::string("poll: ") + e.what());
+  }
+  Batch batch;
+  for (std::size_t i = 0; i < options_.read_batch; ++i) {
+    auto in = workers_.try_recv();
+    if (!in) break;
+    handle_worker(*in, batch);
+  }
+  apply_batch(batch);
+  for (std::size_t i = 0; i < 64; ++i) {
+    auto in = management_.try_recv();
+    if (!in) break;
+    handle_management(*in);
+  }
+  check_timers();
+  run_round();
+}
+
+void Dispatcher::shutdown() {
+  if (stopping_) return;
+  stopping_ = true;
+  for (auto& [peer, s] : sessions_) {
+    send(peer, Message{Type::kShutdown, {{"reason", "scheduler stopping"}}});
+  }
+  if (metrics_) metrics_->leader.Set(0);
+  spdlog::info("dispatcher stopped: {} sessions told, {} offers outstanding", sessions_.size(),
+               offered_at_.size());
+}
+
+DispatchStats Dispatcher::stats() const {
+  DispatchStats s = stats_;
+  s.workers = sessions_.size();
+  s.queued = matcher_.index().queued();
+  if (!cycle_days_.empty()) {
+    std::vector<double> v(cycle_days_.begin(), cycle_days_.end());
+    auto k = v.begin() + static_cast<std::ptrdiff_t>(v.size() * 8 / 10);
+    std::nth_element(v.begin(), k, v.end());
+    s.p80_cycle_days = *k;
+  }
+  return s;
+}
+
+void Dispatcher::send(const std::string& peer, const Message& m, bool management) {
+  auto& server = management ? management_ : workers_;
+  if (!server.send(peer, m)) {
+    if (metrics_) metrics_->zmq_error(management).Increment();
+    spdlog::debug("could not send {} to {}: peer gone or its queue full",
+                  protocol::to_string(m.type), peer);
+    return;
+  }
+  if (!management) {
+    if (auto it = sessions_.find(peer); it != sessions_.end())
+      it->second->last_sent = Monotonic::now();
+  }
+}
+
+void Dispatcher::reply_error(const std::string& peer, Code code, const std::string& message,
+                             const json* re, bool management) {
+  ++stats_.rejected_messages;
+  if (metrics_) metrics_->rejection(management, code).Increment();
+  spdlog::warn("{} socket: refused a message from peer {} ({}): {}",
+               management ? "management" : "workers",
+               json(peer).dump(-1, ' ', true, json::error_handler_t::replace),
+               protocol::to_string(code), message);
+  send(peer, protocol::error_message(code, message, re), management);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Worker socket.
+
+void Dispatcher::handle_worker(protocol::Received& in, Batch& batch) {
+  if (in.error) {
+    reply_error(in.peer, in.error->code(), in.error->what(), nullptr, false);
+    return;
+  }
+  const Message& m = *in.message;
+  if (metrics_) metrics_->message(false, m.type).Increment();
+  const json* re = m.body.contains("id") ? &m.body["id"] : nullptr;
+  try {
+    if (m.type == Type::kHello) {
+      hello(in.peer, m.body);
+      return;
+    }
+    auto it = sessions_.find(in.peer);
+    const bool worker_type = m.type == Type::kAccept || m.type == Type::kDecline ||
+                             m.type == Type::kDecide || m.type == Type::kPull ||
+                             m.type == Type::kPresence || m.type == Type::kCredit ||
+                             m.type == Type::kHeartbeat || m.type == Type::kBye;
+    if (!worker_type) {
+      throw ProtocolError(Code::kUnknownType,
+                          std::string(protocol::to_string(m.type)) + " is not a worker message");
+    }
+    if (it == sessions_.end()) {
+      throw ProtocolError(Code::kNotRegistered, "no session for this peer: send HELLO first");
+    }
+    Session& s = *it->second;
+    s.last_heard = Monotonic::now();
+    switch (m.type) {
+      case Type::kHeartbeat:
+      case Type::kCredit:
+        add_credit(s, m.body);
+        return;
+      case Type::kBye: {
+        const bool release = protocol::optional_bool(m.body, "release", false);
+        // Offers return now; assigned cases stay for lease_ms unless released.
+        for (std::uint32_t slot = 0; slot < matcher_.index().size(); ++slot) {
+          const auto& rec = matcher_.index().record(slot);
+          if (rec.officer == kNoOfficer || !held(rec.state) || session_of_[rec.officer] != s.peer)
+            continue;
+          if (rec.state == CaseState::kOffered || release) {
+            auto t = transition(store::Op::kLeaseExpiry, slot, "scheduler");
+            t.detail = "worker said goodbye";
+            batch.transitions.push_back(std::move(t));
+            Batch::Reply r;
+            Item item;
+            item.kind = Item::Kind::kDecline;
+            item.receipt = ReceiptNumber::from_packed(rec.receipt);
+            item.receipt_text = item.receipt.str();
+            item.officer = rec.officer;
+            item.before = rec.state;
+            item.tracked = true;
+            item.transition = batch.transitions.size() - 1;
+            r.items.push_back(std::move(item));
+            batch.replies.push_back(std::move(r));  // No peer: nobody is answered.
+          }
+        }
+        for (OfficerId o : s.officers) {
+          session_of_[o].clear();
+          set_effective_presence(o);
+        }
+        spdlog::info("worker session {} said goodbye ({} officers)", s.id, s.officers.size());
+        sessions_.erase(it);
+        if (metrics_) metrics_->workers_connected.Set(static_cast<double>(sessions_.size()));
+        return;
+      }
+      case Type::kPresence: {
+        const auto officer = protocol::require_string(m.body, "officer");
+        const auto p = parse_presence(protocol::require_string(m.body, "presence"));
+        if (!p)
+          throw ProtocolError(Code::kBadRequest,
+                              "field 'presence': expected available, away or offline");
+        const auto id = matcher_.find_officer(officer);
+        if (!id || session_of_[*id] != s.peer) {
+          throw ProtocolError(Code::kUnknownOfficer,
+                              "officer " + officer + " is not played by this session");
+        }
+        declared_presence_[*id] = *p;
+        set_effective_presence(*id);
+        add_credit(s, m.body);
+        send(in.peer, Message{Type::kResult, {{"re", re ? *re : json()}, {"ok", true}}});
+        return;
+      }
+      case Type::kPull: {
+        const auto officer = protocol::require_string(m.body, "officer");
+        const auto id = matcher_.find_officer(officer);
+        if (!id || session_of_[*id] != s.peer) {
+          throw ProtocolError(Code::kUnknownOfficer,
+                              "officer " + officer + " is not played by this session");
+        }
+        add_credit(s, m.body);
+        const int before = matcher_.officer(*id).load;
+        round_due_ = true;
+        round_due_at_ = Monotonic::now();
+        run_round();
+        send(in.peer, Message{Type::kResult,
+                              {{"re", re ? *re : json()},
+                               {"offered", std::max(0, matcher_.officer(*id).load - before)}}});
+        return;
+      }
+      default:
+        break;
+    }
+    // ACCEPT, DECLINE, DECIDE: items for the store.
+    const bool decide = m.type == Type::kDecide;
+    const char* list = decide ? "decisions" : "offers";
+    const auto& arr = protocol::require_array(m.body, list);
+    Batch::Reply reply;
+    reply.peer = in.peer;
+    reply.re = re ? *re : json();
+    reply.items.reserve(arr.size());
+    std::vector<store::Transition> ts;
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      const auto path = protocol::item_path(list, i);
+      Item item;
+      item.kind = decide                    ? Item::Kind::kDecide
+                  : m.type == Type::kAccept ? Item::Kind::kAccept
+                                            : Item::Kind::kDecline;
+      item.receipt_text = protocol::require_string(arr[i], "receipt", path);
+      const std::int64_t epoch = protocol::require_int(arr[i], "epoch", path);
+      const auto r = ReceiptNumber::parse(item.receipt_text);
+      if (!r)
+        throw ProtocolError(Code::kBadRequest, "field '" + path + ".receipt': " +
+                                                   ReceiptNumber::parse_error(item.receipt_text));
+      item.receipt = *r;
+      if (decide) {
+        item.outcome = protocol::require_string(arr[i], "outcome", path);
+        if (item.outcome != "approve" && item.outcome != "deny" && item.outcome != "rfe" &&
+            item.outcome != "refer" && item.outcome != "transfer") {
+          throw ProtocolError(
+              Code::kBadRequest,
+              "field '" + path +
+                  ".outcome': expected approve, deny, rfe, refer or transfer, got '" +
+                  item.outcome + "'");
+        }
+        if (item.outcome == "transfer") {
+          item.to = protocol::require_string(arr[i], "to", path);
+          if (!catalog_.find_center(item.to))
+            throw ProtocolError(Code::kBadRequest,
+                                "field '" + path + ".to': unknown center '" + item.to + "'");
+        }
+      } else {
+        item.recuse = protocol::optional_bool(arr[i], "recuse", false, path);
+      }
+      const std::string note =
+          protocol::optional_string(arr[i], decide ? "note" : "reason", {}, path);
+      store::Transition t;
+      t.receipt = *r;
+      t.epoch = epoch;
+      t.detail = note;
+      if (auto slot = slot_of(*r)) {
+        const auto& rec = matcher_.index().record(*slot);
+        item.tracked = true;
+        item.before = rec.state;
+        item.senior = rec.senior_review;
+        t.center = catalog_.center(rec.center).code;
+        if (rec.officer != kNoOfficer && session_of_[rec.officer] == in.peer)
+          item.officer = rec.officer;
+      } else if (auto c = catalog_.center_for_prefix(r->prefix())) {
+        t.center = catalog_.center(*c).code;  // A resent decision about a case already decided.
+      }
+      // The holder is the session's officer holding the case; a stranger is refused by the store.
+      t.officer = item.officer != kNoOfficer ? matcher_.officer(item.officer).id : std::string("?");
+      t.actor = t.officer;
+      if (item.kind == Item::Kind::kAccept) {
+        t.op = store::Op::kAccept;
+      } else if (item.kind == Item::Kind::kDecline) {
+        t.op = store::Op::kDecline;
+      } else {
+        if (item.outcome == "approve" || item.outcome == "deny") {
+          t.op = item.senior ? store::Op::kQaReview : store::Op::kDecide;
+          t.arg = item.outcome;
+        } else if (item.outcome == "rfe") {
+          t.op = store::Op::kRfeOut;
+        } else {
+          t.op = store::Op::kHold;  // refer; and the first step of an officer's transfer.
+          if (t.detail.empty())
+            t.detail = item.outcome == "refer" ? "referred" : "transfer to " + item.to;
+        }
+        // A decision sent again gets the first answer and changes nothing (invariant 3).
+        t.idempotency_key =
+            "w:" + item.outcome + ":" + item.receipt_text + ":" + std::to_string(epoch);
+      }
+      if (t.center.empty()) {
+        item.error = {{"receipt", item.receipt_text},
+                      {"ok", false},
+                      {"code", "unknown_case"},
+                      {"message", "no such case"}};
+      } else {
+        item.transition = ts.size();
+        ts.push_back(std::move(t));
+      }
+      reply.items.push_back(std::move(item));
+    }
+    add_credit(s, m.body);
+    // Only a message read whole goes to the store, so a bad item refuses its message alone.
+    const std::size_t base = batch.transitions.size();
+    for (auto& item : reply.items) {
+      if (item.transition != SIZE_MAX) item.transition += base;
+    }
+    for (auto& t : ts) batch.transitions.push_back(std::move(t));
+    batch.replies.push_back(std::move(reply));
+  } catch (const ProtocolError& e) {
+    reply_error(in.peer, e.code(), e.what(), re, false);
+  }
+}
+
+void Dispatcher::add_credit(Session& s, const json& body) {
+  const std::int64_t more = protocol::optional_int(body, "credit", 0);
+  if (more < 0) throw ProtocolError(Code::kBadRequest, "field 'credit': must not be negative");
+  if (more == 0) return;
+  const bool was_empty = s.credit <= 0;
+  s.credit = std::min<std::int64_t>(s.credit + more, 1'000'000);
+  if (was_empty) {
+    for (OfficerId o : s.officers) set_effective_presence(o);
+  }
+  if (!round_due_) {
+    round_due_ = true;
+    round_due_at_ = Monotonic::now() + std::chrono::milliseconds(options_.round_delay_ms);
+  }
+}
+
+void Dispatcher::set_effective_presence(OfficerId id) {
+  Presence p = Presence::kOffline;
+  if (!session_of_[id].empty()) {
+    auto it = sessions_.find(session_of_[id]);
+    if (it != sessions_.end())
+      p = it->second->credit > 0 ? declared_presence_[id] : Presence::kAway;
+  }
+  if (matcher_.officer(id).presence != p) {
+    matcher_.set_presence(id, p);
+    if (p == Presence::kAvailable && !round_due_) {
+      round_due_ = true;
+      round_due_at_ = Monotonic::now() + std::chrono::milliseconds(options_.round_delay_ms);
+    }
+  }
+}
+
+void Dispatcher::hello(const std::string& peer, const json& body) {
+  const auto& officers = protocol::require_array(body, "officers");
+  if (officers.empty() || officers.size() > kMaxOfficersPerHello) {
+    throw ProtocolError(Code::kBadRequest, "field 'officers': expected 1 to 10000 officers");
+  }
+  const std::int64_t credit = protocol::optional_int(body, "credit", 0);
+  if (credit < 0) throw ProtocolError(Code::kBadRequest, "field 'credit': must not be negative");
+  // A peer that says HELLO again starts over (its officers stay its own).
+  auto s = std::make_unique<Session>();
+  s->peer = peer;
+  s->id = "w-" + std::to_string(next_session_++);
+  s->credit = credit;
+  s->last_heard = s->last_sent = Monotonic::now();
+  json accepted = json::array();
+  json rejected = json::array();
+  std::vector<std::pair<OfficerId, Presence>> taking;
+  for (std::size_t i = 0; i < officers.size(); ++i) {
+    const auto path = protocol::item_path("officers", i);
+    const auto name = protocol::require_string(officers[i], "officer", path);
+    const auto p =
+        parse_presence(protocol::optional_string(officers[i], "presence", "available", path));
+    if (!p)
+      throw ProtocolError(Code::kBadRequest,
+                          "field '" + path + ".presence': expected available, away or offline");
+    const auto id = matcher_.find_officer(name);
+    if (!id) {
+      rejected.push_back(
+          {{"officer", name}, {"code", "unknown_officer"}, {"message", "not on the roster"}});
+      continue;
+    }
+    taking.emplace_back(*id, *p);
+  }
+  if (taking.empty())
+    throw ProtocolError(Code::kUnknownOfficer, "none of the officers is on the roster");
+  for (const auto& [id, p] : taking) {
+    // A desk that restarted takes its officer back from its old session.
+    if (const auto& old = session_of_[id]; !old.empty() && old != peer) {
+      if (auto it = sessions_.find(old); it != sessions_.end()) {
+        auto& v = it->second->officers;
+        v.erase(std::remove(v.begin(), v.end(), id), v.end());
+        if (v.empty()) sessions_.erase(it);
+      }
+    }
+    session_of_[id] = peer;
+    declared_presence_[id] = p;
+    s->officers.push_back(id);
+    const Officer& o = matcher_.officer(id);
+    accepted.push_back({{"officer", o.id},
+                        {"center", catalog_.center(o.center).code},
+                        {"capacity", o.capacity},
+                        {"senior", o.senior}});
+  }
+  // What the worker believes it holds, against what the index says.
+  std::unordered_set<std::uint64_t> claimed;
+  json lost = json::array();
+  if (body.contains("leases")) {
+    const auto& leases = protocol::require_array(body, "leases");
+    for (std::size_t i = 0; i < leases.size(); ++i) {
+      const auto text =
+          protocol::require_string(leases[i], "receipt", protocol::item_path("leases", i));
+      const auto epoch =
+          protocol::require_int(leases[i], "epoch", protocol::item_path("leases", i));
+      const auto r = ReceiptNumber::parse(text);
+      const auto slot = r ? slot_of(*r) : std::nullopt;
+      const bool ours = slot && held(matcher_.index().record(*slot).state) &&
+                        session_of_[matcher_.index().record(*slot).officer] == peer &&
+                        matcher_.index().record(*slot).epoch == static_cast<std::uint32_t>(epoch);
+      if (!ours) lost.push_back({{"receipt", text}, {"reason", "lease_expired"}});
+    }
+  }
+  json resumed = json::array();
+  for (std::uint32_t slot = 0; slot < matcher_.index().size(); ++slot) {
+    const auto& rec = matcher_.index().record(slot);
+    if (rec.officer != kNoOfficer && held(rec.state) && session_of_[rec.officer] == peer) {
+      resumed.push_back(case_json(slot));
+    }
+  }
+  if (auto old = sessions_.find(peer); old != sessions_.end()) sessions_.erase(old);
+  Session& ref = *s;
+  sessions_[peer] = std::move(s);
+  for (OfficerId id : ref.officers) set_effective_presence(id);
+  if (metrics_) metrics_->workers_connected.Set(static_cast<double>(sessions_.size()));
+  spdlog::info("worker session {} registered {} officers ({} rejected, {} cases resumed)", ref.id,
+               ref.officers.size(), rejected.size(), resumed.size());
+  send(peer, Message{Type::kWelcome,
+                     {{"re", body.contains("id") ? body["id"] : json()},
+                      {"session", ref.id},
+                      {"heartbeat_ms", options_.heartbeat_ms},
+                      {"lease_ms", options_.lease_ms()},
+                      {"offer_timeout_ms", options_.offer_timeout_ms},
+                      {"max_message_bytes", options_.channel.max_message_bytes},
+                      {"officers", std::move(accepted)},
+                      {"rejected", std::move(rejected)},
+                      {"resumed", std::move(resumed)},
+                      {"lost", std::move(lost)}}});
+  round_due_ = true;
+  round_due_at_ = Monotonic::now() + std::chrono::milliseconds(options_.round_delay_ms);
+}
+
+void Dispatcher::apply_batch(Batch& batch) {
+  if (batch.replies.empty()) return;
+  std::vector<store::TransitionResult> results;
+  try {
+    results = store_.apply(batch.transitions);
+  } catch (const IoError& e) {
+    // Nothing is lost: the workers keep their items and send them again (docs/protocol.md).
+    ++stats_.store_outages;
+    spdlog::error("state of record unreachable; {} worker messages answered 'unavailable': {}",
+                  batch.replies.size(), e.what());
+    for (auto& r : batch.replies) {
+      if (!r.peer.empty())
+        reply_error(r.peer, Code::kUnavailable,
+                    "the state of record cannot be reached; nothing was changed", &r.re, false);
+    }
+    return;
+  }
+  std::vector<store::Transition> follow;
+  std::vector<std::pair<ReceiptNumber, std::string>> transfers;  // receipt, destination
+  const auto now = Monotonic::now();
+  for (auto& reply : batch.replies) {
+    json out = json::array();
+    for (auto& item : reply.items) {
+      if (!item.error.is_null()) {
+        out.push_back(std::move(item.error));
+        continue;
+      }
+      const auto& res = results[item.transition];
+      if (!res.ok()) {
+        ++stats_.store_refusals;
+        out.push_back({{"receipt", item.receipt_text},
+                       {"ok", false},
+                       {"code", code_of(res.status)},
+                       {"message", res.message}});
+        // The index may be behind the store (a lapse, an earlier outage): read the case back.
+        if (item.tracked) {
+          if (auto slot = slot_of(item.receipt)) {
+            const auto& rec = matcher_.index().record(*slot);
+            if (held(rec.state) && rec.officer != kNoOfficer) matcher_.release(rec.officer);
+          }
+          matcher_.forget(item.receipt);
+          try {
+            if (auto stored = store_.get(batch.transitions[item.transition].center, item.receipt);
+                stored && stored->state != CaseState::kDecided &&
+                stored->state != CaseState::kTransferred) {
+              matcher_.restore(service::to_case(*stored, catalog_, matcher_));
+            }
+          } catch (const Error& e) {
+            spdlog::error("cannot read {} back from the store: {}", item.receipt_text, e.what());
+          }
+        }
+        continue;
+      }
+      json entry = {{"receipt", item.receipt_text},
+                    {"ok", true},
+                    {"state", to_string(res.state)},
+                    {"epoch", res.epoch}};
+      const auto slot = slot_of(item.receipt);
+      // A repeat of an answer already applied changes nothing in the index.
+      const bool fresh = res.status == store::TransitionResult::Status::kApplied && slot &&
+                         item.officer != kNoOfficer && held(item.before) &&
+                         matcher_.index().record(*slot).officer == item.officer &&
+                         held(matcher_.index().record(*slot).state);
+      if (!fresh) {
+        if (reply.peer.empty() && slot) {
+          // A goodbye's reclaim: the case goes back to its queue.
+          requeue(item.receipt, res.epoch, true);
+          ++stats_.reclaimed;
+        } else {
+          entry["duplicate"] = true;
+        }
+        out.push_back(std::move(entry));
+        continue;
+      }
+      auto& rec = matcher_.index().record(*slot);
+      switch (item.kind) {
+        case Item::Kind::kAccept:
+          rec.state = CaseState::kAssigned;
+          rec.epoch = static_cast<std::uint32_t>(res.epoch);
+          ++stats_.accepted;
+          if (auto it = offered_at_.find(item.receipt.packed()); it != offered_at_.end()) {
+            if (metrics_)
+              metrics_->offer_latency.Observe(
+                  std::chrono::duration<double>(now - it->second).count());
+            offered_at_.erase(it);
+          }
+          break;
+        case Item::Kind::kDecline:
+          offered_at_.erase(item.receipt.packed());
+          if (reply.peer.empty()) {
+            ++stats_.reclaimed;
+          } else {
+            ++stats_.declined;
+          }
+          requeue(item.receipt, res.epoch, true, item.recuse);
+          break;
+        case Item::Kind::kDecide:
+          after_decision(item.receipt, item.officer, item.outcome, res.epoch, follow);
+          if (item.outcome == "transfer") transfers.emplace_back(item.receipt, item.to);
+          break;
+      }
+      out.push_back(std::move(entry));
+    }
+    if (!reply.peer.empty())
+      send(reply.peer, Message{Type::kResult, {{"re", reply.re}, {"results", std::move(out)}}});
+  }
+  if (!follow.empty()) {
+    try {
+      const auto fr = store_.apply(follow);
+      for (std::size_t i = 0; i < follow.size(); ++i) {
+        const auto r = follow[i].receipt;
+        if (!fr[i].ok()) {
+          spdlog::warn("QA sampling of {} refused: {}", r.str(), fr[i].message);
+          matcher_.forget(r);
+          continue;
+        }
+        auto slot = slot_of(r);
+        if (!slot) continue;
+        Case c = matcher_.index().to_case(*slot);
+        c.state = CaseState::kQaReview;
+        c.senior_review = true;
+        c.officer = kNoOfficer;
+        c.epoch = static_cast<std::uint64_t>(fr[i].epoch);
+        if (auto decider = matcher_.find_officer(follow[i].officer)) {
+          if (std::find(c.excluded.begin(), c.excluded.end(), *decider) == c.excluded.end())
+            c.excluded.push_back(*decider);
+        }
+        matcher_.restore(c);
+        ++stats_.qa_sampled;
+      }
+    } catch (const IoError& e) {
+      // The decisions stand; the samples are skipped (a QA draw is not a promise).
+      spdlog::error("QA sampling skipped, store unreachable: {}", e.what());
+      for (const auto& t : follow) matcher_.forget(t.receipt);
+    }
+  }
+  for (const auto& [r, to] : transfers) {
+    auto slot = slot_of(r);
+    if (!slot) continue;
+    const auto& rec = matcher_.index().record(*slot);
+    const std::string from = catalog_.center(rec.center).code;
+    try {
+      const auto res = store_.transfer(from, r, rec.epoch, to, "scheduler",
+                                       "w:transfer:" + r.str() + ":" + std::to_string(rec.epoch));
+      if (!res.ok()) {
+        spdlog::warn("transfer of {} to {} refused: {}; the case stays on hold", r.str(), to,
+                     res.message);
+        continue;
+      }
+      Case c = matcher_.index().to_case(*slot);
+      c.center = *catalog_.find_center(to);
+      c.state = res.state;
+      c.officer = kNoOfficer;
+      c.epoch = static_cast<std::uint64_t>(res.epoch);
+      matcher_.forget(r);
+      matcher_.restore(c);
+      ++stats_.transferred;
+    } catch (const IoError& e) {
+      spdlog::error(
+          "transfer of {} to {} cut short (it stays on hold; the next start finishes it): {}",
+          r.str(), to, e.what());
+    }
+  }
+}
+
+void Dispatcher::after_decision(ReceiptNumber r, OfficerId officer, const std::string& outcome,
+                                std::int64_t epoch, std::vector<store::Transition>& follow) {
+  auto slot = *slot_of(r);
+  Case c = matcher_.index().to_case(slot);
+  offered_at_.erase(r.packed());
+  c.officer = kNoOfficer;
+  c.epoch = static_cast<std::uint64_t>(epoch);
+  if (outcome == "approve" || outcome == "deny") {
+    ++stats_.decided;
+    const auto now = clock_.now();
+    if (now > c.deadline) ++stats_.decided_late;
+    cycle_days_.push_back(std::chrono::duration<double>(now - c.received).count() / 86'400.0);
+    if (cycle_days_.size() > DispatchStats::kWindow) cycle_days_.pop_front();
+    const FormPolicy& form = catalog_.form(c.form);
+    const bool sample = !c.senior_review && form.qa_sample_rate > 0 &&
+                        std::uniform_real_distribution<double>(0, 1)(rng_) < form.qa_sample_rate;
+    matcher_.release(officer);
+    if (sample) {
+      // The case stays in the index (not queued) until the sample is recorded.
+      c.state = CaseState::kDecided;
+      matcher_.restore(c);
+      store::Transition t;
+      t.op = store::Op::kQaSample;
+      t.receipt = r;
+      t.center = catalog_.center(c.center).code;
+      t.epoch = epoch;
+      t.actor = "scheduler";
+      t.officer = matcher_.officer(officer).id;  // The decider, excluded from the review.
+      follow.push_back(std::move(t));
+    } else {
+      matcher_.forget(r);
+    }
+    return;
+  }
+  if (outcome == "rfe") {
+    ++stats_.rfe;
+    c.state = CaseState::kRfePending;
+    c.preferred_officer = officer;  // The response comes back to this officer when present.
+  } else {
+    ++stats_.referred;
+    c.state = CaseState::kOnHold;
+  }
+  matcher_.restore(c);  // Releases the officer's slot.
+}
+
+void Dispatcher::requeue(ReceiptNumber r, std::int64_t epoch, bool clear_officer, bool recuse) {
+  auto slot = slot_of(r);
+  if (!slot) return;
+  Case c = matcher_.index().to_case(*slot);
+  const OfficerId was = c.officer;
+  c.state = c.senior_review ? CaseState::kQaReview : CaseState::kQueued;
+  if (clear_officer) c.officer = kNoOfficer;
+  c.epoch = static_cast<std::uint64_t>(epoch);
+  if (recuse && was != kNoOfficer &&
+      std::find(c.excluded.begin(), c.excluded.end(), was) == c.excluded.end()) {
+    c.excluded.push_back(was);
+  }
+  matcher_.restore(c);
+  if (!round_due_) {
+    round_due_ = true;
+    round_due_at_ = Monotonic::now() + std::chrono::milliseconds(options_.round_delay_ms);
+  }
+}
+
+void Dispatcher::lose(OfficerId officer, ReceiptNumber r, const char* reason) {
+  if (officer == kNoOfficer || session_of_[officer].empty()) return;
+  send(session_of_[officer],
+       Message{Type::kLeaseLost, {{"cases", {{{"receipt", r.str()}, {"reason", reason}}}}}});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timers: offer timeouts, silent sessions, heartbeats.
+
+void Dispatcher::check_timers() {
+  const auto now = Monotonic::now();
+  // Offer timeouts, earliest first; an entry whose case moved on is stale and skipped.
+  std::vector<store::Transition> timeouts;
+  std::vector<OfficerId> holders;
+  while (!offer_timeouts_.empty() && offer_timeouts_.top().at <= now) {
+    const PendingOffer p = offer_timeouts_.top();
+    offer_timeouts_.pop();
+    const auto r = ReceiptNumber::from_packed(p.receipt);
+    auto slot = slot_of(r);
+    if (!slot) continue;
+    const auto& rec = matcher_.index().record(*slot);
+    if (rec.state != CaseState::kOffered || rec.epoch != p.epoch) continue;
+    auto t = transition(store::Op::kOfferTimeout, *slot, "scheduler");
+    t.detail = "offer not answered in " + std::to_string(options_.offer_timeout_ms) + " ms";
+    timeouts.push_back(std::move(t));
+    holders.push_back(rec.officer);
+  }
+  if (!timeouts.empty()) {
+    try {
+      const auto res = store_.apply(timeouts);
+      for (std::size_t i = 0; i < timeouts.size(); ++i) {
+        if (!res[i].ok()) continue;
+        offered_at_.erase(timeouts[i].receipt.packed());
+        lose(holders[i], timeouts[i].receipt, "offer_timeout");
+        requeue(timeouts[i].receipt, res[i].epoch, true);
+        ++stats_.timed_out;
+      }
+    } catch (const IoError& e) {
+      // The offers stay out; their timeouts are tried again on the next check.
+      spdlog::error("offer timeouts postponed, store unreachable: {}", e.what());
+      for (std::size_t i = 0; i < timeouts.size(); ++i) {
+        offer_timeouts_.push({now + std::chrono::seconds(1), timeouts[i].receipt.packed(),
+                              static_cast<std::uint32_t>(timeouts[i].epoch)});
+      }
+    }
+  }
+  if (now < next_timer_check_) return;
+  next_timer_check_ = now + std::chrono::milliseconds(std::max(10, options_.heartbeat_ms / 4));
+  std::vector<std::string> silent;
+  const auto lease = std::chrono::milliseconds(options_.lease_ms());
+  const auto beat = std::chrono::milliseconds(options_.heartbeat_ms);
+  for (auto& [peer, s] : sessions_) {
+    if (now - s->last_heard > lease) {
+      silent.push_back(peer);
+    } else if (now - s->last_sent >= beat) {
+      send(peer, Message{Type::kHeartbeat, {}});
+    }
+  }
+  for (const auto& peer : silent) expire_session(peer, "lease_expired");
+}
+
+void Dispatcher::expire_session(const std::string& peer, const char* reason) {
+  auto it = sessions_.find(peer);
+  if (it == sessions_.end()) return;
+  std::vector<store::Transition> ts;
+  for (std::uint32_t slot = 0; slot < matcher_.index().size(); ++slot) {
+    const auto& rec = matcher_.index().record(slot);
+    if (rec.officer == kNoOfficer || !held(rec.state) || session_of_[rec.officer] != peer) continue;
+    auto t = transition(store::Op::kLeaseExpiry, slot, "scheduler");
+    t.detail = std::string("worker session ") + it->second->id + " silent for " +
+               std::to_string(options_.lease_ms()) + " ms";
+    ts.push_back(std::move(t));
+  }
+  std::vector<store::TransitionResult> res;
+  try {
+    res = store_.apply(ts);
+  } catch (const IoError& e) {
+    // Keep the session until the store answers: its leases cannot lapse unrecorded.
+    spdlog::error("session {} silent but its leases cannot be reclaimed yet: {}", it->second->id,
+                  e.what());
+    return;
+  }
+  for (std::size_t i = 0; i < ts.size(); ++i) {
+    if (!res[i].ok()) continue;
+    offered_at_.erase(ts[i].receipt.packed());
+    requeue(ts[i].receipt, res[i].epoch, true);
+    ++stats_.reclaimed;
+    if (metrics_) metrics_->leases_expired.Add({{"center", ts[i].center}}).Increment();
+  }
+  spdlog::warn("worker session {} ({} officers) {}: {} cases reclaimed", it->second->id,
+               it->second->officers.size(), reason, ts.size());
+  const auto officers = it->second->officers;
+  sessions_.erase(it);
+  for (OfficerId o : officers) {
+    session_of_[o].clear();
+    set_effective_presence(o);
+  }
+  if (metrics_) metrics_->workers_connected.Set(static_cast<double>(sessions_.size()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rounds.
+
+void Dispatcher::run_round() {
+  const auto now = Monotonic::now();
+  const bool periodic = now - last_round_ >= std::chrono::milliseconds(options_.round_interval_ms);
+  if (stopping_ || sessions_.empty() || (!periodic && (!round_due_ || now < round_due_at_))) return;
+  round_due_ = false;
+  last_round_ = now;
+  if (matcher_.index().queued() == 0) return;
+  matching::RoundPlan plan = matcher_.plan_round();
+  ++stats_.rounds;
+  // Credit caps what each session may be sent.
+  std::unordered_map<std::string, std::int64_t> room;
+  std::vector<matching::Assignment> kept;
+  std::vector<store::Transition> offers;
+  kept.reserve(plan.assignments.size());
+  offers.reserve(plan.assignments.size());
+  for (const auto& a : plan.assignments) {
+    const auto& peer = session_of_[a.officer];
+    if (peer.empty()) continue;
+    auto [it, fresh] = room.try_emplace(peer, 0);
+    if (fresh) it->second = sessions_.at(peer)->credit;
+    if (it->second <= 0) continue;
+    --it->second;
+    auto slot = *slot_of(a.receipt);
+    auto t = transition(store::Op::kOffer, slot, "scheduler");
+    t.officer = matcher_.officer(a.officer).id;
+    offers.push_back(std::move(t));
+    kept.push_back(a);
+  }
+  std::vector<store::TransitionResult> res;
+  try {
+    res = store_.apply(offers);
+  } catch (const IoError& e) {
+    spdlog::error("round skipped, store unreachable: {}", e.what());
+    return;
+  }
+  matching::RoundPlan recorded = plan;
+  recorded.assignments.clear();
+  std::vector<std::int64_t> epochs;
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    if (res[i].ok() && res[i].status == store::TransitionResult::Status::kApplied) {
+      recorded.assignments.push_back(kept[i]);
+      epochs.push_back(res[i].epoch);
+    } else {
+      ++stats_.store_refusals;
+      spdlog::warn("store refused the offer of {}: {}", kept[i].receipt.str(), res[i].message);
+      matcher_.forget(kept[i].receipt);
+      if (auto stored = store_.get(offers[i].center, kept[i].receipt);
+          stored && stored->state != CaseState::kDecided) {
+        try {
+          matcher_.restore(service::to_case(*stored, catalog_, matcher_));
+        } catch (const Error& e) {
+          spdlog::error("cannot restore {}: {}", kept[i].receipt.str(), e.what());
+        }
+      }
+    }
+  }
+  matcher_.apply(recorded);
+  const auto expires_mono = now + std::chrono::milliseconds(options_.offer_timeout_ms);
+  const auto expires_unix = unix_now() + (options_.offer_timeout_ms + 999) / 1000;
+  std::unordered_map<std::string, json> out;
+  for (std::size_t i = 0; i < recorded.assignments.size(); ++i) {
+    const auto& a = recorded.assignments[i];
+    const auto slot = *slot_of(a.receipt);
+    auto& rec = matcher_.index().record(slot);
+    rec.epoch = static_cast<std::uint32_t>(epochs[i]);
+    offer_timeouts_.push({expires_mono, a.receipt.packed(), rec.epoch});
+    offered_at_[a.receipt.packed()] = now;
+    json c = case_json(slot);
+    c["expires"] = expires_unix;
+    auto& list = out[session_of_[a.officer]];
+    if (list.is_null()) list = json::array();
+    list.push_back(std::move(c));
+    ++stats_.offered;
+  }
+  for (auto& [peer, list] : out) {
+    auto& s = *sessions_.at(peer);
+    s.credit -= static_cast<std::int64_t>(list.size());
+    for (std::size_t from = 0; from < list.size(); from += options_.max_offers_per_message) {
+      const auto to = std::min(list.size(), from + options_.max_offers_per_message);
+      json chunk(json::value_t::array);
+      for (std::size_t k = from; k < to; ++k) chunk.push_back(std::move(list[k]));
+      send(peer, Message{Type::kOffer, {{"offers", std::move(chunk)}}});
+    }
+    if (s.credit <= 0) {
+      for (OfficerId o : s.officers) set_effective_presence(o);
+    }
+  }
+  if (on_round) on_round(plan);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conversions.
+
+store::Transition Dispatcher::transition(store::Op op, std::uint32_t slot,
+                                         const std::string& actor) const {
+  const auto& rec = matcher_.index().record(slot);
+  store::Transition t;
+  t.op = op;
+  t.receipt = ReceiptNumber::from_packed(rec.receipt);
+  t.center = catalog_.center(rec.center).code;
+  t.epoch = rec.epoch;
+  t.actor = actor;
+  t.officer = rec.officer != kNoOfficer ? matcher_.officer(rec.officer).id : "";
+  return t;
+}
+
+json Dispatcher::case_json(std::uint32_t slot) const {
+  const auto& rec = matcher_.index().record(slot);
+  json c = {
+      {"receipt", ReceiptNumber::from_packed(rec.receipt).str()},
+      {"epoch", rec.epoch},
+      {"officer", rec.officer != kNoOfficer ? json(matcher_.officer(rec.officer).id) : json()},
+      {"state", to_string(rec.state)},
+      {"form", catalog_.form(rec.form).code},
+      {"center", catalog_.center(rec.center).code},
+      {"priority", to_string(rec.priority)},
+      {"received", rec.received},
+      {"deadline", rec.deadline},
+      {"qa", rec.senior_review},
+      {"returning", rec.preferred != kNoOfficer && rec.preferred == rec.officer}};
+  return c;
+}
+
+}  // namespace docket::dispatch

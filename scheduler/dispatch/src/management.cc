@@ -1,0 +1,508 @@
+// The management socket: docketctl's requests (docs/protocol.md, section 4).
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+#include "docket/core/deadline.h"
+#include "docket/dispatch/dispatcher.h"
+#include "docket/dispatch/metrics.h"
+#include "docket/matching/eligibility.h"
+#include "docket/service/intake.h"
+#include "docket/service/recovery.h"
+
+namespace docket::dispatch {
+
+using nlohmann::json;
+using protocol::Code;
+using protocol::Message;
+using protocol::ProtocolError;
+using protocol::Type;
+
+namespace {
+
+[[noreturn]] void bad(const std::string& message) {
+  throw ProtocolError(Code::kBadRequest, message);
+}
+
+ReceiptNumber receipt_arg(const json& args) {
+  const auto text = protocol::require_string(args, "receipt");
+  const auto r = ReceiptNumber::parse(text);
+  if (!r) bad("field 'receipt': " + ReceiptNumber::parse_error(text));
+  return *r;
+}
+
+}  // namespace
+
+void Dispatcher::handle_management(protocol::Received& in) {
+  if (in.error) {
+    reply_error(in.peer, in.error->code(), in.error->what(), nullptr, true);
+    return;
+  }
+  const Message& m = *in.message;
+  if (metrics_) metrics_->message(true, m.type).Increment();
+  const json* re = m.body.contains("id") ? &m.body["id"] : nullptr;
+  try {
+    if (m.type != Type::kRequest) {
+      throw ProtocolError(Code::kUnknownType, std::string(protocol::to_string(m.type)) +
+                                                  " is not a management message; send REQUEST");
+    }
+    const auto cmd = protocol::require_string(m.body, "cmd");
+    static const json kNoArgs = json::object();
+    const json& args =
+        m.body.contains("args") && !m.body["args"].is_null() ? m.body["args"] : kNoArgs;
+    if (!args.is_object()) bad("field 'args': expected an object");
+    json result = command(cmd, args);
+    send(in.peer, Message{Type::kReply, {{"re", re ? *re : json()}, {"result", std::move(result)}}},
+         true);
+  } catch (const ProtocolError& e) {
+    reply_error(in.peer, e.code(), e.what(), re, true);
+  } catch (const InvalidArgument& e) {
+    reply_error(in.peer, Code::kBadRequest, e.what(), re, true);
+  } catch (const IoError& e) {
+    ++stats_.store_outages;
+    reply_error(in.peer, Code::kUnavailable,
+                std::string("the state of record cannot be reached: ") + e.what(), re, true);
+  } catch (const std::exception& e) {
+    spdlog::error("management request failed: {}", e.what());
+    reply_error(in.peer, Code::kInternal, e.what(), re, true);
+  }
+}
+
+json Dispatcher::command(const std::string& cmd, const json& args) {
+  if (cmd == "ping")
+    return {{"version", DOCKET_VERSION},
+            {"protocol", protocol::kProtocolVersion},
+            {"leader", !stopping_}};
+  if (cmd == "submit") return submit(args);
+  if (cmd == "officer.add") return officer_add(args);
+  if (cmd == "officer.update") return officer_update(args);
+  if (cmd == "officers") return officers(args);
+  if (cmd == "queues") return queues(args);
+  if (cmd == "status") return status(args);
+  if (cmd == "explain") return explain(args);
+  if (cmd == "my-cases") return my_cases(args);
+  if (cmd == "respond") return respond(args);
+  if (cmd == "hold") return hold_or_release(args, true);
+  if (cmd == "release") return hold_or_release(args, false);
+  if (cmd == "drain" && args.contains("officer")) return drain(args);
+  if (cmd == "stats") {
+    const auto s = stats();
+    return {{"received", s.received},
+            {"offered", s.offered},
+            {"accepted", s.accepted},
+            {"declined", s.declined},
+            {"timed_out", s.timed_out},
+            {"reclaimed", s.reclaimed},
+            {"decided", s.decided},
+            {"decided_late", s.decided_late},
+            {"rfe", s.rfe},
+            {"referred", s.referred},
+            {"transferred", s.transferred},
+            {"qa_sampled", s.qa_sampled},
+            {"backlog", s.queued},
+            {"p80_days", s.p80_cycle_days},
+            {"workers", s.workers},
+            {"rounds", s.rounds},
+            {"rejected_messages", s.rejected_messages},
+            {"officers_present",
+             std::count_if(matcher_.officers().begin(), matcher_.officers().end(),
+                           [](const Officer& o) { return o.presence == Presence::kAvailable; })}};
+  }
+  if (auto it = extra_commands_.find(cmd); it != extra_commands_.end()) return it->second(args);
+  throw ProtocolError(Code::kUnknownCommand, "unknown command '" + cmd + "'");
+}
+
+json Dispatcher::submit(const json& args) {
+  const auto& list = protocol::require_array(args, "cases");
+  if (list.size() > options_.max_submit_cases) {
+    bad("field 'cases': at most " + std::to_string(options_.max_submit_cases) +
+        " cases per request");
+  }
+  json rejected = json::array();
+  std::vector<Case> cases;
+  std::vector<std::size_t> index;
+  const auto reject = [&](std::size_t i, const std::string& receipt, const char* code,
+                          const std::string& why) {
+    rejected.push_back({{"index", i}, {"receipt", receipt}, {"code", code}, {"message", why}});
+  };
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const auto& in = list[i];
+    const auto path = protocol::item_path("cases", i);
+    std::string receipt_text;
+    try {
+      receipt_text = protocol::require_string(in, "receipt", path);
+      Case c;
+      const auto r = ReceiptNumber::parse(receipt_text);
+      if (!r) throw InvalidArgument(ReceiptNumber::parse_error(receipt_text));
+      c.receipt = *r;
+      const auto form_code = protocol::require_string(in, "form", path);
+      const auto form = catalog_.find_form(form_code);
+      if (!form) throw InvalidArgument("unknown form type '" + form_code + "'");
+      c.form = *form;
+      const auto center_code = protocol::optional_string(in, "center", {}, path);
+      const auto center = center_code.empty() ? catalog_.center_for_prefix(r->prefix())
+                                              : catalog_.find_center(center_code);
+      if (!center) throw InvalidArgument("unknown center '" + center_code + "'");
+      c.center = *center;
+      const auto prio = parse_priority(protocol::optional_string(in, "priority", "normal", path));
+      if (!prio) throw InvalidArgument("priority must be normal, expedite, premium or litigation");
+      c.priority = *prio;
+      c.received = TimePoint(Seconds(protocol::optional_int(in, "received", unix_now(), path)));
+      if (auto fo = protocol::optional_string(in, "field_office", {}, path); !fo.empty()) {
+        const auto id = catalog_.find_center(fo);
+        if (!id) throw InvalidArgument("unknown field office '" + fo + "'");
+        c.field_office = *id;
+      }
+      if (auto lang = protocol::optional_string(in, "language", {}, path); !lang.empty()) {
+        const auto id = catalog_.find_language(lang);
+        if (!id) throw InvalidArgument("unknown language '" + lang + "'");
+        c.language = *id;
+      }
+      if (auto court = protocol::optional_string(in, "court_date", {}, path); !court.empty()) {
+        c.court_date = parse_date(court);
+        if (!c.court_date)
+          throw InvalidArgument("court_date: expected YYYY-MM-DD, got '" + court + "'");
+      }
+      c.category = protocol::optional_string(in, "category", {}, path);
+      c.state = CaseState::kQueued;
+      c.deadline = compute_deadline(c, catalog_.form(c.form), catalog_.center(c.center), calendar_,
+                                    fallback_days_);
+      cases.push_back(std::move(c));
+      index.push_back(i);
+    } catch (const ProtocolError& e) {
+      reject(i, receipt_text, "bad_request", e.what());
+    } catch (const InvalidArgument& e) {
+      reject(i, receipt_text, "bad_request", e.what());
+    }
+  }
+  const auto results = service::import_cases(store_, catalog_, matcher_, cases, "docketctl");
+  std::int64_t accepted = 0;
+  std::int64_t duplicates = 0;
+  for (std::size_t k = 0; k < cases.size(); ++k) {
+    if (results[k].status == store::TransitionResult::Status::kApplied) {
+      matcher_.enqueue(cases[k]);
+      ++accepted;
+    } else if (results[k].status == store::TransitionResult::Status::kDuplicate) {
+      ++duplicates;
+    } else {
+      reject(index[k], cases[k].receipt.str(), "refused", results[k].message);
+    }
+  }
+  stats_.received += accepted;
+  if (!rejected.empty())
+    spdlog::warn("submit: {} of {} cases rejected", rejected.size(), list.size());
+  if (accepted > 0 && !round_due_) {
+    round_due_ = true;
+    round_due_at_ = Monotonic::now() + std::chrono::milliseconds(options_.round_delay_ms);
+  }
+  return {{"accepted", accepted}, {"duplicates", duplicates}, {"rejected", std::move(rejected)}};
+}
+
+json Dispatcher::officer_json(OfficerId id) const {
+  const Officer& o = matcher_.officer(id);
+  json skills = json::object();
+  for (const auto& s : o.skills) skills[catalog_.skill_name(s.skill)] = s.level;
+  json langs = json::array();
+  for (LanguageId l = 0; l < catalog_.language_count(); ++l) {
+    if (o.languages >> l & 1U) langs.push_back(catalog_.language_name(l));
+  }
+  return {{"officer", o.id},
+          {"center", catalog_.center(o.center).code},
+          {"skills", std::move(skills)},
+          {"languages", std::move(langs)},
+          {"clearance", to_string(o.clearance)},
+          {"capacity", o.capacity},
+          {"presence", to_string(declared_presence_[id])},
+          {"senior", o.senior},
+          {"load", o.load},
+          {"connected", !session_of_[id].empty()}};
+}
+
+json Dispatcher::officer_add(const json& args) {
+  const auto& in = protocol::require(args, "officer");
+  Officer o;
+  o.id = protocol::require_string(in, "officer", "officer");
+  if (matcher_.find_officer(o.id)) bad("officer " + o.id + " is already on the roster");
+  const auto center = protocol::require_string(in, "center", "officer");
+  const auto cid = catalog_.find_center(center);
+  if (!cid) bad("unknown center '" + center + "'");
+  o.center = *cid;
+  const auto& skills = protocol::require(in, "skills", "officer");
+  if (!skills.is_object() || skills.empty())
+    bad("field 'officer.skills': expected an object of form: level");
+  for (const auto& [name, level] : skills.items()) {
+    const auto sid = catalog_.find_skill(name);
+    if (!sid) bad("unknown skill '" + name + "'");
+    if (!level.is_number_integer() || level.get<int>() < 1 || level.get<int>() > 5)
+      bad("skill " + name + ": level must be 1-5");
+    o.skills.push_back({*sid, static_cast<std::uint8_t>(level.get<int>())});
+  }
+  std::sort(o.skills.begin(), o.skills.end());
+  if (in.contains("languages")) {
+    for (const auto& l : protocol::require_array(in, "languages", "officer")) {
+      const auto lid = l.is_string() ? catalog_.find_language(l.get<std::string>()) : std::nullopt;
+      if (!lid) bad("unknown language " + l.dump());
+      o.languages |= std::uint64_t{1} << *lid;
+    }
+  }
+  const auto clearance =
+      parse_clearance(protocol::optional_string(in, "clearance", "public_trust", "officer"));
+  if (!clearance) bad("clearance must be public_trust, secret or top_secret");
+  o.clearance = *clearance;
+  o.capacity = static_cast<int>(protocol::optional_int(in, "capacity", 1, "officer"));
+  const auto presence =
+      parse_presence(protocol::optional_string(in, "presence", "available", "officer"));
+  if (!presence) bad("presence must be available, away or offline");
+  o.senior = protocol::optional_bool(in, "senior", false, "officer");
+  o.presence = Presence::kOffline;               // Until a worker plays the officer.
+  const OfficerId id = matcher_.add_officer(o);  // Throws InvalidArgument for a bad capacity.
+  session_of_.emplace_back();
+  declared_presence_.push_back(*presence);
+  spdlog::info("officer {} added at {}", o.id, center);
+  return {{"officer", officer_json(id)}};
+}
+
+json Dispatcher::officer_update(const json& args) {
+  const auto name = protocol::require_string(args, "officer");
+  const auto id = matcher_.find_officer(name);
+  if (!id) throw ProtocolError(Code::kUnknownOfficer, "officer " + name + " is not on the roster");
+  if (args.contains("capacity"))
+    matcher_.set_capacity(*id, static_cast<int>(protocol::require_int(args, "capacity")));
+  if (args.contains("presence")) {
+    const auto p = parse_presence(protocol::require_string(args, "presence"));
+    if (!p) bad("presence must be available, away or offline");
+    declared_presence_[*id] = *p;
+    set_effective_presence(*id);
+  }
+  if (args.contains("skills")) {
+    // Skills change the officer's profile: the roster entry is replaced by an updated copy.
+    bad("skills cannot be changed on a running scheduler yet; update the roster and restart");
+  }
+  round_due_ = true;
+  round_due_at_ = Monotonic::now();
+  return {{"officer", officer_json(*id)}};
+}
+
+json Dispatcher::officers(const json& args) {
+  const auto center = protocol::optional_string(args, "center");
+  json out = json::array();
+  for (OfficerId id = 0; id < matcher_.officers().size(); ++id) {
+    if (!center.empty() && catalog_.center(matcher_.officer(id).center).code != center) continue;
+    out.push_back(officer_json(id));
+  }
+  return {{"officers", std::move(out)}};
+}
+
+json Dispatcher::queues(const json& args) {
+  const auto center = protocol::optional_string(args, "center");
+  const auto form = protocol::optional_string(args, "form");
+  struct Row {
+    std::int64_t n[10] = {};
+    std::int64_t oldest = INT64_MAX;
+    std::int64_t at_risk = 0;
+  };
+  std::map<std::pair<std::string, std::string>, Row> rows;
+  const auto now = clock_.now();
+  const auto& idx = matcher_.index();
+  for (std::uint32_t slot = 0; slot < idx.size(); ++slot) {
+    const auto& rec = idx.record(slot);
+    if (rec.receipt == 0) continue;
+    const auto& c = catalog_.center(rec.center).code;
+    const auto& f = catalog_.form(rec.form).code;
+    if ((!center.empty() && c != center) || (!form.empty() && f != form)) continue;
+    Row& row = rows[{c, f}];
+    ++row.n[static_cast<int>(rec.state)];
+    if (rec.state == CaseState::kQueued || rec.state == CaseState::kQaReview) {
+      row.oldest = std::min(row.oldest, rec.received);
+      if (matching::Matcher::slack_days(rec.deadline, now) < options_.at_risk_slack_days)
+        ++row.at_risk;
+    }
+  }
+  json out = json::array();
+  for (const auto& [key, row] : rows) {
+    const auto n = [&](CaseState s) { return row.n[static_cast<int>(s)]; };
+    out.push_back(
+        {{"center", key.first},
+         {"form", key.second},
+         {"queued", n(CaseState::kQueued)},
+         {"offered", n(CaseState::kOffered)},
+         {"assigned", n(CaseState::kAssigned)},
+         {"on_hold", n(CaseState::kOnHold)},
+         {"rfe_pending", n(CaseState::kRfePending)},
+         {"qa_review", n(CaseState::kQaReview)},
+         {"oldest_days",
+          row.oldest == INT64_MAX ? 0 : (now.time_since_epoch().count() - row.oldest) / 86'400},
+         {"at_risk", row.at_risk}});
+  }
+  return {{"rows", std::move(out)}};
+}
+
+json Dispatcher::status(const json& args) {
+  const auto r = receipt_arg(args);
+  std::string center;
+  if (auto slot = slot_of(r)) {
+    center = catalog_.center(matcher_.index().record(*slot).center).code;
+  } else if (auto c = catalog_.center_for_prefix(r.prefix())) {
+    center = catalog_.center(*c).code;
+  }
+  auto stored = center.empty() ? std::nullopt : store_.get(center, r);
+  // A case transferred away is found where its tombstone points.
+  for (int hops = 0; stored && stored->state == CaseState::kTransferred &&
+                     !stored->transfer_to.empty() && hops < 8;
+       ++hops) {
+    center = stored->transfer_to;
+    stored = store_.get(center, r);
+  }
+  if (!stored) throw ProtocolError(Code::kUnknownCase, "no case " + r.str());
+  json history = json::array();
+  for (const auto& e : store_.history(center, r)) {
+    history.push_back({{"at", e.at.time_since_epoch().count()},
+                       {"op", e.op},
+                       {"from", e.from},
+                       {"to", e.to},
+                       {"who", e.who},
+                       {"officer", e.officer},
+                       {"epoch", e.epoch},
+                       {"detail", e.detail}});
+  }
+  json c = {{"receipt", r.str()},
+            {"state", to_string(stored->state)},
+            {"form", stored->form},
+            {"center", stored->center},
+            {"priority", to_string(stored->priority)},
+            {"received", stored->received.time_since_epoch().count()},
+            {"deadline", stored->deadline.time_since_epoch().count()},
+            {"officer", stored->officer},
+            {"epoch", stored->epoch},
+            {"outcome", stored->outcome ? json(to_string(*stored->outcome)) : json()}};
+  return {{"case", std::move(c)}, {"history", std::move(history)}};
+}
+
+json Dispatcher::explain(const json& args) {
+  const auto r = receipt_arg(args);
+  const auto e = matcher_.explain(r);
+  if (e.verdict == matching::Explanation::Verdict::kUnknownCase) {
+    throw ProtocolError(Code::kUnknownCase, "the scheduler does not track " + r.str() +
+                                                " (decided, or never received)");
+  }
+  json rejected_by = json::object();
+  for (const auto& [why, n] : e.rejected_by) rejected_by[why] = n;
+  json terms = json::array();
+  for (const auto& t : e.cost_terms) terms.push_back({{"model", t.model}, {"cost", t.cost}});
+  json unassigned = json::array();
+  for (const auto& t : e.unassigned_terms)
+    unassigned.push_back({{"model", t.model}, {"cost", t.cost}});
+  return {{"receipt", e.receipt},
+          {"verdict", matching::to_string(e.verdict)},
+          {"summary", e.summary},
+          {"state", to_string(e.state)},
+          {"form", e.form},
+          {"center", e.center},
+          {"slack_days", e.slack_days},
+          {"required_level", e.required_level},
+          {"queue_position", e.queue_position},
+          {"class_size", e.class_size},
+          {"officers_total", e.officers_total},
+          {"officers_eligible", e.officers_eligible},
+          {"officers_with_room", e.officers_with_room},
+          {"rejected_by", std::move(rejected_by)},
+          {"outranked_by", e.outranked_by},
+          {"officer", e.officer ? json(*e.officer) : json()},
+          {"cost_terms", std::move(terms)},
+          {"unassigned_terms", std::move(unassigned)}};
+}
+
+json Dispatcher::my_cases(const json& args) {
+  const auto name = protocol::require_string(args, "officer");
+  const auto id = matcher_.find_officer(name);
+  if (!id) throw ProtocolError(Code::kUnknownOfficer, "officer " + name + " is not on the roster");
+  json out = json::array();
+  const auto& idx = matcher_.index();
+  for (std::uint32_t slot = 0; slot < idx.size(); ++slot) {
+    const auto& rec = idx.record(slot);
+    if (rec.receipt == 0) continue;
+    const bool holds = rec.officer == *id &&
+                       (rec.state == CaseState::kOffered || rec.state == CaseState::kAssigned);
+    const bool waiting = rec.preferred == *id && rec.state == CaseState::kRfePending;
+    if (holds || waiting) out.push_back(case_json(slot));
+  }
+  return {{"officer", name}, {"cases", std::move(out)}};
+}
+
+json Dispatcher::respond(const json& args) {
+  const auto r = receipt_arg(args);
+  const auto slot = slot_of(r);
+  if (!slot) throw ProtocolError(Code::kUnknownCase, "the scheduler does not track " + r.str());
+  if (matcher_.index().record(*slot).state != CaseState::kRfePending) {
+    bad(r.str() + " is " + std::string(to_string(matcher_.index().record(*slot).state)) +
+        ", not waiting for evidence");
+  }
+  auto t =
+      transition(store::Op::kRfeIn, *slot, protocol::optional_string(args, "actor", "docketctl"));
+  t.officer.clear();
+  t.idempotency_key = "respond:" + r.str() + ":" + std::to_string(t.epoch);
+  const auto res = store_.apply(t);
+  if (!res.ok()) bad("store refused: " + res.message);
+  // Back in its queue with its deadline and age; the affinity arc prefers the officer who asked.
+  requeue(r, res.epoch, true);
+  return {{"state", to_string(res.state)}, {"epoch", res.epoch}};
+}
+
+json Dispatcher::hold_or_release(const json& args, bool hold) {
+  const auto r = receipt_arg(args);
+  const auto slot = slot_of(r);
+  if (!slot) throw ProtocolError(Code::kUnknownCase, "the scheduler does not track " + r.str());
+  const auto& rec = matcher_.index().record(*slot);
+  if (hold && rec.state != CaseState::kQueued && rec.state != CaseState::kReceived) {
+    bad(r.str() + " is " + std::string(to_string(rec.state)) +
+        "; only a queued case is put on hold from here");
+  }
+  auto t = transition(hold ? store::Op::kHold : store::Op::kRelease, *slot,
+                      protocol::optional_string(args, "actor", "docketctl"));
+  t.detail = protocol::optional_string(args, "note");
+  const auto res = store_.apply(t);
+  if (!res.ok()) bad("store refused: " + res.message);
+  if (hold) {
+    Case c = matcher_.index().to_case(*slot);
+    c.state = CaseState::kOnHold;
+    c.epoch = static_cast<std::uint64_t>(res.epoch);
+    matcher_.restore(c);
+  } else {
+    requeue(r, res.epoch, true);
+  }
+  return {{"state", to_string(res.state)}, {"epoch", res.epoch}};
+}
+
+json Dispatcher::drain(const json& args) {
+  const auto name = protocol::require_string(args, "officer");
+  const auto id = matcher_.find_officer(name);
+  if (!id) throw ProtocolError(Code::kUnknownOfficer, "officer " + name + " is not on the roster");
+  // No new offers, then every case the officer holds goes back to its queue, fenced.
+  declared_presence_[*id] = Presence::kAway;
+  set_effective_presence(*id);
+  std::vector<store::Transition> ts;
+  const auto& idx = matcher_.index();
+  for (std::uint32_t slot = 0; slot < idx.size(); ++slot) {
+    const auto& rec = idx.record(slot);
+    if (rec.officer != *id ||
+        (rec.state != CaseState::kOffered && rec.state != CaseState::kAssigned))
+      continue;
+    auto t = transition(store::Op::kLeaseExpiry, slot,
+                        protocol::optional_string(args, "actor", "docketctl"));
+    t.detail = "drained: " + protocol::optional_string(args, "reason", "officer drained");
+    ts.push_back(std::move(t));
+  }
+  const auto res = store_.apply(ts);
+  std::int64_t reclaimed = 0;
+  for (std::size_t i = 0; i < ts.size(); ++i) {
+    if (!res[i].ok()) continue;
+    offered_at_.erase(ts[i].receipt.packed());
+    lose(*id, ts[i].receipt, "reclaimed");
+    requeue(ts[i].receipt, res[i].epoch, true);
+    ++reclaimed;
+  }
+  spdlog::info("officer {} drained: {} cases returned to their queues", name, reclaimed);
+  return {{"officer", name}, {"moved", 0}, {"reclaimed", reclaimed}};
+}
+
+}  // namespace docket::dispatch

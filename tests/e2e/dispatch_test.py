@@ -1,0 +1,244 @@
+"""End-to-end tests of dispatch: a real docket-scheduler (with its embedded redis-server) and
+workers and management clients on real ZeroMQ sockets, written from docs/protocol.md."""
+
+import signal
+import unittest
+
+import zmq
+
+from docket_e2e import ProtocolError, Peer, Scheduler, Worker, new_case, wait_for
+
+O1, O2, SENIOR, NSC = "ISO-CSC-00001", "ISO-CSC-00002", "ISO-CSC-00003", "ISO-NSC-00001"
+
+
+class Base(unittest.TestCase):
+    args = ()
+
+    def setUp(self):
+        self.s = Scheduler(args=self.args)
+        self.ctx = zmq.Context()
+        self.mgmt = Peer(self.ctx, self.s.management)
+        self.workers = []
+
+    def tearDown(self):
+        for w in self.workers:
+            w.sock.close()
+        self.mgmt.sock.close()
+        self.ctx.term()
+        self.s.close()
+
+    def worker(self, *officers, **kw):
+        w = Worker(self.ctx, self.s.workers, list(officers), **kw)
+        self.workers.append(w)
+        return w
+
+    def submit(self, *cases):
+        return self.mgmt.call("submit", {"cases": list(cases)})
+
+    def history_ops(self, receipt):
+        return [h["op"] for h in self.mgmt.call("status", {"receipt": receipt})["history"]]
+
+
+class Lifecycle(Base):
+    def test_submit_offer_accept_decide_once(self):
+        self.assertEqual(self.mgmt.call("ping")["protocol"], 1)
+        r = self.submit(new_case("WAC2590000001"), new_case("WAC2590000002", form="I-999"),
+                        new_case("XYZ123"))
+        self.assertEqual(r["accepted"], 1)
+        self.assertEqual([x["index"] for x in r["rejected"]], [1, 2])
+        self.assertIn("unknown form type 'I-999'", r["rejected"][0]["message"])
+
+        w = self.worker(O1, "ISO-NOBODY")
+        self.assertEqual([o["officer"] for o in w.welcome["officers"]], [O1])
+        self.assertEqual(w.welcome["rejected"][0]["code"], "unknown_officer")
+        case = w.offer()
+        self.assertEqual((case["receipt"], case["officer"], case["state"]), ("WAC2590000001", O1, "offered"))
+        self.assertGreater(case["expires"], case["received"])
+        res = w.accept(case)
+        self.assertEqual((res["ok"], res["state"]), (True, "assigned"))
+        first = w.decide(case, "approve")
+        self.assertEqual((first["ok"], first["state"]), (True, "decided"))
+        # The same decision sent again (a lost reply, a reconnect) is recorded once.
+        again = w.decide(case, "approve")
+        self.assertTrue(again["ok"])
+        self.assertTrue(again.get("duplicate"))
+        self.assertEqual(self.history_ops("WAC2590000001"), ["import", "offer", "accept", "decide"])
+        st = self.mgmt.call("status", {"receipt": "WAC2590000001"})["case"]
+        self.assertEqual((st["state"], st["outcome"]), ("decided", "approve"))
+        stats = self.mgmt.call("stats")
+        self.assertEqual((stats["received"], stats["decided"]), (1, 1))
+
+    def test_decline_returns_the_case_and_a_recusal_sends_it_to_another_officer(self):
+        self.submit(new_case("WAC2590000011"))
+        w1 = self.worker(O1)
+        case = w1.offer()
+        self.assertTrue(w1.decline(case, reason="conflict of interest", recuse=True)["ok"])
+        w2 = self.worker(O2)
+        again = w2.offer()
+        self.assertEqual(again["receipt"], case["receipt"])
+        self.assertGreater(again["epoch"], case["epoch"])
+        # The stale epoch of the first offer is refused (fencing).
+        stale = w1.accept(case)
+        self.assertFalse(stale["ok"])
+        self.assertIn(stale["code"], ("stale_epoch", "not_holder"))
+        self.assertEqual(self.history_ops(case["receipt"])[:4], ["import", "offer", "decline", "offer"])
+
+    def test_rfe_response_returns_the_case_to_the_same_officer(self):
+        self.submit(new_case("WAC2590000021"))
+        w1 = self.worker(O1)
+        case = w1.offer()
+        w1.accept(case)
+        self.assertEqual(w1.decide(case, "rfe")["state"], "rfe_pending")
+        w2 = self.worker(O2)  # Present, with room, and not the officer who asked.
+        self.assertEqual(self.mgmt.call("respond", {"receipt": case["receipt"]})["state"], "queued")
+        back = w1.offer()
+        self.assertEqual((back["receipt"], back["officer"], back["returning"]), (case["receipt"], O1, True))
+        with self.assertRaises(TimeoutError):
+            w2.offer(timeout=0.5)
+
+    def test_a_qa_sample_goes_to_a_different_senior_officer(self):
+        self.submit(new_case("WAC2590000031", form="I-751"))
+        w1 = self.worker(O1)
+        case = w1.offer()
+        w1.accept(case)
+        w2 = self.worker(O2)
+        ws = self.worker(SENIOR)
+        self.assertEqual(w1.decide(case, "deny")["state"], "decided")
+        review = ws.offer()
+        self.assertEqual((review["receipt"], review["qa"], review["officer"]), (case["receipt"], True, SENIOR))
+        ws.accept(review)
+        self.assertEqual(ws.decide(review, "approve")["state"], "decided")
+        with self.assertRaises(TimeoutError):
+            w2.offer(timeout=0.3)
+        ops = self.history_ops(case["receipt"])
+        self.assertEqual(ops[-5:], ["decide", "qa_sample", "offer", "accept", "qa_review"])
+
+    def test_refer_holds_and_transfer_moves_to_another_center(self):
+        self.submit(new_case("WAC2590000041"), new_case("WAC2590000042"))
+        w = self.worker(O1)
+        a, b = w.offer(), w.offer()
+        w.accept(a)
+        w.accept(b)
+        self.assertEqual(w.decide(a, "refer", note="FDNS")["state"], "on_hold")
+        self.assertTrue(w.decide(b, "transfer", to="NSC")["ok"])
+        wn = self.worker(NSC)
+        moved = wn.offer()
+        self.assertEqual((moved["receipt"], moved["center"]), (b["receipt"], "NSC"))
+        st = self.mgmt.call("status", {"receipt": a["receipt"]})["case"]
+        self.assertEqual(st["state"], "on_hold")
+        self.assertEqual(self.mgmt.call("release", {"receipt": a["receipt"]})["state"], "queued")
+
+    def test_explain_and_queues_and_my_cases(self):
+        self.submit(new_case("WAC2590000051"), new_case("LIN2590000052", form="I-751"))
+        e = self.mgmt.call("explain", {"receipt": "WAC2590000051"})
+        self.assertEqual(e["verdict"], "none_present")
+        self.assertGreaterEqual(e["queue_position"], 1)
+        # No NSC officer holds I-751: nobody is eligible for the NSC case.
+        self.assertEqual(self.mgmt.call("explain", {"receipt": "LIN2590000052"})["verdict"], "no_eligible_officer")
+        rows = {(r["center"], r["form"]): r for r in self.mgmt.call("queues")["rows"]}
+        self.assertEqual(rows[("CSC", "I-130")]["queued"], 1)
+        w = self.worker(O1)
+        case = w.offer()
+        mine = self.mgmt.call("my-cases", {"officer": O1})["cases"]
+        self.assertEqual([c["receipt"] for c in mine], [case["receipt"]])
+        self.assertEqual(self.mgmt.call("explain", {"receipt": case["receipt"]})["verdict"], "assigned")
+        with self.assertRaises(ProtocolError) as err:
+            self.mgmt.call("explain", {"receipt": "WAC2599999999"})
+        self.assertEqual(err.exception.code, "unknown_case")
+
+
+class Faults(Base):
+    args = ("--heartbeat-ms", "100", "--liveness", "3", "--offer-timeout-ms", "400")
+
+    def test_offer_timeout_returns_the_case(self):
+        self.submit(new_case("WAC2590000061"))
+        w = self.worker(O1)
+        case = w.offer()
+        lost = w.expect("LEASE_LOST", timeout=5)
+        self.assertEqual(lost["cases"], [{"receipt": case["receipt"], "reason": "offer_timeout"}])
+        again = w.offer(timeout=5, receipt=case["receipt"])
+        self.assertGreater(again["epoch"], case["epoch"])
+        self.assertIn("offer_timeout", self.history_ops(case["receipt"]))
+
+    def test_a_silent_worker_loses_its_cases_to_another_officer_and_is_fenced(self):
+        self.submit(new_case("WAC2590000071"))
+        w1 = self.worker(O1, credit=4)
+        case = w1.offer()
+        w1.accept(case)
+        # w1 goes silent (no heartbeats): its lease lapses and O2 gets the case.
+        w1.heartbeat_every = None
+        w2 = self.worker(O2)
+        again = w2.offer(timeout=10)
+        self.assertEqual(again["receipt"], case["receipt"])
+        w2.accept(again)
+        self.assertTrue(w2.decide(again, "approve")["ok"])
+        # The stale holder's late decision is refused: the decision is not duplicated.
+        w1.send("DECIDE", {"id": 99, "decisions": [{"receipt": case["receipt"], "epoch": case["epoch"],
+                                                    "outcome": "deny"}]})
+        reply = w1.expect("ERROR", where=lambda b: b.get("re") == 99)
+        self.assertEqual(reply["code"], "not_registered")
+        ops = self.history_ops(case["receipt"])
+        self.assertEqual(ops.count("decide"), 1)
+        self.assertIn("lease_expiry", ops)
+        self.assertIn('docket_leases_expired_total{center="CSC"} 1', self.s.scrape())
+
+    def test_malformed_frames_on_both_sockets_get_errors_and_are_counted(self):
+        for endpoint in (self.s.workers, self.s.management):
+            p = Peer(self.ctx, endpoint)
+            cases = [
+                ([b"garbage"], "malformed"),
+                ([b"DKT1", b"HELLO", b"{not json"], "malformed"),
+                ([b"DKT1", b"HELLO", b"[1]"], "malformed"),
+                ([b"DKT9", b"HELLO", b"{}"], "version"),
+                ([b"DKT1", b"NOPE", b"{}"], "unknown_type"),
+                ([b"DKT1", b"HELLO", b"{\"x\":\"" + b"a" * (1 << 20) + b"\"}"], "too_large"),
+            ]
+            for frames, code in cases:
+                p.send_raw(frames)
+                self.assertEqual(p.expect("ERROR")["code"], code, frames[:2])
+            p.sock.close()
+        p = Peer(self.ctx, self.s.workers)
+        p.send("ACCEPT", {"id": 1, "offers": []})
+        self.assertEqual(p.expect("ERROR")["code"], "not_registered")
+        p.send("HELLO", {"id": 2, "officers": [{"officer": O1, "presence": "asleep"}]})
+        self.assertEqual(p.expect("ERROR")["code"], "bad_request")
+        p.sock.close()
+        with self.assertRaises(ProtocolError) as err:
+            self.mgmt.call("no-such-command")
+        self.assertEqual(err.exception.code, "unknown_command")
+        with self.assertRaises(ProtocolError) as err:
+            self.mgmt.call("submit", {"cases": "none"})
+        self.assertEqual(err.exception.code, "bad_request")
+        # The scheduler is still serving, and counted every refusal by reason.
+        self.assertEqual(self.mgmt.call("ping")["protocol"], 1)
+        scrape = self.s.scrape()
+        self.assertIn('docket_messages_rejected_total{reason="malformed",socket="workers"} 3', scrape)
+        self.assertIn('docket_messages_rejected_total{reason="too_large",socket="management"} 1', scrape)
+
+    def test_sigterm_tells_the_workers_and_exits_zero(self):
+        w = self.worker(O1)
+        self.s.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(w.expect("SHUTDOWN", timeout=10)["reason"], "scheduler stopping")
+        self.assertEqual(self.s.proc.wait(timeout=20), 0)
+        self.assertIn("summary after", self.s.output())
+
+
+class Restart(Base):
+    def test_a_worker_resumes_its_lease_after_a_scheduler_restart(self):
+        self.submit(new_case("WAC2590000081"))
+        w = self.worker(O1, identity="desk-o1")
+        case = w.offer()
+        w.accept(case)
+        self.assertEqual(self.s.stop(), 0)
+        self.s.start()
+        self.mgmt.sock.close()
+        self.mgmt = Peer(self.ctx, self.s.management)
+        w2 = self.worker(O1, identity="desk-o1-b", leases=[{"receipt": case["receipt"], "epoch": case["epoch"]}])
+        resumed = w2.welcome["resumed"]
+        self.assertEqual([(c["receipt"], c["state"]) for c in resumed], [(case["receipt"], "assigned")])
+        self.assertEqual(w2.welcome["lost"], [])
+        self.assertEqual(w2.decide(resumed[0], "approve")["state"], "decided")
+
+
+if __name__ == "__main__":
+    unittest.main()
