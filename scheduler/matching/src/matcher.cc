@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <map>
 #include <unordered_set>
 
 #include "docket/core/error.h"
@@ -113,14 +114,22 @@ flow::Amount take_flow(const std::vector<std::pair<ArcId, std::uint32_t>>& out, 
 
 std::string_view to_string(Explanation::Verdict v) {
   switch (v) {
-    case Explanation::Verdict::kUnknownCase: return "unknown_case";
-    case Explanation::Verdict::kNotQueued: return "not_queued";
-    case Explanation::Verdict::kAssigned: return "assigned";
-    case Explanation::Verdict::kNoEligibleOfficer: return "no_eligible_officer";
-    case Explanation::Verdict::kNonePresent: return "none_present";
-    case Explanation::Verdict::kAllAtCapacity: return "all_at_capacity";
-    case Explanation::Verdict::kOutranked: return "outranked";
-    case Explanation::Verdict::kNotYetPlanned: return "not_yet_planned";
+    case Explanation::Verdict::kUnknownCase:
+      return "unknown_case";
+    case Explanation::Verdict::kNotQueued:
+      return "not_queued";
+    case Explanation::Verdict::kAssigned:
+      return "assigned";
+    case Explanation::Verdict::kNoEligibleOfficer:
+      return "no_eligible_officer";
+    case Explanation::Verdict::kNonePresent:
+      return "none_present";
+    case Explanation::Verdict::kAllAtCapacity:
+      return "all_at_capacity";
+    case Explanation::Verdict::kOutranked:
+      return "outranked";
+    case Explanation::Verdict::kNotYetPlanned:
+      return "not_yet_planned";
   }
   return "unknown";
 }
@@ -224,7 +233,9 @@ OfficerId Matcher::add_officer(Officer o) {
   return id;
 }
 
-void Matcher::set_presence(OfficerId id, Presence presence) { officers_.at(id).presence = presence; }
+void Matcher::set_presence(OfficerId id, Presence presence) {
+  officers_.at(id).presence = presence;
+}
 
 void Matcher::set_capacity(OfficerId id, int capacity) {
   if (capacity < 1) {
@@ -366,8 +377,12 @@ RoundPlan Matcher::plan_round() {
         const auto key = pool_key(rep.center, sk.skill, sk.level, rep.clearance, rep.senior, l);
         auto [it, inserted] = pool_ids.try_emplace(key, static_cast<std::uint32_t>(pools.size()));
         if (inserted) {
-          pools.push_back(Pool{PoolView{rep.center, sk.skill, sk.level}, rep.clearance, rep.senior,
-                               l, g.add_node(), {}});
+          pools.push_back(Pool{PoolView{rep.center, sk.skill, sk.level},
+                               rep.clearance,
+                               rep.senior,
+                               l,
+                               g.add_node(),
+                               {}});
           pools_at[(std::uint32_t{rep.center} << 16) | sk.skill].push_back(it->second);
         }
         Pool& p = pools[it->second];
@@ -378,11 +393,14 @@ RoundPlan Matcher::plan_round() {
 
   // Requirement groups, created on first use, with their arcs to the pools that satisfy them.
   std::vector<Group> groups;
-  std::unordered_map<std::uint64_t, std::uint32_t> group_ids;
+  // A national group reaches the centers its form allows, so forms that share a skill but not
+  // their centers need groups of their own: the key carries the form then (0 otherwise).
+  std::map<std::pair<std::uint64_t, std::uint32_t>, std::uint32_t> group_ids;
   Cost max_to_pool = 0;
   auto group_for = [&](const GroupView& v, const FormPolicy& form, LanguageId lang, Clearance cl,
                        bool senior) {
-    auto [it, inserted] = group_ids.try_emplace(group_key(v, lang, cl, senior),
+    const std::uint32_t form_part = v.national && !form.centers.empty() ? form.id + 1 : 0;
+    auto [it, inserted] = group_ids.try_emplace({group_key(v, lang, cl, senior), form_part},
                                                 static_cast<std::uint32_t>(groups.size()));
     if (!inserted) return it->second;
     Group grp{v, lang, cl, senior, g.add_node(), {}};
@@ -428,12 +446,11 @@ RoundPlan Matcher::plan_round() {
     auto first = cls.queue.begin() + static_cast<std::ptrdiff_t>(cls.head);
     auto prev = first;
     for (std::size_t b = 0; b <= edges_.size(); ++b) {
-      auto end = b < edges_.size()
-                     ? std::upper_bound(prev, cls.queue.end(), thresholds[b],
-                                        [](std::int32_t t, const QueueEntry& e) {
-                                          return t < e.deadline_min;
-                                        })
-                     : cls.queue.end();
+      auto end = b < edges_.size() ? std::upper_bound(prev, cls.queue.end(), thresholds[b],
+                                                      [](std::int32_t t, const QueueEntry& e) {
+                                                        return t < e.deadline_min;
+                                                      })
+                                   : cls.queue.end();
       const flow::Amount count = end - prev;
       prev = end;
       if (count == 0) continue;
@@ -441,8 +458,8 @@ RoundPlan Matcher::plan_round() {
       n.view.cases = count;
       total += count;
 
-      GroupView local{false, home, form.skill, std::max(kMinSkillLevel, required - n.view.relax.levels),
-                      required};
+      GroupView local{false, home, form.skill,
+                      std::max(kMinSkillLevel, required - n.view.relax.levels), required};
       auto add_group_arc = [&](const GroupView& v) {
         const std::uint32_t gi =
             group_for(v, form, cls.key.language, cls.key.clearance, cls.key.senior_review);
