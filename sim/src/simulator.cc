@@ -247,7 +247,7 @@ class Simulator::Impl {
       clock_.set(TimePoint(seconds(now)));
       const int day = static_cast<int>((now - t0) / kDay);
       if ((now - t0) % kDay == 0) {
-        if (day > 0) record_day();
+        record_day();
         if (opt_.progress_days > 0 && day % opt_.progress_days == 0) progress(day);
       }
       // Events due by now: RFE responses and transfers arriving.
@@ -411,7 +411,10 @@ class Simulator::Impl {
       const auto relax = matcher_.relaxation(form, matching::Matcher::slack_days(c.deadline.time_since_epoch().count(), plan.at));
       const auto why = matching::check(c, form, o, a.officer, relax);
       if (why != matching::Ineligibility::kEligible) {
-        violation(a.receipt.str() + " offered to ineligible " + o.id + " (" + std::string(matching::to_string(why)) + ")");
+        violation(a.receipt.str() + " (" + form.code + " at " + cat_.center(c.center).code + ", slack " +
+                  std::to_string(matching::Matcher::slack_days(c.deadline.time_since_epoch().count(), plan.at)) +
+                  " days" + (c.preferred_officer == a.officer ? ", its preferred officer" : "") +
+                  ") offered to ineligible " + o.id + " (" + std::string(matching::to_string(why)) + ")");
       }
       by_class[index.record(*slot).klass].insert(a.receipt.packed());
     }
