@@ -214,7 +214,7 @@ std::vector<std::filesystem::path> write_plots(const std::filesystem::path& dir,
     auto g = open(dir / "backlog_total.gp");
     g << "set terminal pngcairo size 1100,600\nset output 'backlog_total.png'\n"
       << "set title 'Pending cases, all centers'\nset xlabel 'day'\nset ylabel 'pending'\nset key outside right\n"
-      << "set grid\nset format y '%.0s%c'\nplot ";
+      << "set grid\nset format y '%.0f'\nplot ";
     for (std::size_t i = 0; i < runs.size(); ++i) {
       g << (i ? ", " : "") << "'backlog_total.dat' using 1:" << i + 2 << " with lines lw 2 title '" << label_of(runs[i])
         << "'";
