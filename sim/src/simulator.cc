@@ -1,0 +1,716 @@
+#include "docket/sim/simulator.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <queue>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "docket/core/deadline.h"
+#include "docket/core/error.h"
+#include "docket/matching/eligibility.h"
+#include "docket/workload/arrivals.h"
+
+namespace docket::sim {
+namespace {
+
+using std::chrono::days;
+using std::chrono::hours;
+using std::chrono::seconds;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr std::int64_t kDay = 86'400;
+// Fairness counts receipt days from this many days before the start (older ones share day 0).
+constexpr std::int64_t kFairnessDaysBefore = 2'500;
+
+double since(SteadyClock::time_point t0) {
+  return std::chrono::duration<double>(SteadyClock::now() - t0).count();
+}
+
+// SplitMix64: a well-mixed 64-bit hash, so per-case draws are independent of processing order.
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// What a per-case draw is for; each purpose is an independent stream.
+enum class Draw : std::uint64_t { kEffort = 1, kRfe, kRfeDelay, kQa, kOutcome, kLeave };
+
+double uniform(std::uint64_t seed, Draw what, std::uint64_t key, std::uint64_t k = 0) {
+  const std::uint64_t h = mix(mix(seed ^ (static_cast<std::uint64_t>(what) << 56)) ^ mix(key + k * 0x632be59bd9b4e019ULL));
+  return (static_cast<double>(h >> 11) + 0.5) * 0x1.0p-53;
+}
+
+// Per-record state the matcher does not keep.
+struct SlotState {
+  std::uint8_t stage = 0;         // 0 first review, 1 RFE response review, 2 QA review.
+  bool taken_up = false;          // First offer seen (fairness counts it once).
+  bool in_window_counted = false;
+};
+
+struct DeskItem {
+  std::uint32_t slot;
+  double remaining;  // Seconds of effort.
+};
+
+struct OfficerSim {
+  std::deque<DeskItem> desk;
+  std::uint16_t zone = 0;  // Index of the center's time zone.
+};
+
+enum class EventKind : std::uint8_t { kRfeResponse, kTransferArrival };
+struct Event {
+  std::int64_t at;
+  std::uint32_t slot;
+  EventKind kind;
+  CenterId to;
+  bool operator>(const Event& o) const {
+    if (at != o.at) return at > o.at;
+    return slot > o.slot;
+  }
+};
+
+// Fenwick tree over receipt days, one per fairness class.
+class Fenwick {
+ public:
+  explicit Fenwick(std::size_t n) : t_(n + 1, 0) {}
+  void add(std::size_t i) {
+    for (++i; i < t_.size(); i += i & (~i + 1)) ++t_[i];
+  }
+  std::int64_t prefix(std::size_t i) const {  // Sum over [0, i].
+    std::int64_t s = 0;
+    for (++i; i > 0; i -= i & (~i + 1)) s += t_[i];
+    return s;
+  }
+  std::int64_t total = 0;
+
+ private:
+  std::vector<std::int32_t> t_;
+};
+
+}  // namespace
+
+void CycleHistogram::add(double d) {
+  if (bins_.empty()) bins_.assign(BINS, 0);
+  const auto b = static_cast<std::size_t>(std::clamp(d / BIN_DAYS, 0.0, static_cast<double>(BINS - 1)));
+  ++bins_[b];
+  ++count_;
+}
+
+double CycleHistogram::quantile(double q) const {
+  if (count_ == 0) return 0;
+  const auto want = static_cast<std::int64_t>(std::ceil(q * static_cast<double>(count_)));
+  std::int64_t seen = 0;
+  for (std::size_t b = 0; b < bins_.size(); ++b) {
+    seen += bins_[b];
+    if (seen >= std::max<std::int64_t>(want, 1)) return static_cast<double>(b + 1) * BIN_DAYS;
+  }
+  return static_cast<double>(BINS) * BIN_DAYS;
+}
+
+void CycleHistogram::merge(const CycleHistogram& o) {
+  if (o.count_ == 0) return;
+  if (bins_.empty()) bins_.assign(BINS, 0);
+  for (std::size_t b = 0; b < BINS; ++b) bins_[b] += o.bins_[b];
+  count_ += o.count_;
+}
+
+std::int64_t lower_bound_misses(const RunResult& run) {
+  std::vector<BoundJob> jobs = run.bound_jobs;
+  std::sort(jobs.begin(), jobs.end(), [](const BoundJob& a, const BoundJob& b) { return a.deadline < b.deadline; });
+  const std::int64_t t0 = run.start.time_since_epoch().count();
+  const std::int64_t tick = run.tick_minutes * 60;
+  auto capacity_until = [&](std::int64_t t) {
+    const std::int64_t ticks = (t - t0) / tick;  // Ticks that end by t.
+    if (ticks <= 0 || run.capacity_hours.empty()) return 0.0;
+    return run.capacity_hours[static_cast<std::size_t>(std::min<std::int64_t>(ticks, static_cast<std::int64_t>(run.capacity_hours.size()))) - 1];
+  };
+  std::priority_queue<float> kept;
+  double total = 0;
+  std::int64_t late = 0;
+  for (const auto& j : jobs) {
+    kept.push(j.effort_hours);
+    total += j.effort_hours;
+    if (total > capacity_until(j.deadline) + 1e-9) {
+      total -= kept.top();
+      kept.pop();
+      ++late;
+    }
+  }
+  return late;
+}
+
+class Simulator::Impl {
+ public:
+  Impl(const config::NationalConfig& cfg, const Scenario& sc, matching::Policy& policy, Rebalancer* rebalancer,
+       SimOptions options)
+      : cfg_(cfg),
+        cat_(cfg.catalog),
+        sc_(sc),
+        policy_(policy),
+        rebalancer_(rebalancer),
+        opt_(options),
+        t0_(std::chrono::sys_days(sc.start)),
+        clock_(t0_),
+        matcher_(cat_, cfg.scheduler, clock_) {
+    validate(sc_);
+    tick_ = std::min(60, sc_.round_minutes) * 60;
+    const std::size_t n = Simulator::roster_size(cfg_, sc_);
+    roster_ = workload::proportional_roster(cfg_.officers, n);
+    for (auto& o : roster_) {
+      o.load = 0;
+      o.presence = Presence::kOffline;
+      matcher_.add_officer(o);
+    }
+    // Time zones: shifts are computed once per zone and local day.
+    std::map<std::string, std::uint16_t> zone_ids;
+    for (const auto& c : cat_.centers()) {
+      auto [it, inserted] = zone_ids.try_emplace(c.timezone, static_cast<std::uint16_t>(zones_.size()));
+      if (inserted) zones_.push_back(c.timezone);
+      center_zone_.push_back(it->second);
+    }
+    officers_.resize(roster_.size());
+    for (std::size_t i = 0; i < roster_.size(); ++i) officers_[i].zone = center_zone_[roster_[i].center];
+    // Shift windows [start, end) per zone for each local day from the day before the start.
+    const int span = sc_.days + 2;
+    shift_start_.assign(zones_.size(), std::vector<std::int64_t>(static_cast<std::size_t>(span), -1));
+    for (std::size_t z = 0; z < zones_.size(); ++z) {
+      for (int d = 0; d < span; ++d) {
+        const Date date{std::chrono::sys_days(sc_.start) + days(d - 1)};
+        if (!cfg_.calendar.is_business_day(date)) continue;
+        const std::int64_t day_end = end_of_local_day(date, zones_[z]).time_since_epoch().count() + 1;
+        shift_start_[z][static_cast<std::size_t>(d)] = day_end - kDay + sc_.shift.start_hour * 3600;
+      }
+    }
+    months_ = workload::monthly_factors([&] {
+      auto o = sc_.swing;
+      o.seed = sc_.seed;
+      return o;
+    }());
+    result_.policy = std::string(policy_.name());
+    result_.rebalancer = rebalancer_ != nullptr ? std::string(rebalancer_->name()) : "";
+    result_.start = t0_;
+    result_.days = sc_.days;
+    result_.officers = roster_.size();
+    result_.tick_minutes = tick_ / 60;
+    const std::size_t centers = cat_.centers().size();
+    pending_.assign(centers, 0);
+    result_.available_hours.assign(centers, 0);
+    result_.worked_hours.assign(centers, 0);
+    result_.officers_by_center.assign(centers, 0);
+    for (const auto& o : roster_) ++result_.officers_by_center[o.center];
+  }
+
+  RunResult run() {
+    const auto t_start = SteadyClock::now();
+    const std::int64_t t0 = t0_.time_since_epoch().count();
+    end_ = t0 + static_cast<std::int64_t>(sc_.days) * kDay;
+    auto gopts = sc_.generator;
+    gopts.seed = sc_.seed;
+    gopts.fallback_deadline_days = cfg_.scheduler.fallback_deadline_days;
+    generator_ = std::make_unique<workload::Generator>(cat_, cfg_.calendar, roster_, gopts);
+    receipts_per_year_ = static_cast<double>(sc_.annual_receipts) * sc_.scale;
+
+    // The pending backlog, as it stands at the start.
+    const auto backlog = static_cast<std::int64_t>(std::llround(static_cast<double>(sc_.backlog) * sc_.scale));
+    matcher_.index().reserve(static_cast<std::size_t>(backlog + receipts_per_year_ / 4));
+    for (std::int64_t done = 0; done < backlog;) {
+      const auto n = std::min<std::int64_t>(500'000, backlog - done);
+      const auto tg = SteadyClock::now();
+      auto cases = generator_->backlog(static_cast<std::size_t>(n), t0_);
+      result_.seconds_generate += since(tg);
+      for (auto& c : cases) {
+        intake(c);
+        if (c.deadline.time_since_epoch().count() < t0) ++result_.overdue_at_start;
+      }
+      done += n;
+    }
+    result_.backlog_at_start = backlog;
+
+    std::priority_queue<Event, std::vector<Event>, std::greater<>> events;
+    events_ = &events;
+    const std::int64_t ticks = static_cast<std::int64_t>(sc_.days) * kDay / tick_;
+    std::int64_t rounds_since = 0;
+    const std::int64_t ticks_per_round = sc_.round_minutes * 60 / tick_;
+    double capacity = 0;
+    result_.capacity_hours.reserve(static_cast<std::size_t>(ticks));
+    int last_rebalance_day = -1'000'000;
+    for (std::int64_t k = 0; k < ticks; ++k) {
+      const std::int64_t now = t0 + k * tick_;
+      clock_.set(TimePoint(seconds(now)));
+      const int day = static_cast<int>((now - t0) / kDay);
+      if ((now - t0) % kDay == 0) {
+        record_day();
+        if (opt_.progress_days > 0 && day % opt_.progress_days == 0) progress(day);
+      }
+      // Events due by now: RFE responses and transfers arriving.
+      while (!events.empty() && events.top().at <= now) {
+        const Event e = events.top();
+        events.pop();
+        handle(e);
+      }
+      // Receipts of a business day arrive at 12:00 UTC (before the first shift opens).
+      if ((now - t0) % kDay == 12 * 3600) receive_day(now);
+      // Who works this tick: in their zone's shift and not on leave.
+      const bool any = update_presence(now);
+      if (any) {
+        if (rounds_since % ticks_per_round == 0) {
+          round(now);
+          if (rebalancer_ != nullptr && day - last_rebalance_day >= sc_.rebalance_interval_days) {
+            rebalance(now);
+            last_rebalance_day = day;
+          }
+        }
+        ++rounds_since;
+      }
+      capacity += work(now);
+      result_.capacity_hours.push_back(capacity);
+    }
+    clock_.set(TimePoint(seconds(end_)));
+    record_day();
+    finish();
+    result_.seconds_total = since(t_start);
+    if (!opt_.record_bound) {
+      result_.bound_jobs.clear();
+      result_.bound_jobs.shrink_to_fit();
+    }
+    return std::move(result_);
+  }
+
+ private:
+  std::uint64_t seed() const { return sc_.seed; }
+
+  // Mean effort of a form, in hours, drawn for this case (gamma with the scenario's shape).
+  double effort_hours(std::uint64_t receipt, const FormPolicy& form) const {
+    double s = 0;
+    for (int i = 0; i < sc_.effort_shape; ++i) s -= std::log(uniform(seed(), Draw::kEffort, receipt, static_cast<std::uint64_t>(i)));
+    return form.effort_hours * s / sc_.effort_shape;
+  }
+  bool gets_rfe(std::uint64_t receipt, const FormPolicy& form) const {
+    return uniform(seed(), Draw::kRfe, receipt) < form.rfe_rate;
+  }
+  bool sampled_for_qa(std::uint64_t receipt, const FormPolicy& form) const {
+    return uniform(seed(), Draw::kQa, receipt) < form.qa_sample_rate;
+  }
+  std::int64_t rfe_delay(std::uint64_t receipt) const {
+    const double lo = sc_.rfe.response_days_min, hi = sc_.rfe.response_days_max;
+    return static_cast<std::int64_t>((lo + (hi - lo) * uniform(seed(), Draw::kRfeDelay, receipt)) * kDay);
+  }
+
+  SlotState& state_of(std::uint32_t slot) {
+    if (slot >= slots_.size()) slots_.resize(std::max<std::size_t>(slot + 1, slots_.size() * 3 / 2 + 1024));
+    return slots_[slot];
+  }
+
+  void intake(const Case& c) {
+    matcher_.enqueue(c);
+    const std::uint32_t slot = *matcher_.index().find(c.receipt);
+    state_of(slot) = SlotState{};
+    slot_count_ = std::max<std::size_t>(slot_count_, slot + 1);
+    ++pending_[c.center];
+    // The lower bound's job: the least effort the case needs before its final decision.
+    const std::int64_t deadline = c.deadline.time_since_epoch().count();
+    const FormPolicy& form = cat_.form(c.form);
+    const std::uint64_t r = c.receipt.packed();
+    const bool rfe = gets_rfe(r, form);
+    if (rfe && c.priority == Priority::kPremium) return;  // Its new deadline depends on the policy.
+    const std::int64_t final_deadline =
+        rfe && c.priority != Priority::kLitigation ? deadline + rfe_delay(r) : deadline;
+    if (final_deadline < t0_.time_since_epoch().count() || final_deadline >= end_) return;
+    const double e = effort_hours(r, form);
+    double need = e;
+    if (rfe) need += e * std::min(sc_.rfe.same_officer_effort_share, sc_.rfe.other_officer_effort_share);
+    if (sampled_for_qa(r, form)) need += e * sc_.qa_effort_share;
+    result_.bound_jobs.push_back({final_deadline, static_cast<float>(need)});
+  }
+
+  void receive_day(std::int64_t now) {
+    const Date today{std::chrono::floor<days>(TimePoint(seconds(now)))};
+    if (!cfg_.calendar.is_business_day(today)) return;
+    // Business days this month share the month's receipts.
+    const auto ym = today.year() / today.month();
+    int business = 0;
+    for (auto d = std::chrono::sys_days(ym / 1); d <= std::chrono::sys_days(ym / std::chrono::last); d += days(1)) {
+      business += cfg_.calendar.is_business_day(Date{d}) ? 1 : 0;
+    }
+    const double want = receipts_per_year_ / 12.0 * months_[static_cast<unsigned>(today.month()) - 1] / business;
+    carry_ += want;
+    const auto n = static_cast<std::int64_t>(std::floor(carry_));
+    carry_ -= static_cast<double>(n);
+    const auto tg = SteadyClock::now();
+    auto cases = generator_->receipts(static_cast<std::size_t>(n), TimePoint(seconds(now)));
+    result_.seconds_generate += since(tg);
+    for (auto& c : cases) intake(c);
+    result_.received += n;
+  }
+
+  bool on_leave(std::size_t officer, int day) const {
+    return uniform(seed(), Draw::kLeave, officer, static_cast<std::uint64_t>(day)) < sc_.shift.leave_share;
+  }
+
+  // Shift day index (into shift_start_) of zone z that covers `now`, or -1.
+  int shift_day(std::size_t z, std::int64_t now) const {
+    const int d = static_cast<int>((now - t0_.time_since_epoch().count()) / kDay) + 1;
+    for (int cand : {d, d - 1, d + 1}) {
+      if (cand < 0 || cand >= static_cast<int>(shift_start_[z].size())) continue;
+      const std::int64_t s = shift_start_[z][static_cast<std::size_t>(cand)];
+      if (s >= 0 && now >= s && now < s + sc_.shift.hours * 3600) return cand;
+    }
+    return -1;
+  }
+
+  bool update_presence(std::int64_t now) {
+    zone_day_.assign(zones_.size(), -1);
+    bool any = false;
+    for (std::size_t z = 0; z < zones_.size(); ++z) {
+      zone_day_[z] = shift_day(z, now);
+      any = any || zone_day_[z] >= 0;
+    }
+    for (OfficerId id = 0; id < officers_.size(); ++id) {
+      const int d = zone_day_[officers_[id].zone];
+      const Presence p = d >= 0 && !on_leave(id, d) ? Presence::kAvailable : Presence::kOffline;
+      if (matcher_.officer(id).presence != p) matcher_.set_presence(id, p);
+    }
+    return any;
+  }
+
+  void violation(const std::string& what) {
+    ++result_.invariant_violations;
+    if (result_.violation_samples.size() < 10) result_.violation_samples.push_back(what);
+  }
+
+  void check_plan(const matching::RoundPlan& plan) {
+    auto& index = matcher_.index();
+    index.prepare();
+    std::unordered_set<std::uint64_t> seen;
+    std::vector<int> taken(officers_.size(), 0);
+    std::map<std::uint32_t, std::unordered_set<std::uint64_t>> by_class;
+    for (const auto& a : plan.assignments) {
+      ++result_.invariant_checks;
+      if (!seen.insert(a.receipt.packed()).second) violation(a.receipt.str() + " offered twice in a round");
+      const auto slot = index.find(a.receipt);
+      if (!slot || index.record(*slot).state != CaseState::kQueued) {
+        violation(a.receipt.str() + " offered but not queued");
+        continue;
+      }
+      if (a.officer >= officers_.size()) {
+        violation(a.receipt.str() + " offered to an unknown officer");
+        continue;
+      }
+      const Officer& o = matcher_.officer(a.officer);
+      if (++taken[a.officer] > o.capacity - o.load) violation(o.id + " above capacity");
+      const Case c = index.to_case(*slot);
+      const FormPolicy& form = cat_.form(c.form);
+      const auto relax = matcher_.relaxation(form, matching::Matcher::slack_days(c.deadline.time_since_epoch().count(), plan.at));
+      const auto why = matching::check(c, form, o, a.officer, relax);
+      if (why != matching::Ineligibility::kEligible) {
+        violation(a.receipt.str() + " (" + form.code + " at " + cat_.center(c.center).code + ", slack " +
+                  std::to_string(matching::Matcher::slack_days(c.deadline.time_since_epoch().count(), plan.at)) +
+                  " days" + (c.preferred_officer == a.officer ? ", its preferred officer" : "") +
+                  ") offered to ineligible " + o.id + " (" + std::string(matching::to_string(why)) + ")");
+      }
+      by_class[index.record(*slot).klass].insert(a.receipt.packed());
+    }
+    if (policy_.name() != opt_.edf_policy) return;
+    // Within a class, the offered cases are exactly its earliest-deadline prefix.
+    for (const auto& [k, offered] : by_class) {
+      const auto& cls = index.classes()[k];
+      std::size_t n = 0;
+      for (std::size_t i = cls.head; i < cls.queue.size() && n < offered.size(); ++i) {
+        if (!index.live(cls.queue[i])) continue;
+        if (offered.count(cls.queue[i].receipt) == 0) {
+          violation("class " + std::to_string(k) + " skipped an earlier deadline");
+          break;
+        }
+        ++n;
+      }
+    }
+  }
+
+  void round(std::int64_t now) {
+    const auto tr = SteadyClock::now();
+    matching::RoundPlan plan = policy_.plan(matcher_);
+    if (opt_.check_invariants) check_plan(plan);
+    const std::size_t applied = matcher_.apply(plan);
+    ++result_.rounds;
+    if (opt_.check_invariants && applied != plan.assignments.size()) {
+      violation(std::to_string(plan.assignments.size() - applied) + " offers of a round could not be applied");
+    }
+    auto& index = matcher_.index();
+    for (const auto& a : plan.assignments) {
+      const auto slot = index.find(a.receipt);
+      if (!slot) continue;
+      auto& rec = index.record(*slot);
+      if (rec.state != CaseState::kOffered || rec.officer != a.officer) continue;  // Not applied.
+      rec.state = CaseState::kAssigned;  // Simulated officers accept at once.
+      ++result_.offers;
+      if (a.cross_center) ++result_.cross_center_offers;
+      SlotState& st = state_of(*slot);
+      const FormPolicy& form = cat_.form(rec.form);
+      const double e = effort_hours(rec.receipt, form);
+      double share = 1.0;
+      if (st.stage == 1) {
+        const bool same = rec.preferred == a.officer;
+        result_.rfe_same_officer += same ? 1 : 0;
+        share = same ? sc_.rfe.same_officer_effort_share : sc_.rfe.other_officer_effort_share;
+      } else if (st.stage == 2) {
+        share = sc_.qa_effort_share;
+      }
+      if (st.stage == 0 && !st.taken_up) {
+        st.taken_up = true;
+        fairness(rec);
+      }
+      officers_[a.officer].desk.push_back({*slot, e * share * 3600.0});
+    }
+    result_.seconds_rounds += since(tr);
+    (void)now;
+  }
+
+  void fairness(const matching::CaseIndex::Record& rec) {
+    const std::uint64_t key = (std::uint64_t{rec.form} << 48) | (std::uint64_t{rec.center} << 32) |
+                              (static_cast<std::uint64_t>(rec.priority) << 24) |
+                              (std::uint64_t{rec.language} << 8) | static_cast<std::uint64_t>(rec.clearance);
+    auto [it, inserted] = fairness_ids_.try_emplace(key, static_cast<std::uint32_t>(fenwicks_.size()));
+    if (inserted) fenwicks_.emplace_back(static_cast<std::size_t>(kFairnessDaysBefore + sc_.days + 1));
+    Fenwick& f = fenwicks_[it->second];
+    const std::int64_t day = std::clamp<std::int64_t>(
+        (rec.received - t0_.time_since_epoch().count()) / kDay + kFairnessDaysBefore, 0, kFairnessDaysBefore + sc_.days);
+    const auto d = static_cast<std::size_t>(day);
+    const std::int64_t not_later = f.prefix(d);
+    const std::int64_t earlier = d > 0 ? f.prefix(d - 1) : 0;
+    result_.inversions += f.total - not_later;          // Taken up before, received later.
+    result_.fairness_pairs += f.total - (not_later - earlier);  // Received on another day.
+    f.add(d);
+    ++f.total;
+  }
+
+  // Officers work the tick; returns the productive hours present officers had.
+  double work(std::int64_t now) {
+    double available = 0;
+    const double budget = tick_ * sc_.shift.productive_share;
+    for (OfficerId id = 0; id < officers_.size(); ++id) {
+      if (matcher_.officer(id).presence != Presence::kAvailable) continue;
+      const CenterId center = roster_[id].center;
+      available += budget;
+      result_.available_hours[center] += budget / 3600.0;
+      auto& desk = officers_[id].desk;
+      double left = budget;
+      while (left > 0 && !desk.empty()) {
+        DeskItem& item = desk.front();
+        const double spend = std::min(left, item.remaining);
+        item.remaining -= spend;
+        left -= spend;
+        if (item.remaining <= 1e-6) {
+          const std::uint32_t slot = item.slot;
+          desk.pop_front();
+          const auto at = now + static_cast<std::int64_t>((budget - left) / sc_.shift.productive_share);
+          complete(slot, id, at);
+        }
+      }
+      result_.worked_hours[center] += (budget - left) / 3600.0;
+    }
+    return available / 3600.0;
+  }
+
+  void complete(std::uint32_t slot, OfficerId officer, std::int64_t at) {
+    auto& index = matcher_.index();
+    auto& rec = index.record(slot);
+    if (opt_.check_invariants) {
+      ++result_.invariant_checks;
+      if (rec.state != CaseState::kAssigned || rec.officer != officer) {
+        violation(ReceiptNumber::from_packed(rec.receipt).str() + " worked by an officer who does not hold it");
+      }
+    }
+    SlotState& st = state_of(slot);
+    const FormPolicy& form = cat_.form(rec.form);
+    matcher_.release(officer);
+    if (st.stage == 0 && gets_rfe(rec.receipt, form)) {
+      // RFE out: the case waits for the applicant and comes back to this officer if present.
+      ++result_.rfes;
+      st.stage = 1;
+      rec.state = CaseState::kRfePending;
+      rec.preferred = officer;
+      rec.officer = kNoOfficer;
+      rfe_out_at_[slot] = at;
+      events_->push({at + rfe_delay(rec.receipt), slot, EventKind::kRfeResponse, kNoCenter});
+      return;
+    }
+    if (st.stage < 2 && sampled_for_qa(rec.receipt, form)) {
+      // A sampled decision goes to a different, senior officer before it is final.
+      ++result_.qa_reviews;
+      st.stage = 2;
+      Case c = index.to_case(slot);
+      c.senior_review = true;
+      c.excluded = {officer};
+      c.preferred_officer = kNoOfficer;
+      c.officer = kNoOfficer;
+      matcher_.enqueue(c);
+      return;
+    }
+    decide(slot, at);
+  }
+
+  void decide(std::uint32_t slot, std::int64_t at) {
+    auto& index = matcher_.index();
+    const auto rec = index.record(slot);
+    const FormPolicy& form = cat_.form(rec.form);
+    ++result_.decided;
+    if (uniform(seed(), Draw::kOutcome, rec.receipt) < form.approval_share.value_or(sc_.default_approval_share)) {
+      ++result_.approved;
+    }
+    result_.cycle[{rec.form, rec.center}].add(static_cast<double>(at - rec.received) / kDay);
+    if (rec.deadline >= t0_.time_since_epoch().count() && rec.deadline < end_) {
+      ++result_.due;
+      if (at > rec.deadline) ++result_.missed;
+    }
+    --pending_[rec.center];
+    rfe_out_at_.erase(slot);
+    matcher_.forget(ReceiptNumber::from_packed(rec.receipt));
+  }
+
+  void handle(const Event& e) {
+    auto& index = matcher_.index();
+    Case c = index.to_case(e.slot);
+    if (e.kind == EventKind::kRfeResponse) {
+      // The clock stops while the RFE is out: a goal deadline moves by the time it was out; a
+      // premium clock starts over (or resumes) from the response; a court date does not move.
+      const std::int64_t out = rfe_out_at_[e.slot];
+      rfe_out_at_.erase(e.slot);
+      const FormPolicy& form = cat_.form(c.form);
+      if (c.priority == Priority::kPremium && form.rfe_clock == RfeClockRule::kRestart) {
+        Case fresh = c;
+        fresh.received = TimePoint(seconds(e.at));
+        c.deadline = compute_deadline(fresh, form, cat_.center(c.center), cfg_.calendar, cfg_.scheduler.fallback_deadline_days);
+      } else if (c.priority != Priority::kLitigation) {
+        c.deadline += seconds(e.at - out);
+      }
+      c.officer = kNoOfficer;
+      matcher_.enqueue(c);
+      return;
+    }
+    c.center = e.to;
+    c.officer = kNoOfficer;
+    matcher_.enqueue(c);
+  }
+
+  void rebalance(std::int64_t now) {
+    auto& index = matcher_.index();
+    for (const Transfer& t : rebalancer_->plan(matcher_, TimePoint(seconds(now)))) {
+      const auto slot = index.find(t.receipt);
+      bool ok = slot.has_value() && t.to < cat_.centers().size();
+      if (ok) {
+        const auto& rec = index.record(*slot);
+        const FormPolicy& form = cat_.form(rec.form);
+        ok = rec.state == CaseState::kQueued && form.transferable && !form.interview && rec.center != t.to &&
+             (form.centers.empty() ? cat_.center(t.to).kind == CenterKind::kServiceCenter
+                                   : std::find(form.centers.begin(), form.centers.end(), t.to) != form.centers.end());
+      }
+      if (!ok || !matcher_.withdraw(t.receipt, CaseState::kTransferred)) {
+        ++result_.transfers_refused;
+        continue;
+      }
+      ++result_.transfers;
+      --pending_[index.record(*slot).center];
+      ++pending_[t.to];
+      events_->push({now + static_cast<std::int64_t>(sc_.transfer_days) * kDay, *slot, EventKind::kTransferArrival, t.to});
+    }
+  }
+
+  void record_day() { result_.backlog_by_day.push_back(pending_); }
+
+  void progress(int day) {
+    std::int64_t pending = 0;
+    for (auto p : pending_) pending += p;
+    std::fprintf(stderr, "  [%s] day %3d: decided %lld, pending %lld, missed %lld\n", result_.policy.c_str(), day,
+                 static_cast<long long>(result_.decided), static_cast<long long>(pending),
+                 static_cast<long long>(result_.missed));
+  }
+
+  // Cases still open at the end: those whose deadline fell in the run are misses.
+  void finish() {
+    auto& index = matcher_.index();
+    for (std::uint32_t slot = 0; slot < slot_count_; ++slot) {
+      const auto& rec = index.record(slot);
+      if (rec.state == CaseState::kDecided || rec.receipt == 0) continue;
+      ++result_.pending_at_end;
+      if (rec.deadline >= t0_.time_since_epoch().count() && rec.deadline < end_) {
+        ++result_.due;
+        ++result_.missed;
+      }
+    }
+  }
+
+  const config::NationalConfig& cfg_;
+  const Catalog& cat_;
+  Scenario sc_;
+  matching::Policy& policy_;
+  Rebalancer* rebalancer_;
+  SimOptions opt_;
+  TimePoint t0_;
+  ManualClock clock_;
+  matching::Matcher matcher_;
+  std::vector<Officer> roster_;
+  std::vector<OfficerSim> officers_;
+  std::vector<std::string> zones_;
+  std::vector<std::uint16_t> center_zone_;
+  std::vector<std::vector<std::int64_t>> shift_start_;
+  std::vector<int> zone_day_;
+  std::array<double, 12> months_{};
+  std::unique_ptr<workload::Generator> generator_;
+  double receipts_per_year_ = 0;
+  double carry_ = 0;
+  std::int64_t tick_ = 3600;
+  std::int64_t end_ = 0;
+  std::vector<SlotState> slots_;
+  std::size_t slot_count_ = 0;
+  std::unordered_map<std::uint32_t, std::int64_t> rfe_out_at_;
+  std::priority_queue<Event, std::vector<Event>, std::greater<>>* events_ = nullptr;
+  std::vector<std::int64_t> pending_;
+  std::unordered_map<std::uint64_t, std::uint32_t> fairness_ids_;
+  std::vector<Fenwick> fenwicks_;
+  RunResult result_;
+};
+
+Simulator::Simulator(const config::NationalConfig& config, const Scenario& scenario, matching::Policy& policy,
+                     Rebalancer* rebalancer, SimOptions options)
+    : impl_(std::make_unique<Impl>(config, scenario, policy, rebalancer, std::move(options))) {}
+
+Simulator::~Simulator() = default;
+
+RunResult Simulator::run() { return impl_->run(); }
+
+std::size_t Simulator::roster_size(const config::NationalConfig& cfg, const Scenario& sc, double* annual_effort_hours) {
+  // Expected officer-hours per receipt, over the receipt mix (per-form annual figures, plus the
+  // scenario's assumptions for blank ones): first review, RFE re-review by the same officer, and
+  // QA review.
+  double weight = 0, hours_per_case = 0;
+  for (const auto& f : cfg.catalog.forms()) {
+    std::optional<std::int64_t> n = f.annual_receipts;
+    if (auto it = sc.generator.assumed_receipts.find(f.code); it != sc.generator.assumed_receipts.end()) n = it->second;
+    if (!n || *n <= 0) continue;
+    const double e = f.effort_hours * (1 + f.rfe_rate * sc.rfe.same_officer_effort_share + f.qa_sample_rate * sc.qa_effort_share);
+    weight += static_cast<double>(*n);
+    hours_per_case += static_cast<double>(*n) * e;
+  }
+  if (weight <= 0) throw ConfigError("scenario: no form has annual receipts to size the roster from");
+  hours_per_case /= weight;
+  const double annual = hours_per_case * static_cast<double>(sc.annual_receipts) * sc.scale;
+  if (annual_effort_hours != nullptr) *annual_effort_hours = annual;
+  if (sc.officers > 0) return static_cast<std::size_t>(std::max<std::int64_t>(1, std::llround(static_cast<double>(sc.officers) * sc.scale)));
+  // Business days in a year of the federal calendar (about 250), less leave.
+  int business = 0;
+  for (auto d = std::chrono::sys_days(sc.start); d < std::chrono::sys_days(sc.start) + days(365); d += days(1)) {
+    business += cfg.calendar.is_business_day(Date{d}) ? 1 : 0;
+  }
+  const double per_officer = business * (1 - sc.shift.leave_share) * sc.shift.hours * sc.shift.productive_share;
+  return static_cast<std::size_t>(std::max(1.0, std::round(sc.staffing_ratio * annual / per_officer)));
+}
+
+}  // namespace docket::sim
