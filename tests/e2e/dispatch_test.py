@@ -223,6 +223,30 @@ class Faults(Base):
         self.assertIn("summary after", self.s.output())
 
 
+class Security(unittest.TestCase):
+    def test_curve_keys_are_required_when_configured(self):
+        import os
+        import tempfile
+        server_public, server_secret = zmq.curve_keypair()
+        with tempfile.NamedTemporaryFile("wb", delete=False) as f:
+            f.write(server_secret)
+        s = Scheduler(args=("--curve-key-file", f.name))
+        ctx = zmq.Context()
+        try:
+            self.assertIn("CURVE on: clients need the server key " + server_public.decode(), s.output())
+            good = Peer(ctx, s.management, curve=(server_public,) + zmq.curve_keypair())
+            self.assertEqual(good.call("ping")["protocol"], 1)
+            plain = Peer(ctx, s.management)
+            with self.assertRaises(TimeoutError):
+                plain.call("ping", timeout=1.0)
+            good.sock.close()
+            plain.sock.close()
+        finally:
+            ctx.term()
+            s.close()
+            os.unlink(f.name)
+
+
 class Restart(Base):
     def test_a_worker_resumes_its_lease_after_a_scheduler_restart(self):
         self.submit(new_case("WAC2590000081"))

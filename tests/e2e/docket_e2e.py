@@ -88,9 +88,11 @@ class Scheduler:
 class Peer:
     """One DEALER socket speaking protocol version 1."""
 
-    def __init__(self, ctx, endpoint, identity=None):
+    def __init__(self, ctx, endpoint, identity=None, curve=None):
         self.sock = ctx.socket(zmq.DEALER)
         self.sock.setsockopt(zmq.LINGER, 0)
+        if curve:  # (server public key, own public key, own secret key)
+            self.sock.curve_serverkey, self.sock.curve_publickey, self.sock.curve_secretkey = curve
         if identity:
             self.sock.setsockopt(zmq.IDENTITY, identity.encode())
         self.sock.connect(endpoint)

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -48,10 +49,11 @@ struct Args {
   dispatch::Options dispatch;
   std::size_t backlog = 0;
   std::uint64_t seed = 1;
-  std::string start;          // Simulated start date; empty = the wall clock.
-  double time_scale = 1.0;    // With --start: simulated seconds per real second.
-  double run_for = 0;         // Seconds; 0 = until a signal.
-  double progress_every = 0;  // Seconds; 0 = no progress lines.
+  std::string start;           // Simulated start date; empty = the wall clock.
+  double time_scale = 1.0;     // With --start: simulated seconds per real second.
+  double run_for = 0;          // Seconds; 0 = until a signal.
+  double progress_every = 0;   // Seconds; 0 = no progress lines.
+  std::string curve_key_file;  // The server's CURVE secret key (Z85, 40 characters).
   bool json = false;
 };
 
@@ -174,6 +176,19 @@ int run(Args& args) {
 
   zmq::context_t ctx;
   args.dispatch.seed = args.seed;
+  if (!args.curve_key_file.empty()) {
+    std::ifstream in(args.curve_key_file);
+    std::string secret;
+    in >> secret;
+    char pub[41] = {};
+    if (secret.size() != 40 || zmq_curve_public(pub, secret.c_str()) != 0) {
+      throw InvalidArgument("--curve-key-file: expected a 40-character Z85 CURVE secret key in " +
+                            args.curve_key_file);
+    }
+    args.dispatch.channel.curve.secret = secret;
+    args.dispatch.channel.curve.server_public = pub;
+    std::printf("CURVE on: clients need the server key %s\n", pub);
+  }
   dispatch::Dispatcher dispatcher(cfg.catalog, cfg.calendar, cfg.scheduler.fallback_deadline_days,
                                   matcher, store, *clock, ctx, args.dispatch, &dispatch_metrics);
   std::printf("docket-scheduler %s: %zu officers, %zu forms, %zu centers\n", DOCKET_VERSION,
@@ -267,6 +282,10 @@ int main(int argc, char** argv) {
   app.add_option("--progress-every", args.progress_every,
                  "print a progress line every this many seconds")
       ->check(CLI::Range(0.0, 3600.0));
+  app.add_option(
+         "--curve-key-file", args.curve_key_file,
+         "file holding the server's CURVE secret key (Z85): both sockets then require CURVE")
+      ->check(CLI::ExistingFile);
   app.add_flag("--json", args.json, "print the summary as JSON");
   try {
     app.parse(argc, argv);
