@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The main job: installs what is missing, builds, and runs Docket on the sample national
-# configuration (config/national/). Extra arguments go to docket-scheduler (see --help).
+# The main job: installs what is missing, builds, and runs the live national system on the sample
+# configuration (config/national/): docket-scheduler with its own redis-server, and simulated
+# officer desk agents for every center, in compressed time. Arguments go to scripts/national.sh
+# (--seconds N, --backlog N, --time-scale X, --fresh; see scripts/national.sh --help).
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/install-deps.sh
 scripts/build.sh
-exec "${DOCKET_BUILD_DIR:-build}/scheduler/app/docket-scheduler" --config config/national/docket.yaml "$@"
+exec scripts/national.sh "$@"
