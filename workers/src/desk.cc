@@ -16,8 +16,7 @@ using nlohmann::json;
 using protocol::Code;
 using protocol::Type;
 
-std::optional<TimePoint> optional_time(const json& j, std::string_view key,
-                                       std::string_view path) {
+std::optional<TimePoint> optional_time(const json& j, std::string_view key, std::string_view path) {
   const auto* v = j.contains(key) && !j.at(key).is_null() ? &j.at(key) : nullptr;
   if (!v) return std::nullopt;
   return TimePoint(Seconds(protocol::require_int(j, key, path)));
@@ -47,9 +46,9 @@ Case Case::from_json(const json& j, std::string_view path) {
 }
 
 json Case::to_json() const {
-  json j = {{"receipt", receipt}, {"epoch", epoch},       {"officer", officer},
-            {"state", state},     {"form", form},         {"center", center},
-            {"priority", priority}, {"qa", qa},           {"returning", returning}};
+  json j = {{"receipt", receipt},   {"epoch", epoch}, {"officer", officer},
+            {"state", state},       {"form", form},   {"center", center},
+            {"priority", priority}, {"qa", qa},       {"returning", returning}};
   if (received) j["received"] = received->time_since_epoch().count();
   if (deadline) j["deadline"] = deadline->time_since_epoch().count();
   if (expires) j["expires"] = expires->time_since_epoch().count();
@@ -58,11 +57,16 @@ json Case::to_json() const {
 
 std::string_view wire_name(Outcome o) {
   switch (o) {
-    case Outcome::kApprove: return "approve";
-    case Outcome::kDeny: return "deny";
-    case Outcome::kRequestEvidence: return "rfe";
-    case Outcome::kRefer: return "refer";
-    case Outcome::kTransfer: return "transfer";
+    case Outcome::kApprove:
+      return "approve";
+    case Outcome::kDeny:
+      return "deny";
+    case Outcome::kRequestEvidence:
+      return "rfe";
+    case Outcome::kRefer:
+      return "refer";
+    case Outcome::kTransfer:
+      return "transfer";
   }
   return "approve";
 }
@@ -74,42 +78,66 @@ std::optional<Outcome> parse_wire_outcome(std::string_view s) {
 
 std::string_view to_string(Stage s) {
   switch (s) {
-    case Stage::kOffered: return "offered";
-    case Stage::kAccepting: return "accepting";
-    case Stage::kDeclining: return "declining";
-    case Stage::kAssigned: return "assigned";
-    case Stage::kDeciding: return "deciding";
+    case Stage::kOffered:
+      return "offered";
+    case Stage::kAccepting:
+      return "accepting";
+    case Stage::kDeclining:
+      return "declining";
+    case Stage::kAssigned:
+      return "assigned";
+    case Stage::kDeciding:
+      return "deciding";
   }
   return "?";
 }
 
 std::string_view to_string(Event::Kind k) {
   switch (k) {
-    case Event::Kind::kWelcome: return "welcome";
-    case Event::Kind::kRejected: return "rejected";
-    case Event::Kind::kOffer: return "offer";
-    case Event::Kind::kAssigned: return "assigned";
-    case Event::Kind::kDeclined: return "declined";
-    case Event::Kind::kDecided: return "decided";
-    case Event::Kind::kRefused: return "refused";
-    case Event::Kind::kLost: return "lost";
-    case Event::Kind::kPullResult: return "pull_result";
-    case Event::Kind::kPresenceSet: return "presence_set";
-    case Event::Kind::kError: return "error";
-    case Event::Kind::kShutdown: return "shutdown";
-    case Event::Kind::kDisconnected: return "disconnected";
+    case Event::Kind::kWelcome:
+      return "welcome";
+    case Event::Kind::kRejected:
+      return "rejected";
+    case Event::Kind::kOffer:
+      return "offer";
+    case Event::Kind::kAssigned:
+      return "assigned";
+    case Event::Kind::kDeclined:
+      return "declined";
+    case Event::Kind::kDecided:
+      return "decided";
+    case Event::Kind::kRefused:
+      return "refused";
+    case Event::Kind::kLost:
+      return "lost";
+    case Event::Kind::kPullResult:
+      return "pull_result";
+    case Event::Kind::kPresenceSet:
+      return "presence_set";
+    case Event::Kind::kError:
+      return "error";
+    case Event::Kind::kShutdown:
+      return "shutdown";
+    case Event::Kind::kDisconnected:
+      return "disconnected";
   }
   return "?";
 }
 
 std::string_view to_string(Desk::State s) {
   switch (s) {
-    case Desk::State::kIdle: return "idle";
-    case Desk::State::kConnecting: return "connecting";
-    case Desk::State::kReady: return "ready";
-    case Desk::State::kBackoff: return "backoff";
-    case Desk::State::kRejected: return "rejected";
-    case Desk::State::kStopped: return "stopped";
+    case Desk::State::kIdle:
+      return "idle";
+    case Desk::State::kConnecting:
+      return "connecting";
+    case Desk::State::kReady:
+      return "ready";
+    case Desk::State::kBackoff:
+      return "backoff";
+    case Desk::State::kRejected:
+      return "rejected";
+    case Desk::State::kStopped:
+      return "stopped";
   }
   return "?";
 }
@@ -299,7 +327,8 @@ void Desk::flush() {
       case Stage::kAccepting:
         accept_items.push_back({{"receipt", receipt}, {"epoch", c.info.epoch}});
         accepts.receipts.push_back(receipt);
-        if (accepts.receipts.size() >= options_.max_batch) close(accepts, accept_items, Type::kAccept);
+        if (accepts.receipts.size() >= options_.max_batch)
+          close(accepts, accept_items, Type::kAccept);
         break;
       case Stage::kDeclining: {
         json item = {{"receipt", receipt}, {"epoch", c.info.epoch}};
@@ -314,12 +343,14 @@ void Desk::flush() {
       }
       case Stage::kDeciding: {
         const Decision& d = *c.decision;
-        json item = {{"receipt", receipt}, {"epoch", c.info.epoch}, {"outcome", wire_name(d.outcome)}};
+        json item = {
+            {"receipt", receipt}, {"epoch", c.info.epoch}, {"outcome", wire_name(d.outcome)}};
         if (!d.to.empty()) item["to"] = d.to;
         if (!d.note.empty()) item["note"] = d.note;
         decide_items.push_back(std::move(item));
         decides.receipts.push_back(receipt);
-        if (decides.receipts.size() >= options_.max_batch) close(decides, decide_items, Type::kDecide);
+        if (decides.receipts.size() >= options_.max_batch)
+          close(decides, decide_items, Type::kDecide);
         break;
       }
       default:
@@ -382,14 +413,17 @@ std::vector<Event> Desk::poll(Millis timeout) {
 Millis Desk::time_to_next_timer() const {
   const Millis now = clock_.monotonic();
   switch (state_) {
-    case State::kBackoff: return reconnect_at_ - now;
-    case State::kConnecting: return last_received_ + options_.hello_timeout - now;
+    case State::kBackoff:
+      return reconnect_at_ - now;
+    case State::kConnecting:
+      return last_received_ + options_.hello_timeout - now;
     case State::kReady: {
       Millis next = std::min(last_sent_ + heartbeat_, last_received_ + lease_);
       if (!retries_.empty()) next = std::min(next, retries_.begin()->first);
       return next - now;
     }
-    default: return Millis(50);
+    default:
+      return Millis(50);
   }
 }
 
@@ -426,12 +460,23 @@ void Desk::run_timers() {
 void Desk::handle(const protocol::Message& m) {
   const json& body = m.body;
   switch (m.type) {
-    case Type::kWelcome: on_welcome(body); break;
-    case Type::kOffer: on_offer(body); break;
-    case Type::kResult: on_result(body); break;
-    case Type::kLeaseLost: on_lease_lost(body); break;
-    case Type::kError: on_error(body); break;
-    case Type::kHeartbeat: break;
+    case Type::kWelcome:
+      on_welcome(body);
+      break;
+    case Type::kOffer:
+      on_offer(body);
+      break;
+    case Type::kResult:
+      on_result(body);
+      break;
+    case Type::kLeaseLost:
+      on_lease_lost(body);
+      break;
+    case Type::kError:
+      on_error(body);
+      break;
+    case Type::kHeartbeat:
+      break;
     case Type::kShutdown: {
       const std::string reason = protocol::optional_string(body, "reason", "scheduler stopping");
       spdlog::warn("desk: SHUTDOWN from the scheduler: {}", reason);
@@ -453,7 +498,8 @@ void Desk::on_welcome(const json& body) {
   // Everything is read and checked before any state changes, so a malformed WELCOME leaves
   // the desk waiting for a good one (or for its timeout).
   const std::string session = protocol::optional_string(body, "session");
-  const Millis heartbeat(protocol::optional_int(body, "heartbeat_ms", DeskOptions::DEFAULT_HEARTBEAT.count()));
+  const Millis heartbeat(
+      protocol::optional_int(body, "heartbeat_ms", DeskOptions::DEFAULT_HEARTBEAT.count()));
   const Millis lease(protocol::optional_int(body, "lease_ms", 3 * heartbeat.count()));
   if (heartbeat.count() <= 0 || lease.count() <= 0) {
     throw protocol::ProtocolError(Code::kBadRequest, "heartbeat_ms and lease_ms must be positive");
@@ -476,10 +522,11 @@ void Desk::on_welcome(const json& body) {
     const auto& arr = protocol::require_array(body, "rejected");
     for (std::size_t i = 0; i < arr.size(); ++i) {
       const auto path = protocol::item_path("rejected", i);
-      rejected.push_back({.kind = Event::Kind::kRejected,
-                          .officer = protocol::require_string(arr[i], "officer", path),
-                          .code = protocol::optional_string(arr[i], "code", "unknown_officer", path),
-                          .message = protocol::optional_string(arr[i], "message", {}, path)});
+      rejected.push_back(
+          {.kind = Event::Kind::kRejected,
+           .officer = protocol::require_string(arr[i], "officer", path),
+           .code = protocol::optional_string(arr[i], "code", "unknown_officer", path),
+           .message = protocol::optional_string(arr[i], "message", {}, path)});
     }
   }
   std::vector<Case> resumed;
@@ -525,7 +572,9 @@ void Desk::on_welcome(const json& body) {
       cases_.emplace(c.receipt, h);
       if (offered) ++stats_.offers;
       emit({.kind = offered ? Event::Kind::kOffer : Event::Kind::kAssigned,
-            .receipt = c.receipt, .officer = c.officer, .info = c});
+            .receipt = c.receipt,
+            .officer = c.officer,
+            .info = c});
       continue;
     }
     HeldCase& h = it->second;
@@ -565,13 +614,16 @@ void Desk::on_welcome(const json& body) {
     const std::string reason = l != lost.end() ? l->second : "not_resumed";
     ++stats_.lost;
     spdlog::warn("desk: case {} lost on reconnect ({})", it->first, reason);
-    emit({.kind = Event::Kind::kLost, .receipt = it->first, .officer = it->second.info.officer,
+    emit({.kind = Event::Kind::kLost,
+          .receipt = it->first,
+          .officer = it->second.info.officer,
           .code = reason});
     it = cases_.erase(it);
   }
   spdlog::info("desk: WELCOME session {} (heartbeat {} ms, lease {} ms), {} case(s) resumed",
                session_, heartbeat_.count(), lease_.count(), resumed.size());
-  emit({.kind = Event::Kind::kWelcome, .message = session_,
+  emit({.kind = Event::Kind::kWelcome,
+        .message = session_,
         .count = static_cast<std::int64_t>(resumed.size())});
 }
 
@@ -610,7 +662,9 @@ void Desk::on_lease_lost(const json& body) {
     if (it->second.owes_credit) ++pending_credit_;
     ++stats_.lost;
     spdlog::info("desk: lease lost for {} ({})", receipt, reason);
-    emit({.kind = Event::Kind::kLost, .receipt = receipt, .officer = it->second.info.officer,
+    emit({.kind = Event::Kind::kLost,
+          .receipt = receipt,
+          .officer = it->second.info.officer,
           .code = reason});
     cases_.erase(it);
   }
@@ -631,7 +685,8 @@ void Desk::on_result(const json& body) {
   retry_backoff_ = options_.backoff_initial;
   switch (r.type) {
     case Type::kPull:
-      emit({.kind = Event::Kind::kPullResult, .officer = r.officer,
+      emit({.kind = Event::Kind::kPullResult,
+            .officer = r.officer,
             .count = protocol::optional_int(body, "offered", 0)});
       break;
     case Type::kPresence:
@@ -666,8 +721,11 @@ void Desk::on_case_results(const Request& r, const json& body) {
       ++stats_.refused;
       spdlog::warn("desk: {} of {} refused: {} {}", protocol::to_string(r.type), receipt, code,
                    message);
-      emit({.kind = Event::Kind::kRefused, .receipt = receipt, .officer = c.info.officer,
-            .code = code, .message = message});
+      emit({.kind = Event::Kind::kRefused,
+            .receipt = receipt,
+            .officer = c.info.officer,
+            .code = code,
+            .message = message});
       // A malformed answer can be corrected and sent again; any other refusal means the case is
       // not this officer's to answer for (any more).
       if (code == "bad_request") {
@@ -685,7 +743,9 @@ void Desk::on_case_results(const Request& r, const json& body) {
         c.info.epoch = epoch;
         c.info.state = protocol::optional_string(res, "state", "assigned", path);
         ++stats_.accepted;
-        emit({.kind = Event::Kind::kAssigned, .receipt = receipt, .officer = c.info.officer,
+        emit({.kind = Event::Kind::kAssigned,
+              .receipt = receipt,
+              .officer = c.info.officer,
               .info = c.info});
         break;
       case Type::kDecline:
@@ -697,9 +757,12 @@ void Desk::on_case_results(const Request& r, const json& body) {
         const bool duplicate = protocol::optional_bool(res, "duplicate", false, path);
         ++stats_.decided;
         if (duplicate) ++stats_.duplicates;
-        emit({.kind = Event::Kind::kDecided, .receipt = receipt, .officer = c.info.officer,
+        emit({.kind = Event::Kind::kDecided,
+              .receipt = receipt,
+              .officer = c.info.officer,
               .code = protocol::optional_string(res, "state", {}, path),
-              .decision = c.decision, .duplicate = duplicate});
+              .decision = c.decision,
+              .duplicate = duplicate});
         cases_.erase(cit);
         break;
       }
@@ -770,8 +833,8 @@ void Desk::on_error(const json& body) {
     return;
   }
   for (const auto& receipt : r.receipts) {
-    emit({.kind = Event::Kind::kRefused, .receipt = receipt, .code = code_text,
-          .message = message});
+    emit(
+        {.kind = Event::Kind::kRefused, .receipt = receipt, .code = code_text, .message = message});
     revert(receipt);
   }
   // The credit an unanswered request carried was not counted; it goes out again.

@@ -51,7 +51,8 @@ std::string describe(const Case& c, const DeskClock& clock) {
   std::string s = c.receipt + " " + (c.form.empty() ? "?" : c.form) + " " + c.priority;
   if (!c.center.empty()) s += " at " + c.center;
   if (c.deadline) {
-    s += ", deadline " + docket::to_string(Date(std::chrono::floor<std::chrono::days>(*c.deadline)));
+    s +=
+        ", deadline " + docket::to_string(Date(std::chrono::floor<std::chrono::days>(*c.deadline)));
   }
   if (c.qa) s += ", QA review (approve or deny)";
   if (c.returning) s += ", returning from RFE";
@@ -79,23 +80,41 @@ void InteractiveBehaviour::on_event(Desk& desk, const Event& e) {
       line = e.officer.empty() ? "no officer accepted: " + e.message
                                : "officer " + e.officer + " rejected: " + e.code + " " + e.message;
       break;
-    case Event::Kind::kOffer: line = "OFFER    " + describe(*e.info, desk.clock()); break;
-    case Event::Kind::kAssigned: line = "ASSIGNED " + describe(*e.info, desk.clock()); break;
-    case Event::Kind::kDeclined: line = "declined " + e.receipt; break;
+    case Event::Kind::kOffer:
+      line = "OFFER    " + describe(*e.info, desk.clock());
+      break;
+    case Event::Kind::kAssigned:
+      line = "ASSIGNED " + describe(*e.info, desk.clock());
+      break;
+    case Event::Kind::kDeclined:
+      line = "declined " + e.receipt;
+      break;
     case Event::Kind::kDecided:
       line = "decided  " + e.receipt + " " +
              std::string(e.decision ? wire_name(e.decision->outcome) : "") +
              (e.code.empty() ? "" : " -> " + e.code) + (e.duplicate ? " (already recorded)" : "");
       break;
-    case Event::Kind::kRefused: line = "refused  " + e.receipt + ": " + e.code + " " + e.message; break;
-    case Event::Kind::kLost: line = "LOST     " + e.receipt + " (" + e.code + ")"; break;
+    case Event::Kind::kRefused:
+      line = "refused  " + e.receipt + ": " + e.code + " " + e.message;
+      break;
+    case Event::Kind::kLost:
+      line = "LOST     " + e.receipt + " (" + e.code + ")";
+      break;
     case Event::Kind::kPullResult:
       line = "pull for " + e.officer + ": " + std::to_string(e.count) + " offer(s)";
       break;
-    case Event::Kind::kPresenceSet: line = "presence of " + e.officer + " recorded"; break;
-    case Event::Kind::kError: line = "error: " + e.code + " " + e.message; break;
-    case Event::Kind::kShutdown: line = "scheduler stopping (" + e.message + "); reconnecting"; break;
-    case Event::Kind::kDisconnected: line = "disconnected: " + e.message; break;
+    case Event::Kind::kPresenceSet:
+      line = "presence of " + e.officer + " recorded";
+      break;
+    case Event::Kind::kError:
+      line = "error: " + e.code + " " + e.message;
+      break;
+    case Event::Kind::kShutdown:
+      line = "scheduler stopping (" + e.message + "); reconnecting";
+      break;
+    case Event::Kind::kDisconnected:
+      line = "disconnected: " + e.message;
+      break;
   }
   std::fprintf(out_, "%s\n", line.c_str());
   std::fflush(out_);
@@ -152,8 +171,8 @@ std::string InteractiveBehaviour::execute(Desk& desk, std::string_view line) {
       std::string s;
       for (const auto& [receipt, c] : desk.cases()) {
         if (!s.empty()) s += '\n';
-        s += std::string(to_string(c.stage)) + "  " + describe(c.info, desk.clock()) +
-             " epoch " + std::to_string(c.info.epoch);
+        s += std::string(to_string(c.stage)) + "  " + describe(c.info, desk.clock()) + " epoch " +
+             std::to_string(c.info.epoch);
       }
       return s;
     }

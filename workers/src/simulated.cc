@@ -49,7 +49,8 @@ OfficerModel::OfficerModel(const Catalog& catalog, SimulatedOptions options)
   check_share(options_.refer_share + options_.transfer_share, "refer + transfer share");
   if (!(options_.time_scale > 0.0)) throw InvalidArgument("time scale must be positive");
   if (!(options_.effort_sigma >= 0.0)) throw InvalidArgument("effort sigma must not be negative");
-  if (!(options_.default_effort_hours > 0.0)) throw InvalidArgument("effort hours must be positive");
+  if (!(options_.default_effort_hours > 0.0))
+    throw InvalidArgument("effort hours must be positive");
 }
 
 std::mt19937_64 OfficerModel::rng(const Case& c, std::uint64_t salt) const {
@@ -119,8 +120,8 @@ Decision OfficerModel::decision(const Case& c) const {
     }
     if (!others.empty()) {
       d.outcome = Outcome::kTransfer;
-      d.to = others[static_cast<std::size_t>(v * static_cast<double>(others.size())) %
-                    others.size()];
+      d.to =
+          others[static_cast<std::size_t>(v * static_cast<double>(others.size())) % others.size()];
       return d;
     }
   }

@@ -13,12 +13,12 @@ constexpr const char* kR3 = "EAC2590012347";
 TEST(Desk, RegistersItsOfficersAndResumesTheirCases) {
   ScriptedScheduler s;
   s.start({"ISO-CSC-00001", "ISO-CSC-00002"}, 6);
-  const auto hello = s.welcome({{"officers", {{{"officer", "ISO-CSC-00001"}, {"center", "CSC"},
-                                               {"capacity", 7}, {"senior", true}},
-                                              {{"officer", "ISO-CSC-00002"}, {"center", "CSC"},
-                                               {"capacity", 6}, {"senior", false}}}},
-                                {"resumed", {case_json(kR1, 4, "assigned"),
-                                             case_json(kR2, 9, "offered", "ISO-CSC-00002")}}});
+  const auto hello = s.welcome(
+      {{"officers",
+        {{{"officer", "ISO-CSC-00001"}, {"center", "CSC"}, {"capacity", 7}, {"senior", true}},
+         {{"officer", "ISO-CSC-00002"}, {"center", "CSC"}, {"capacity", 6}, {"senior", false}}}},
+       {"resumed",
+        {case_json(kR1, 4, "assigned"), case_json(kR2, 9, "offered", "ISO-CSC-00002")}}});
   EXPECT_EQ(hello.body["agent"], "docket-worker/0.1.0");
   EXPECT_EQ(hello.body["credit"], 6);
   ASSERT_EQ(hello.body["officers"].size(), 2u);
@@ -55,7 +55,7 @@ TEST(Desk, AcceptGrantsCreditAndDecideQuotesTheNewEpoch) {
   Desk& d = s.desk();
   d.accept(kR1);
   d.accept(kR2);
-  EXPECT_THROW(d.accept(kR1), InvalidArgument);  // Already answered.
+  EXPECT_THROW(d.accept(kR1), InvalidArgument);      // Already answered.
   EXPECT_THROW(d.decide(kR1, {}), InvalidArgument);  // Not assigned yet.
 
   // Both answers go in one ACCEPT that grants one credit per answered offer.
@@ -63,11 +63,12 @@ TEST(Desk, AcceptGrantsCreditAndDecideQuotesTheNewEpoch) {
   EXPECT_EQ(accept.body["offers"], json::parse(R"([{"receipt":"EAC2590012345","epoch":5},
                                                    {"receipt":"EAC2590012346","epoch":7}])"));
   EXPECT_EQ(accept.body["credit"], 2);
-  s.send(Type::kResult, {{"re", accept.body["id"]},
-                         {"results", {{{"receipt", kR1}, {"ok", true}, {"state", "assigned"},
-                                       {"epoch", 6}},
-                                      {{"receipt", kR2}, {"ok", false}, {"code", "stale_epoch"},
-                                       {"message", "epoch 8 now"}}}}});
+  s.send(
+      Type::kResult,
+      {{"re", accept.body["id"]},
+       {"results",
+        {{{"receipt", kR1}, {"ok", true}, {"state", "assigned"}, {"epoch", 6}},
+         {{"receipt", kR2}, {"ok", false}, {"code", "stale_epoch"}, {"message", "epoch 8 now"}}}}});
   EXPECT_EQ(s.wait_event(Event::Kind::kAssigned).receipt, kR1);
   const Event refused = s.wait_event(Event::Kind::kRefused);
   EXPECT_EQ(refused.receipt, kR2);
@@ -80,9 +81,9 @@ TEST(Desk, AcceptGrantsCreditAndDecideQuotesTheNewEpoch) {
   EXPECT_EQ(decide.body["decisions"],
             json::parse(R"([{"receipt":"EAC2590012345","epoch":6,"outcome":"rfe"}])"));
   EXPECT_FALSE(decide.body.contains("credit"));
-  s.send(Type::kResult, {{"re", decide.body["id"]},
-                         {"results", {{{"receipt", kR1}, {"ok", true}, {"state", "rfe_pending"},
-                                       {"epoch", 7}}}}});
+  s.send(Type::kResult,
+         {{"re", decide.body["id"]},
+          {"results", {{{"receipt", kR1}, {"ok", true}, {"state", "rfe_pending"}, {"epoch", 7}}}}});
   const Event decided = s.wait_event(Event::Kind::kDecided);
   EXPECT_EQ(decided.receipt, kR1);
   EXPECT_EQ(decided.code, "rfe_pending");
@@ -136,8 +137,9 @@ TEST(Desk, LeaseLostDropsTheCaseAndGivesAnUnansweredOffersCreditBack) {
   s.welcome({{"resumed", {case_json(kR1, 4, "assigned")}}});
   s.send(Type::kOffer, {{"offers", {case_json(kR2, 2)}}});
   s.wait_event(Event::Kind::kOffer);
-  s.send(Type::kLeaseLost, {{"cases", {{{"receipt", kR1}, {"reason", "reclaimed"}},
-                                       {{"receipt", kR2}, {"reason", "offer_timeout"}}}}});
+  s.send(Type::kLeaseLost, {{"cases",
+                             {{{"receipt", kR1}, {"reason", "reclaimed"}},
+                              {{"receipt", kR2}, {"reason", "offer_timeout"}}}}});
   const Event lost1 = s.wait_event(Event::Kind::kLost);
   EXPECT_EQ(lost1.receipt, kR1);
   EXPECT_EQ(lost1.code, "reclaimed");
@@ -156,7 +158,8 @@ TEST(Desk, UnavailableDecisionIsSentAgainWithBackoffAndRecordedOnce) {
   s.welcome({{"resumed", {case_json(kR1, 6, "assigned")}}});
   s.desk().decide(kR1, {Outcome::kApprove});
   const auto first = s.expect(Type::kDecide);
-  s.send(Type::kError, {{"re", first.body["id"]}, {"code", "unavailable"},
+  s.send(Type::kError, {{"re", first.body["id"]},
+                        {"code", "unavailable"},
                         {"message", "state of record unreachable"}});
   EXPECT_TRUE(s.quiet());  // Nothing goes again before the backoff ends.
   EXPECT_EQ(s.desk().find(kR1)->stage, Stage::kDeciding);
@@ -232,8 +235,11 @@ TEST(Desk, SilentSchedulerMeansReconnectWithBackoffAndLeases) {
   EXPECT_EQ(hello.body["leases"].size(), 2u);
 
   // One case is still ours, the other lapsed.
-  s.send(Type::kWelcome, {{"re", hello.body["id"]}, {"session", "w-2"}, {"heartbeat_ms", 1000},
-                          {"lease_ms", 3000}, {"resumed", {case_json(kR1, 4, "assigned")}},
+  s.send(Type::kWelcome, {{"re", hello.body["id"]},
+                          {"session", "w-2"},
+                          {"heartbeat_ms", 1000},
+                          {"lease_ms", 3000},
+                          {"resumed", {case_json(kR1, 4, "assigned")}},
                           {"lost", {{{"receipt", kR2}, {"reason", "lease_expired"}}}}});
   s.wait_event(Event::Kind::kWelcome);
   const Event lost = s.wait_event(Event::Kind::kLost);
@@ -271,15 +277,17 @@ TEST(Desk, DecisionPendingAcrossAReconnectIsSentAgainAndRecordedOnce) {
   s.clock().advance(100ms);
   const auto hello = s.expect(Type::kHello);
   // The decided case is no longer held; the accepted one is.
-  s.send(Type::kWelcome, {{"re", hello.body["id"]}, {"session", "w-2"},
-                          {"resumed", {case_json(kR2, 3, "assigned")}}});
+  s.send(
+      Type::kWelcome,
+      {{"re", hello.body["id"]}, {"session", "w-2"}, {"resumed", {case_json(kR2, 3, "assigned")}}});
   s.wait_event(Event::Kind::kWelcome);
   const auto again = s.expect(Type::kDecide);
   EXPECT_EQ(again.body["decisions"],
             json::parse(R"([{"receipt":"EAC2590012345","epoch":6,"outcome":"approve"}])"));
-  s.send(Type::kResult, {{"re", again.body["id"]},
-                         {"results", {{{"receipt", kR1}, {"ok", true}, {"state", "decided"},
-                                       {"duplicate", true}}}}});
+  s.send(
+      Type::kResult,
+      {{"re", again.body["id"]},
+       {"results", {{{"receipt", kR1}, {"ok", true}, {"state", "decided"}, {"duplicate", true}}}}});
   const Event decided = s.wait_event(Event::Kind::kDecided);
   EXPECT_TRUE(decided.duplicate);
   EXPECT_EQ(s.desk().stats().decided, 1);
@@ -294,12 +302,12 @@ TEST(Desk, MalformedMessagesAreLoggedAndCountedNotFatal) {
   ScriptedScheduler s;
   s.start();
   s.welcome();
-  s.send_raw({"DKT1", "OFFER"});                       // Two frames.
-  s.send_raw({"XXXX", "OFFER", "{}"});                 // Bad signature.
-  s.send_raw({"DKT1", "OFFER", "{\"offers\": ["});     // Not JSON.
-  s.send_raw({"DKT1", "NOPE", "{}"});                  // Unknown type.
-  s.send(Type::kOffer, {{"offers", "none"}});          // Wrong field type.
-  s.send(Type::kResult, {{"re", "x"}});                // No integer re.
+  s.send_raw({"DKT1", "OFFER"});                    // Two frames.
+  s.send_raw({"XXXX", "OFFER", "{}"});              // Bad signature.
+  s.send_raw({"DKT1", "OFFER", "{\"offers\": ["});  // Not JSON.
+  s.send_raw({"DKT1", "NOPE", "{}"});               // Unknown type.
+  s.send(Type::kOffer, {{"offers", "none"}});       // Wrong field type.
+  s.send(Type::kResult, {{"re", "x"}});             // No integer re.
   s.send(Type::kOffer, {{"offers", {{{"receipt", kR1}, {"epoch", "5"}}, case_json(kR2, 5)}}});
   // The good offer of the last message still arrives.
   EXPECT_EQ(s.wait_event(Event::Kind::kOffer).receipt, kR2);
@@ -312,8 +320,10 @@ TEST(Desk, MalformedMessagesAreLoggedAndCountedNotFatal) {
 TEST(Desk, RejectedOfficersAreReported) {
   ScriptedScheduler s;
   s.start({"ISO-CSC-00001", "ISO-XXX-1"});
-  s.welcome({{"rejected", {{{"officer", "ISO-XXX-1"}, {"code", "unknown_officer"},
-                            {"message", "not on the roster"}}}}});
+  s.welcome({{"rejected",
+              {{{"officer", "ISO-XXX-1"},
+                {"code", "unknown_officer"},
+                {"message", "not on the roster"}}}}});
   const Event r = s.wait_event(Event::Kind::kRejected);
   EXPECT_EQ(r.officer, "ISO-XXX-1");
   EXPECT_EQ(r.code, "unknown_officer");
@@ -322,7 +332,8 @@ TEST(Desk, RejectedOfficersAreReported) {
   ScriptedScheduler none;
   none.start({"ISO-XXX-1"});
   const auto hello = none.expect(Type::kHello);
-  none.send(Type::kError, {{"re", hello.body["id"]}, {"code", "unknown_officer"},
+  none.send(Type::kError, {{"re", hello.body["id"]},
+                           {"code", "unknown_officer"},
                            {"message", "ISO-XXX-1 is not on the roster"}});
   const Event all = none.wait_event(Event::Kind::kRejected);
   EXPECT_TRUE(all.officer.empty());

@@ -129,8 +129,11 @@ class ScriptedScheduler {
   /// Reads HELLO and answers WELCOME with `extra` fields merged in. Returns the HELLO.
   protocol::Message welcome(json extra = json::object()) {
     auto hello = expect(Type::kHello);
-    json body = {{"re", hello.body["id"]}, {"session", "w-test"}, {"heartbeat_ms", 1000},
-                 {"lease_ms", 3000},       {"offer_timeout_ms", 30000}};
+    json body = {{"re", hello.body["id"]},
+                 {"session", "w-test"},
+                 {"heartbeat_ms", 1000},
+                 {"lease_ms", 3000},
+                 {"offer_timeout_ms", 30000}};
     body.update(extra);
     send(Type::kWelcome, body);
     wait_event(Event::Kind::kWelcome);
@@ -177,10 +180,10 @@ inline json case_json(const std::string& receipt, std::int64_t epoch,
                       const std::string& state = "offered",
                       const std::string& officer = "ISO-CSC-00001",
                       const std::string& form = "I-130") {
-  json c = {{"receipt", receipt}, {"epoch", epoch},       {"officer", officer},
-            {"state", state},     {"form", form},         {"center", "CSC"},
+  json c = {{"receipt", receipt},   {"epoch", epoch},         {"officer", officer},
+            {"state", state},       {"form", form},           {"center", "CSC"},
             {"priority", "normal"}, {"received", 1759000000}, {"deadline", 1790856000},
-            {"qa", false},        {"returning", false}};
+            {"qa", false},          {"returning", false}};
   if (state == "offered") c["expires"] = kStart.time_since_epoch().count() + 30;
   return c;
 }

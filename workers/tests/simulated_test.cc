@@ -1,3 +1,5 @@
+#include "docket/worker/simulated.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -6,7 +8,6 @@
 
 #include "docket/core/error.h"
 #include "docket/worker/interactive.h"
-#include "docket/worker/simulated.h"
 #include "scripted_scheduler.h"
 
 namespace docket::worker::testing {
@@ -107,10 +108,18 @@ TEST(Simulated, OutcomeSharesFollowTheFormPolicy) {
   for (int i = 0; i < kDraws; ++i) {
     const Decision d = m.decision(a_case(i));
     switch (d.outcome) {
-      case Outcome::kRequestEvidence: ++rfe; break;
-      case Outcome::kApprove: ++approve; break;
-      case Outcome::kDeny: ++deny; break;
-      case Outcome::kRefer: ++refer; break;
+      case Outcome::kRequestEvidence:
+        ++rfe;
+        break;
+      case Outcome::kApprove:
+        ++approve;
+        break;
+      case Outcome::kDeny:
+        ++deny;
+        break;
+      case Outcome::kRefer:
+        ++refer;
+        break;
       case Outcome::kTransfer:
         ++transfer;
         EXPECT_EQ(d.to, "NBC");  // Another center adjudicating the form.
@@ -160,13 +169,15 @@ TEST(Simulated, OfficerAcceptsWorksOneCaseAtATimeAndDecides) {
   s.start();
   s.attach(&b);
   s.welcome();
-  s.send(Type::kOffer, {{"offers", {case_json("EAC2590012345", 5), case_json("EAC2590012346", 8)}}});
+  s.send(Type::kOffer,
+         {{"offers", {case_json("EAC2590012345", 5), case_json("EAC2590012346", 8)}}});
   const auto accept = s.expect(Type::kAccept);
   ASSERT_EQ(accept.body["offers"].size(), 2u);
   EXPECT_EQ(accept.body["credit"], 2);
   s.send(Type::kResult, {{"re", accept.body["id"]},
-                         {"results", {{{"receipt", "EAC2590012345"}, {"ok", true}, {"epoch", 6}},
-                                      {{"receipt", "EAC2590012346"}, {"ok", true}, {"epoch", 9}}}}});
+                         {"results",
+                          {{{"receipt", "EAC2590012345"}, {"ok", true}, {"epoch", 6}},
+                           {{"receipt", "EAC2590012346"}, {"ok", true}, {"epoch", 9}}}}});
   s.wait_event(Event::Kind::kAssigned);
   s.wait_event(Event::Kind::kAssigned);
   EXPECT_EQ(b.backlog(), 2u);
@@ -181,8 +192,8 @@ TEST(Simulated, OfficerAcceptsWorksOneCaseAtATimeAndDecides) {
   Case c = a_case(0);
   c.receipt = "EAC2590012345";
   EXPECT_EQ(first.body["decisions"][0]["outcome"], wire_name(model.decision(c).outcome));
-  s.send(Type::kResult, {{"re", first.body["id"]},
-                         {"results", {{{"receipt", "EAC2590012345"}, {"ok", true}}}}});
+  s.send(Type::kResult,
+         {{"re", first.body["id"]}, {"results", {{{"receipt", "EAC2590012345"}, {"ok", true}}}}});
   s.advance_alive(20s);
   const auto second = s.expect(Type::kDecide);
   EXPECT_EQ(second.body["decisions"][0]["receipt"], "EAC2590012346");
@@ -223,13 +234,13 @@ TEST(Interactive, CommandsDriveTheDesk) {
   const std::string typed = "accept eac2590012345\n";
   ASSERT_EQ(::write(fds[1], typed.data(), typed.size()), static_cast<ssize_t>(typed.size()));
   const auto accept = s.expect(Type::kAccept);
-  s.send(Type::kResult, {{"re", accept.body["id"]},
-                         {"results", {{{"receipt", "EAC2590012345"}, {"ok", true}, {"epoch", 6}}}}});
+  s.send(Type::kResult,
+         {{"re", accept.body["id"]},
+          {"results", {{{"receipt", "EAC2590012345"}, {"ok", true}, {"epoch", 6}}}}});
   s.wait_event(Event::Kind::kAssigned);
   EXPECT_EQ(b.execute(d, "decide EAC2590012345 transfer"),
             "decide: a transfer names the receiving center");
-  EXPECT_EQ(b.execute(d, "decide EAC2590012345 refer FDNS check"),
-            "deciding EAC2590012345 refer");
+  EXPECT_EQ(b.execute(d, "decide EAC2590012345 refer FDNS check"), "deciding EAC2590012345 refer");
   const auto decide = s.expect(Type::kDecide);
   EXPECT_EQ(decide.body["decisions"][0]["note"], "FDNS check");
   EXPECT_EQ(b.execute(d, "presence away"), "presence of ISO-CSC-00001: away");
@@ -241,7 +252,8 @@ TEST(Interactive, CommandsDriveTheDesk) {
   std::rewind(out);
   std::string printed(4096, '\0');
   printed.resize(std::fread(printed.data(), 1, printed.size(), out));
-  EXPECT_NE(printed.find("OFFER    EAC2590012345 I-130 normal at CSC"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("OFFER    EAC2590012345 I-130 normal at CSC"), std::string::npos)
+      << printed;
   EXPECT_NE(printed.find("ASSIGNED EAC2590012345"), std::string::npos) << printed;
   std::fclose(out);
   ::close(fds[0]);

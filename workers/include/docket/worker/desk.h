@@ -29,8 +29,8 @@ struct Case {
   std::string priority;
   std::optional<TimePoint> received;
   std::optional<TimePoint> deadline;
-  bool qa = false;         ///< A quality review: its outcome is approve or deny.
-  bool returning = false;  ///< Back from a request for evidence.
+  bool qa = false;                   ///< A quality review: its outcome is approve or deny.
+  bool returning = false;            ///< Back from a request for evidence.
   std::optional<TimePoint> expires;  ///< For an offer: when it times out unanswered.
 
   /// Reads a case object; `path` names it in errors ("offers[2]"). Throws
@@ -282,8 +282,8 @@ class Desk {
   std::int64_t hello_id_ = 0;
   std::map<std::string, HeldCase> cases_;
   std::map<std::string, OfficerInfo> officer_info_;
-  std::vector<std::string> outbox_;        ///< Receipts with an answer to send.
-  std::deque<Request> control_;            ///< PULL and PRESENCE waiting for a session.
+  std::vector<std::string> outbox_;  ///< Receipts with an answer to send.
+  std::deque<Request> control_;      ///< PULL and PRESENCE waiting for a session.
   std::map<std::int64_t, Request> in_flight_;
   std::multimap<Millis, Request> retries_;  ///< Refused with `unavailable`, by when to resend.
   int pending_credit_ = 0;

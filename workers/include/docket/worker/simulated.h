@@ -97,7 +97,7 @@ class SimulatedBehaviour final : public Behaviour {
   OfficerModel model_;
   std::map<std::string, OfficerWork> work_;
   std::map<std::string, std::string> officer_of_;  ///< Receipt -> officer, for cases held.
-  std::multimap<Millis, std::string> due_;          ///< Finish time -> officer.
+  std::multimap<Millis, std::string> due_;         ///< Finish time -> officer.
 };
 
 }  // namespace docket::worker
