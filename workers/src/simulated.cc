@@ -68,7 +68,9 @@ const FormPolicy* OfficerModel::form(const std::string& code) const {
 
 bool OfficerModel::declines(const Case& c) const {
   if (options_.decline_share <= 0.0) return false;
-  auto g = rng(c, kDeclineSalt);
+  // Each offer of a case is declined on its own draw: a case offered again (at a new epoch) is
+  // not declined again for certain, or a declined case would bounce between queue and desk.
+  auto g = rng(c, kDeclineSalt ^ splitmix64(static_cast<std::uint64_t>(c.epoch)));
   return uniform(g) < options_.decline_share;
 }
 

@@ -156,6 +156,14 @@ TEST(Simulated, DeclinesTheConfiguredShare) {
   int declined = 0;
   for (int i = 0; i < kDraws; ++i) declined += m.declines(a_case(i)) ? 1 : 0;
   EXPECT_NEAR(declined / double(kDraws), 0.25, 0.015);
+  // The same case offered again at later epochs is drawn afresh each time.
+  int again = 0;
+  Case c = a_case(1);
+  for (int epoch = 1; epoch <= 2000; ++epoch) {
+    c.epoch = epoch;
+    again += m.declines(c) ? 1 : 0;
+  }
+  EXPECT_NEAR(again / 2000.0, 0.25, 0.04);
   o.decline_share = 1.5;
   EXPECT_THROW(OfficerModel(cat, o), InvalidArgument);
 }

@@ -44,8 +44,9 @@ struct SimulatedOptions {
 };
 
 /// The simulated officer's choices, drawn from the form policies of the configuration. Every
-/// draw depends only on the seed and the case (receipt and epoch), never on the order in which
-/// cases arrive, so a run with many officers is reproducible for a seed.
+/// draw depends only on the seed and the case (its receipt; for a decline also the offer's
+/// epoch), never on the order in which cases arrive, so a run with many officers is reproducible
+/// for a seed.
 ///
 /// Outcomes, for an ordinary case: `rfe` with the form's rfe_rate; else `refer` and `transfer`
 /// with their shares; else `approve` with the form's approval share, `deny` otherwise. A case
