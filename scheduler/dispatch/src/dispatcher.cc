@@ -725,6 +725,7 @@ void Dispatcher::after_decision(ReceiptNumber r, OfficerId officer, const std::s
     ++stats_.rfe;
     c.state = CaseState::kRfePending;
     c.preferred_officer = officer;  // The response comes back to this officer when present.
+    if (on_rfe) on_rfe(r);
   } else {
     ++stats_.referred;
     c.state = CaseState::kOnHold;

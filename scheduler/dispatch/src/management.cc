@@ -188,13 +188,9 @@ json Dispatcher::submit(const json& args) {
       reject(index[k], cases[k].receipt.str(), "refused", results[k].message);
     }
   }
-  stats_.received += accepted;
+  received(accepted);
   if (!rejected.empty())
     spdlog::warn("submit: {} of {} cases rejected", rejected.size(), list.size());
-  if (accepted > 0 && !round_due_) {
-    round_due_ = true;
-    round_due_at_ = Monotonic::now() + std::chrono::milliseconds(options_.round_delay_ms);
-  }
   return {{"accepted", accepted}, {"duplicates", duplicates}, {"rejected", std::move(rejected)}};
 }
 
@@ -433,19 +429,51 @@ json Dispatcher::respond(const json& args) {
   const auto r = receipt_arg(args);
   const auto slot = slot_of(r);
   if (!slot) throw ProtocolError(Code::kUnknownCase, "the scheduler does not track " + r.str());
-  if (matcher_.index().record(*slot).state != CaseState::kRfePending) {
+  if (!respond(r)) {
     bad(r.str() + " is " + std::string(to_string(matcher_.index().record(*slot).state)) +
         ", not waiting for evidence");
   }
-  auto t =
-      transition(store::Op::kRfeIn, *slot, protocol::optional_string(args, "actor", "docketctl"));
+  const auto& rec = matcher_.index().record(*slot_of(r));
+  return {{"state", to_string(rec.state)}, {"epoch", rec.epoch}};
+}
+
+bool Dispatcher::respond(ReceiptNumber r) {
+  const auto slot = slot_of(r);
+  if (!slot || matcher_.index().record(*slot).state != CaseState::kRfePending) return false;
+  auto t = transition(store::Op::kRfeIn, *slot, "applicant");
   t.officer.clear();
   t.idempotency_key = "respond:" + r.str() + ":" + std::to_string(t.epoch);
   const auto res = store_.apply(t);
-  if (!res.ok()) bad("store refused: " + res.message);
+  if (!res.ok()) {
+    spdlog::warn("store refused the RFE response of {}: {}", r.str(), res.message);
+    return false;
+  }
   // Back in its queue with its deadline and age; the affinity arc prefers the officer who asked.
   requeue(r, res.epoch, true);
-  return {{"state", to_string(res.state)}, {"epoch", res.epoch}};
+  return true;
+}
+
+std::size_t Dispatcher::receive(const std::vector<Case>& cases) {
+  const auto results = service::import_cases(store_, catalog_, matcher_, cases, "intake");
+  std::int64_t accepted = 0;
+  for (std::size_t k = 0; k < cases.size(); ++k) {
+    if (results[k].status == store::TransitionResult::Status::kApplied) {
+      matcher_.enqueue(cases[k]);
+      ++accepted;
+    } else if (!results[k].ok()) {
+      spdlog::warn("store refused receipt {}: {}", cases[k].receipt.str(), results[k].message);
+    }
+  }
+  received(accepted);
+  return static_cast<std::size_t>(accepted);
+}
+
+void Dispatcher::received(std::int64_t n) {
+  stats_.received += n;
+  if (n > 0 && !round_due_) {
+    round_due_ = true;
+    round_due_at_ = Monotonic::now() + std::chrono::milliseconds(options_.round_delay_ms);
+  }
 }
 
 json Dispatcher::hold_or_release(const json& args, bool hold) {

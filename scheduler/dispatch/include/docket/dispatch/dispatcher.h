@@ -89,6 +89,15 @@ class Dispatcher {
   void shutdown();
 
   void add_command(const std::string& name, Command command);
+  /// Records new receipts, as the `submit` command does (one `import` transition each), and
+  /// queues them. Returns how many were new (a receipt already stored is skipped). Throws IoError
+  /// when the store is unreachable.
+  std::size_t receive(const std::vector<Case>& cases);
+  /// The applicant answered a request for evidence (the `respond` command). False when the case
+  /// is not waiting for evidence. Throws IoError when the store is unreachable.
+  bool respond(ReceiptNumber r);
+  /// Called when an officer's RFE is recorded (for an applicant-side simulation).
+  std::function<void(ReceiptNumber)> on_rfe;
   /// The management `stats` result.
   DispatchStats stats() const;
   /// Called after every round with its plan (for progress lines).
@@ -123,6 +132,7 @@ class Dispatcher {
   nlohmann::json case_json(std::uint32_t slot) const;
   store::Transition transition(store::Op op, std::uint32_t slot, const std::string& actor) const;
   void requeue(ReceiptNumber r, std::int64_t epoch, bool clear_officer, bool recuse = false);
+  void received(std::int64_t n);
   void lose(OfficerId officer, ReceiptNumber r, const char* reason);
   std::optional<std::uint32_t> slot_of(ReceiptNumber r) const { return matcher_.index().find(r); }
   std::int64_t unix_now() const { return clock_.now().time_since_epoch().count(); }
