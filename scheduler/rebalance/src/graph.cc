@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <map>
 
 #include "docket/core/error.h"
 #include "docket/rebalance/planner.h"
@@ -76,6 +77,10 @@ PlanningGraph build_graph(const Snapshot& snap, const Catalog& catalog, const Op
   }
 
   const flow::Amount limit = options.max_cases_per_move_week > 0 ? options.max_cases_per_move_week : flow::kUnlimited;
+  const bool hubs = options.max_cases_per_move_week <= 0;
+  // Hubs by jurisdiction: (form, district) for interview forms, (form, "") for the others.
+  std::map<std::pair<FormId, std::string>, flow::NodeId> hub_node;
+  std::map<std::pair<FormId, std::string>, std::uint32_t> hub_id;
   std::vector<CenterId> targets;
   for (std::uint32_t i = 0; i < snap.cells.size(); ++i) {
     const Cell& cell = snap.cells[i];
@@ -102,10 +107,31 @@ PlanningGraph build_graph(const Snapshot& snap, const Catalog& catalog, const Op
         targets.push_back(to);
       }
     }
-    for (CenterId to : targets) {
-      const flow::NodeId k = cap_node[to * snap.forms + cell.form];
+    if (!hubs) {
+      for (CenterId to : targets) {
+        const flow::NodeId k = cap_node[to * snap.forms + cell.form];
+        for (int w = 0; w < H; ++w) {
+          arc(q + w, k + w, limit, options.transfer_cost, {Kind::kMove, i, to, 0, w});
+        }
+      }
+    } else if (!targets.empty()) {
+      const FormPolicy& form = catalog.form(cell.form);
+      const std::pair<FormId, std::string> key{cell.form, form.interview ? catalog.center(cell.home).district : ""};
+      auto [it, fresh] = hub_node.try_emplace(key, 0);
+      if (fresh) {
+        // Every center the jurisdiction allows: may_move() from no center in particular.
+        it->second = static_cast<flow::NodeId>(p.node_count());
+        const std::uint32_t h = static_cast<std::uint32_t>(hub_id.size());
+        hub_id[key] = h;
+        for (int w = 0; w < H; ++w) p.add_node();
+        for (CenterId to = 0; to < snap.centers; ++to) {
+          const flow::NodeId k = cap_node[to * snap.forms + cell.form];
+          if (k < 0 || !may_move(catalog, snap, cell.form, cell.home, kNoCenter, to)) continue;
+          for (int w = 0; w < H; ++w) arc(it->second + w, k + w, flow::kUnlimited, 0, {Kind::kFromHub, 0, to, cell.form, w, h});
+        }
+      }
       for (int w = 0; w < H; ++w) {
-        arc(q + w, k + w, limit, options.transfer_cost, {Kind::kMove, i, to, 0, w});
+        arc(q + w, it->second + w, flow::kUnlimited, options.transfer_cost, {Kind::kToHub, i, kNoCenter, 0, w, hub_id[key]});
       }
     }
     arc(q + H, g.sink, flow::kUnlimited, drained[cell.center] ? options.drain_penalty : 0,

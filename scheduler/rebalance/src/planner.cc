@@ -77,26 +77,83 @@ Plan plan(const matching::Matcher& matcher, const Options& options, RebalanceMet
     const std::size_t dues = static_cast<std::size_t>(H) + 2;
     std::vector<std::vector<Outflow>> out(snap.cells.size());
     std::int64_t stranded = 0;
+    // Flow out of each cell to each other center, per week: direct move arcs as they are; hub
+    // flow split greedily between the cells that sent it and the centers that took it (any split
+    // costs the same, since the transfer cost sits on the arc into the hub), never a cell to its
+    // own center (an optimal flow with a positive transfer cost never needs that).
+    auto add_out = [&](std::uint32_t cell, CenterId to, std::int32_t week, std::int64_t x) {
+      auto& flows = out[cell];
+      auto it = std::find_if(flows.begin(), flows.end(), [&](const Outflow& o) { return o.to == to; });
+      if (it == flows.end()) {
+        flows.push_back({to, std::vector<std::int64_t>(static_cast<std::size_t>(H) + 1, 0), 0, 0});
+        it = flows.end() - 1;
+      }
+      it->weekly[static_cast<std::size_t>(week)] += x;
+      it->total += x;
+    };
+    std::map<std::pair<std::uint32_t, std::int32_t>, std::pair<std::vector<std::pair<std::uint32_t, std::int64_t>>,
+                                                               std::vector<std::pair<CenterId, std::int64_t>>>>
+        hub_flow;
     for (std::size_t a = 0; a < g.roles.size(); ++a) {
       const ArcRole& r = g.roles[a];
       const flow::Amount x = sol.flow[a];
       if (x <= 0) continue;
-      if (r.kind == ArcRole::Kind::kCarry) {
-        if (std::find(options.drain_centers.begin(), options.drain_centers.end(),
-                      catalog.center(snap.cells[r.cell].center).code) != options.drain_centers.end()) {
-          stranded += x;
+      switch (r.kind) {
+        case ArcRole::Kind::kCarry:
+          if (std::find(options.drain_centers.begin(), options.drain_centers.end(),
+                        catalog.center(snap.cells[r.cell].center).code) != options.drain_centers.end()) {
+            stranded += x;
+          }
+          break;
+        case ArcRole::Kind::kMove:
+        case ArcRole::Kind::kDrainOut:
+          add_out(r.cell, r.to, r.week, x);
+          break;
+        case ArcRole::Kind::kToHub:
+          hub_flow[{r.hub, r.week}].first.push_back({r.cell, x});
+          break;
+        case ArcRole::Kind::kFromHub:
+          hub_flow[{r.hub, r.week}].second.push_back({r.to, x});
+          break;
+        default:
+          break;
+      }
+    }
+    for (auto& [key, io] : hub_flow) {
+      auto& [senders, takers] = io;
+      struct Split {
+        std::uint32_t cell;
+        CenterId to;
+        std::int64_t n;
+      };
+      std::vector<Split> splits;
+      for (auto& [cell, x] : senders) {
+        for (auto& [to, y] : takers) {
+          if (x == 0) break;
+          if (y == 0 || to == snap.cells[cell].center) continue;
+          const std::int64_t n = std::min(x, y);
+          splits.push_back({cell, to, n});
+          x -= n;
+          y -= n;
         }
-        continue;
       }
-      if (r.kind != ArcRole::Kind::kMove && r.kind != ArcRole::Kind::kDrainOut) continue;
-      auto& flows = out[r.cell];
-      auto it = std::find_if(flows.begin(), flows.end(), [&](const Outflow& o) { return o.to == r.to; });
-      if (it == flows.end()) {
-        flows.push_back({r.to, std::vector<std::int64_t>(static_cast<std::size_t>(H) + 1, 0), 0, 0});
-        it = flows.end() - 1;
+      // What is left is a cell whose flow only its own center took: swap it with a split of
+      // another cell (that cell takes the own center, this one the other's destination).
+      for (auto& [cell, x] : senders) {
+        const CenterId own = snap.cells[cell].center;
+        for (std::size_t k = 0; k < splits.size() && x > 0; ++k) {
+          const Split other = splits[k];  // A copy: the pushes below may move the vector.
+          if (other.n == 0 || snap.cells[other.cell].center == own || other.to == own) continue;
+          const std::int64_t n = std::min(x, other.n);
+          splits[k].n -= n;
+          splits.push_back({cell, other.to, n});
+          splits.push_back({other.cell, own, n});
+          x -= n;
+        }
       }
-      it->weekly[static_cast<std::size_t>(r.week)] += x;
-      it->total += x;
+      for (const Split& sp : splits) {
+        if (sp.n > 0) add_out(sp.cell, sp.to, key.second, sp.n);
+      }
     }
 
     // Which cases: per cell, its queued cases earliest deadline first; the moves out of the cell

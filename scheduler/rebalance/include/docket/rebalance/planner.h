@@ -25,6 +25,8 @@ struct ArcRole {
     kEarlier,   ///< cell week w + 1 -> w: a week earlier (free).
     kStay,      ///< cell week w -> its own center's capacity in week w.
     kMove,      ///< cell week w -> another center's capacity in week w (transfer cost).
+    kToHub,     ///< cell week w -> its jurisdiction's hub in week w (transfer cost).
+    kFromHub,   ///< hub week w -> a center's capacity in week w (free; `hub` names the hub).
     kCapacity,  ///< (center, form) capacity in week w -> sink.
     kCarry,     ///< cell beyond the horizon -> sink: stays queued where it is.
     kDrainOut,  ///< drained cell beyond the horizon -> sink: leaves for `to`, queued there.
@@ -34,6 +36,7 @@ struct ArcRole {
   CenterId to = kNoCenter;    ///< kMove, kDrainOut, kCapacity (its center).
   FormId form = 0;            ///< kCapacity.
   std::int32_t week = 0;
+  std::uint32_t hub = 0;      ///< kToHub, kFromHub: which hub.
 };
 
 /// The time-expanded min-cost flow of rebalancing, built from a snapshot:
@@ -44,6 +47,9 @@ struct ArcRole {
 ///     in week w pays exactly for the weeks it is late.
 ///   cell week w -> capacity (own center, form, w)      stay, free
 ///   cell week w -> capacity (other center, form, w)    move, transfer_cost, limit per week
+///     (without a limit, moves go through one hub per jurisdiction (form, and district for an
+///     interview form) and week instead: cell -> hub at transfer_cost, hub -> every center the
+///     jurisdiction allows, free. Same optima, and arcs grow with centers, not their square.)
 ///   capacity (center, form, w) -> sink                 the weekly capacity
 ///   cell week H -> sink                                carry past the horizon (drain_penalty
 ///                                                      at a drained center)
