@@ -149,6 +149,61 @@ PlanningGraph build_graph(const Snapshot& snap, const Catalog& catalog, const Op
   return g;
 }
 
+flow::FlowSolution solve(const PlanningGraph& graph, flow::Solver& solver) {
+  const flow::FlowProblem& p = graph.problem;
+  const std::size_t n = p.node_count();
+  std::vector<flow::NodeId> parent(n);
+  for (std::size_t i = 0; i < n; ++i) parent[i] = static_cast<flow::NodeId>(i);
+  auto find = [&](flow::NodeId x) {
+    while (parent[static_cast<std::size_t>(x)] != x) {
+      parent[static_cast<std::size_t>(x)] = parent[static_cast<std::size_t>(parent[static_cast<std::size_t>(x)])];
+      x = parent[static_cast<std::size_t>(x)];
+    }
+    return x;
+  };
+  for (const flow::Arc& a : p.arcs()) {
+    if (a.from != graph.sink && a.to != graph.sink) parent[static_cast<std::size_t>(find(a.from))] = find(a.to);
+  }
+  // Local numbering: each component's nodes in order, then its own sink.
+  std::vector<flow::NodeId> comp_of(n, -1), local(n, -1);
+  std::vector<flow::FlowProblem> parts;
+  std::vector<flow::Amount> part_supply;
+  std::vector<std::vector<flow::ArcId>> part_arcs;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (static_cast<flow::NodeId>(i) == graph.sink) continue;
+    const flow::NodeId root = find(static_cast<flow::NodeId>(i));
+    if (comp_of[static_cast<std::size_t>(root)] < 0) {
+      comp_of[static_cast<std::size_t>(root)] = static_cast<flow::NodeId>(parts.size());
+      parts.emplace_back();
+      part_supply.push_back(0);
+      part_arcs.emplace_back();
+    }
+    const flow::NodeId c = comp_of[static_cast<std::size_t>(root)];
+    local[i] = parts[static_cast<std::size_t>(c)].add_node(p.supply(static_cast<flow::NodeId>(i)));
+    part_supply[static_cast<std::size_t>(c)] += p.supply(static_cast<flow::NodeId>(i));
+  }
+  std::vector<flow::NodeId> part_sink(parts.size());
+  for (std::size_t c = 0; c < parts.size(); ++c) part_sink[c] = parts[c].add_node(-part_supply[c]);
+  for (std::size_t a = 0; a < p.arc_count(); ++a) {
+    const flow::Arc& arc = p.arc(static_cast<flow::ArcId>(a));
+    const flow::NodeId from = arc.from == graph.sink ? arc.to : arc.from;
+    const std::size_t c = static_cast<std::size_t>(comp_of[static_cast<std::size_t>(find(from))]);
+    auto at = [&](flow::NodeId v) { return v == graph.sink ? part_sink[c] : local[static_cast<std::size_t>(v)]; };
+    parts[c].add_arc(at(arc.from), at(arc.to), arc.capacity, arc.cost);
+    part_arcs[c].push_back(static_cast<flow::ArcId>(a));
+  }
+  flow::FlowSolution whole;
+  whole.flow.assign(p.arc_count(), 0);
+  for (std::size_t c = 0; c < parts.size(); ++c) {
+    if (part_supply[c] == 0) continue;  // Nothing queued there: no flow.
+    const flow::FlowSolution s = solver.solve(parts[c]);
+    if (s.status != flow::SolveStatus::kOptimal) return {s.status, 0, {}};
+    for (std::size_t k = 0; k < part_arcs[c].size(); ++k) whole.flow[static_cast<std::size_t>(part_arcs[c][k])] = s.flow[k];
+    whole.total_cost += s.total_cost;
+  }
+  return whole;
+}
+
 Result<std::unique_ptr<flow::Solver>> make_solver(std::string_view name) {
   for (const std::string& known : solver_names()) {
     if (known == name) return flow::make_solver(name);

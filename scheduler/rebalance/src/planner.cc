@@ -59,19 +59,19 @@ Plan plan(const matching::Matcher& matcher, const Options& options, RebalanceMet
     const PlanningGraph g = build_graph(snap, catalog, options);
 
     const auto solve_started = SteadyClock::now();
-    const flow::FlowSolution sol = solver.value()->solve(g.problem);
+    const flow::FlowSolution sol = solve(g, *solver.value());
     const double solve_seconds = since(solve_started);
     if (sol.status != flow::SolveStatus::kOptimal) {
       throw Error("rebalance: the planning graph has no optimal flow (solver " + options.solver + ")");
     }
     if (options.cross_check) {
-      const flow::FlowSolution check = make_solver("lemon-network-simplex").value()->solve(g.problem);
+      const char* other = options.solver == "lemon-network-simplex" ? "boost-ssp" : "lemon-network-simplex";
+      const flow::FlowSolution check = solve(g, *make_solver(other).value());
       if (check.status != flow::SolveStatus::kOptimal || check.total_cost != sol.total_cost) {
-        throw Error("rebalance: " + options.solver + " found cost " + std::to_string(sol.total_cost) +
-                    ", LEMON network simplex " + std::to_string(check.total_cost));
+        throw Error("rebalance: " + options.solver + " found cost " + std::to_string(sol.total_cost) + ", " +
+                    other + " " + std::to_string(check.total_cost));
       }
     }
-
     const int H = snap.horizon_weeks;
     const std::size_t ages = static_cast<std::size_t>(snap.max_age_weeks) + 1;
     const std::size_t dues = static_cast<std::size_t>(H) + 2;

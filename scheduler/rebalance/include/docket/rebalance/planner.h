@@ -77,17 +77,24 @@ bool may_move(const Catalog& catalog, const Snapshot& snap, FormId form, CenterI
 /// negative cost or limit.
 PlanningGraph build_graph(const Snapshot& snap, const Catalog& catalog, const Options& options);
 
-/// The solvers rebalancing accepts: "boost-ssp" (default; Boost.Graph successive shortest paths
-/// with non-negative weights), "boost-cycle-canceling" (Boost.Graph cycle canceling, slower; a
-/// second opinion) and "lemon-network-simplex" (LEMON, an independent implementation, the
-/// cross-check). An unknown name returns an error listing these.
+/// Solves the planning graph one jurisdiction at a time: apart from the sink, cells that may not
+/// exchange cases share no arc, so each connected component (with a sink of its own) is an
+/// independent problem, and their optima add up to the whole graph's. Successive shortest paths
+/// runs one Dijkstra over the graph per augmenting path, so this is what keeps it fast at national
+/// scale. Throws what the solver throws.
+flow::FlowSolution solve(const PlanningGraph& graph, flow::Solver& solver);
+
+/// The solvers rebalancing accepts: "boost-ssp" (Boost.Graph successive shortest paths with
+/// non-negative weights), "boost-cycle-canceling" (Boost.Graph cycle canceling; slow, a second
+/// opinion on small graphs) and "lemon-network-simplex" (LEMON, an independent implementation;
+/// the default, see Options::DEFAULT_SOLVER). An unknown name returns an error listing these.
 Result<std::unique_ptr<flow::Solver>> make_solver(std::string_view name);
 std::vector<std::string> solver_names();
 
 /// Plans rebalancing from the matcher's live state at its clock: snapshot, graph, solve, then
 /// the moves (which cases: earliest deadlines first) and the projection before and after.
 /// Throws InvalidArgument for an unknown solver or drained center or bad options, and Error if
-/// the solver fails or (with cross_check) disagrees with LEMON. Counts a run into `metrics`.
+/// the solver fails or (with cross_check) disagrees with the other implementation. Counts a run into `metrics`.
 Plan plan(const matching::Matcher& matcher, const Options& options,
           RebalanceMetrics* metrics = nullptr);
 
