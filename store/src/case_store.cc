@@ -204,7 +204,7 @@ std::vector<TransitionResult> CaseStore::apply(const std::vector<Transition>& ts
 
 TransitionResult CaseStore::transfer(std::string_view from, ReceiptNumber r, std::int64_t epoch,
                                      std::string_view to, std::string_view actor,
-                                     std::string idempotency_key) {
+                                     std::string idempotency_key, const TransferNote& note) {
   Transition out;
   out.op = Op::kTransferOut;
   out.receipt = r;
@@ -212,6 +212,7 @@ TransitionResult CaseStore::transfer(std::string_view from, ReceiptNumber r, std
   out.epoch = epoch;
   out.actor = actor;
   out.arg = to;
+  out.detail = note.detail;
   if (!idempotency_key.empty()) out.idempotency_key = idempotency_key + ":out";
   TransitionResult step1 = apply(out);
   auto rec = get(from, r);
@@ -225,8 +226,9 @@ TransitionResult CaseStore::transfer(std::string_view from, ReceiptNumber r, std
   in.center = to;
   in.actor = actor;
   in.record = *rec;
+  if (!note.field_office.empty()) in.record->field_office = note.field_office;
   in.arg = from;  // The history chain continues in the source's audit stream.
-  in.detail = "from " + std::string(from);
+  in.detail = "from " + std::string(from) + (note.detail.empty() ? "" : "; " + note.detail);
   return apply(in);
 }
 

@@ -150,11 +150,17 @@ class CaseStore {
   /// come back in input order; transitions on one case keep their order.
   std::vector<TransitionResult> apply(const std::vector<Transition>& ts);
 
+  /// Optional parts of a transfer.
+  struct TransferNote {
+    std::string detail;        ///< Added to both audit entries (e.g. the plan that moved the case).
+    std::string field_office;  ///< When set, the case's field office at the destination (an
+                               ///< interview case re-homed to another office of its district).
+  };
   /// Moves a case to another center in two idempotent steps (transfer_out at the source, then
   /// transfer_in at the destination). Safe to repeat; resume_transfers() finishes one cut short.
   TransitionResult transfer(std::string_view from, ReceiptNumber r, std::int64_t epoch,
                             std::string_view to, std::string_view actor,
-                            std::string idempotency_key = {});
+                            std::string idempotency_key = {}, const TransferNote& note = {});
   /// Completes every transfer out of `center` whose second step did not happen. Returns how many.
   std::size_t resume_transfers(std::string_view center);
 
@@ -196,6 +202,7 @@ class CaseStore {
   /// store); null stops counting.
   void set_metrics(StoreMetrics* metrics) { metrics_ = metrics; }
 
+  const StoreOptions& options() const { return options_; }
   std::string cases_key(std::string_view center) const;
   std::string audit_key(std::string_view center) const;
   std::string idempotency_key(std::string_view center, std::string_view key) const;

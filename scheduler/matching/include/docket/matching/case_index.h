@@ -108,6 +108,8 @@ class CaseIndex {
   Case to_case(std::uint32_t slot) const;
 
   std::size_t size() const { return receipts_.size(); }
+  /// Record slots in use or free (a free slot's record is kDecided); record(s) is valid below.
+  std::size_t slots() const { return records_.size(); }
   std::size_t queued() const { return queued_; }
   std::vector<CaseClass>& classes() { return classes_; }
   const std::vector<CaseClass>& classes() const { return classes_; }
