@@ -29,8 +29,6 @@ constexpr std::array<std::int8_t, kCaseStateCount> kSlotOfState = {
     -1,  // decided
 };
 
-constexpr double kHour = 3600, kDay = 86400, kYear = 365 * kDay;
-
 }  // namespace
 
 std::string_view to_string(OfferOutcome o) { return kOfferOutcomeNames.at(static_cast<std::size_t>(o)); }
@@ -74,8 +72,18 @@ void TrailingQuantile::add(double seconds) {
 
 int TrailingQuantile::bucket_of(double seconds) {
   if (!(seconds >= kFirstBound)) return 0;  // Also NaN and negatives.
-  const double octaves = std::log2(seconds / kFirstBound);
-  const double i = 1 + std::floor(octaves * kBucketsPerOctave);
+  // seconds / kFirstBound = m * 2^e with m in [0.5, 1): the octave is e - 1, and the eighth of
+  // the octave is where 2m falls among 2^(k/8).
+  static const std::array<double, kBucketsPerOctave - 1> kSteps = [] {
+    std::array<double, kBucketsPerOctave - 1> a{};
+    for (int k = 1; k < kBucketsPerOctave; ++k) a[static_cast<std::size_t>(k - 1)] = std::exp2(static_cast<double>(k) / kBucketsPerOctave);
+    return a;
+  }();
+  int e = 0;
+  const double m = 2 * std::frexp(seconds / kFirstBound, &e);
+  int sub = 0;
+  while (sub < kBucketsPerOctave - 1 && m >= kSteps[static_cast<std::size_t>(sub)]) ++sub;
+  const long i = 1 + static_cast<long>(e - 1) * kBucketsPerOctave + sub;
   return i >= kBuckets - 1 ? kBuckets - 1 : static_cast<int>(i);
 }
 
@@ -112,6 +120,16 @@ double TrailingQuantile::quantile(double q) const {
 
 // ---- AgencyMetrics -------------------------------------------------------------------------
 
+namespace {
+
+template <std::size_t N>
+std::size_t bucket_index(const std::array<double, N>& bounds, double v) {
+  // Prometheus' `le`: the first bound at or above the value; N is +Inf.
+  return static_cast<std::size_t>(std::lower_bound(bounds.begin(), bounds.end(), v) - bounds.begin());
+}
+
+}  // namespace
+
 struct AgencyMetrics::Pair {
   std::array<prometheus::Counter*, kPriorityCount> receipts{};
   std::array<prometheus::Counter*, 2> completions{};
@@ -121,25 +139,31 @@ struct AgencyMetrics::Pair {
   prometheus::Gauge* at_risk = nullptr;
   std::array<prometheus::Counter*, kPriorityCount> misses{};
   prometheus::Gauge* posted = nullptr;
-  std::unique_ptr<TrailingQuantile> window;
   prometheus::Labels labels;  // {center, form}
+  std::unique_ptr<TrailingQuantile> window;
+};
+
+// Plain integers, written only by the event loop; tick() moves them to the series.
+struct AgencyMetrics::Pending {
+  bool window_changed = false;
+  std::array<std::uint32_t, kPriorityCount> receipts{};
+  std::array<std::uint32_t, kPriorityCount> misses{};
+  std::array<std::uint32_t, 2> completions{};
+  std::array<std::int32_t, kBacklogStateCount> backlog{};
+  double cycle_sum = 0;
+  double wait_sum = 0;
+  std::array<std::uint32_t, kCycleTimeBuckets.size() + 1> cycle{};
+  std::array<std::uint32_t, kQueueWaitBuckets.size() + 1> wait{};
+  TrailingQuantile* window = nullptr;  // Pair::window, once there is one
 };
 
 const prometheus::Histogram::BucketBoundaries& AgencyMetrics::cycle_time_buckets() {
-  static const prometheus::Histogram::BucketBoundaries b{
-      kHour,       4 * kHour,   8 * kHour,   kDay,        2 * kDay,   4 * kDay,  7 * kDay,
-      14 * kDay,   30 * kDay,   45 * kDay,   60 * kDay,   90 * kDay,  120 * kDay, 150 * kDay,
-      180 * kDay,  240 * kDay,  kYear,       1.5 * kYear, 2 * kYear,  3 * kYear, 5 * kYear};
+  static const prometheus::Histogram::BucketBoundaries b(kCycleTimeBuckets.begin(), kCycleTimeBuckets.end());
   return b;
 }
 
 const prometheus::Histogram::BucketBoundaries& AgencyMetrics::queue_wait_buckets() {
-  static const prometheus::Histogram::BucketBoundaries b = [] {
-    prometheus::Histogram::BucketBoundaries v{60, 600};
-    const auto& c = cycle_time_buckets();
-    v.insert(v.end(), c.begin(), c.end());
-    return v;
-  }();
+  static const prometheus::Histogram::BucketBoundaries b(kQueueWaitBuckets.begin(), kQueueWaitBuckets.end());
   return b;
 }
 
@@ -183,7 +207,7 @@ AgencyMetrics::AgencyMetrics(prometheus::Registry& registry, const Catalog& cata
                    .Register(registry)),
       utilization(prometheus::BuildGauge()
                       .Name("docket_officer_utilization_ratio")
-                      .Help("Load over capacity of the available officers of a center (0-1)")
+                      .Help("Load over capacity of the available officers of a center")
                       .Register(registry)),
       offer_outcomes(prometheus::BuildCounter()
                          .Name("docket_offer_outcomes_total")
@@ -192,6 +216,7 @@ AgencyMetrics::AgencyMetrics(prometheus::Registry& registry, const Catalog& cata
       clock_(clock) {
   for (const Center& c : catalog.centers()) centers_.push_back(c.code);
   for (const FormPolicy& f : catalog.forms()) forms_.push_back(f.code);
+  pending_.resize(centers_.size() * forms_.size());
   pairs_.resize(centers_.size() * forms_.size());
   roster_.resize(centers_.size());
   per_center_.resize(centers_.size());
@@ -208,9 +233,9 @@ AgencyMetrics::AgencyMetrics(prometheus::Registry& registry, const Catalog& cata
   // The pairs the configuration says exist start at zero.
   for (const FormPolicy& f : catalog.forms()) {
     if (f.centers.empty()) {
-      for (std::size_t c = 0; c < centers_.size(); ++c) pair(static_cast<CenterId>(c), f.id);
+      for (std::size_t c = 0; c < centers_.size(); ++c) series(index(static_cast<CenterId>(c), f.id));
     } else {
-      for (CenterId c : f.centers) pair(c, f.id);
+      for (CenterId c : f.centers) series(index(c, f.id));
     }
   }
   slice_ = TrailingQuantile::slice_of(clock_.now());
@@ -218,22 +243,23 @@ AgencyMetrics::AgencyMetrics(prometheus::Registry& registry, const Catalog& cata
 
 AgencyMetrics::~AgencyMetrics() = default;
 
-AgencyMetrics::Pair& AgencyMetrics::pair(CenterId center, FormId form) {
-  if (center >= centers_.size() || form >= forms_.size()) {
-    throw InvalidArgument("metrics: unknown center id " + std::to_string(center) + " or form id " +
-                          std::to_string(form));
-  }
-  std::unique_ptr<Pair>& slot = pairs_[static_cast<std::size_t>(center) * forms_.size() + form];
+void AgencyMetrics::unknown(CenterId center, FormId form) {
+  throw InvalidArgument("metrics: unknown center id " + std::to_string(center) + " or form id " +
+                        std::to_string(form));
+}
+
+AgencyMetrics::Pair& AgencyMetrics::series(std::size_t i) {
+  std::unique_ptr<Pair>& slot = pairs_[i];
   if (slot) return *slot;
   slot = std::make_unique<Pair>();
   Pair& p = *slot;
-  const std::string& cc = centers_[center];
-  const std::string& fc = forms_[form];
+  const std::string& cc = centers_[i / forms_.size()];
+  const std::string& fc = forms_[i % forms_.size()];
   p.labels = {{"center", cc}, {"form", fc}};
-  for (int i = 0; i < kPriorityCount; ++i) {
-    const std::string prio(to_string(static_cast<Priority>(i)));
-    p.receipts[static_cast<std::size_t>(i)] = &receipts.Add({{"center", cc}, {"form", fc}, {"priority", prio}});
-    p.misses[static_cast<std::size_t>(i)] = &deadline_misses.Add({{"center", cc}, {"form", fc}, {"priority", prio}});
+  for (int k = 0; k < kPriorityCount; ++k) {
+    const std::string prio(to_string(static_cast<Priority>(k)));
+    p.receipts[static_cast<std::size_t>(k)] = &receipts.Add({{"center", cc}, {"form", fc}, {"priority", prio}});
+    p.misses[static_cast<std::size_t>(k)] = &deadline_misses.Add({{"center", cc}, {"form", fc}, {"priority", prio}});
   }
   p.completions[0] = &completions.Add({{"center", cc}, {"form", fc}, {"outcome", "approve"}});
   p.completions[1] = &completions.Add({{"center", cc}, {"form", fc}, {"outcome", "deny"}});
@@ -246,67 +272,71 @@ AgencyMetrics::Pair& AgencyMetrics::pair(CenterId center, FormId form) {
   return p;
 }
 
-const AgencyMetrics::Pair* AgencyMetrics::find_pair(CenterId center, FormId form) const {
-  if (center >= centers_.size() || form >= forms_.size()) {
-    throw InvalidArgument("metrics: unknown center id " + std::to_string(center) + " or form id " +
-                          std::to_string(form));
-  }
-  return pairs_[static_cast<std::size_t>(center) * forms_.size() + form].get();
+TrailingQuantile& AgencyMetrics::make_window(std::size_t i) {
+  Pair& p = series(i);
+  p.window = std::make_unique<TrailingQuantile>();
+  p.window->advance(slice_);
+  windowed_.push_back(i);
+  pending_[i].window = p.window.get();
+  return *p.window;
 }
 
 AgencyMetrics::PerCenter& AgencyMetrics::per_center(CenterId center) {
-  if (center >= per_center_.size()) {
+  if (center >= per_center_.size()) [[unlikely]] {
     throw InvalidArgument("metrics: unknown center id " + std::to_string(center));
   }
   return per_center_[center];
 }
 
 void AgencyMetrics::on_receipt(CenterId center, FormId form, Priority priority) {
-  pair(center, form).receipts[static_cast<std::size_t>(priority)]->Increment();
+  Pending& p = pending_[index(center, form)];
+  ++p.receipts[static_cast<std::size_t>(priority)];
 }
 
 void AgencyMetrics::on_transition(CenterId center, FormId form, CaseState from, CaseState to) {
   const int f = kSlotOfState[static_cast<std::size_t>(from)];
   const int t = kSlotOfState[static_cast<std::size_t>(to)];
   if (f == t) return;
-  Pair& p = pair(center, form);
-  if (f >= 0) p.backlog[static_cast<std::size_t>(f)]->Decrement();
-  if (t >= 0) p.backlog[static_cast<std::size_t>(t)]->Increment();
+  Pending& p = pending_[index(center, form)];
+  if (f >= 0) --p.backlog[static_cast<std::size_t>(f)];
+  if (t >= 0) ++p.backlog[static_cast<std::size_t>(t)];
 }
 
 void AgencyMetrics::on_offered(CenterId center, FormId form, Seconds queue_wait_time) {
-  pair(center, form).queue_wait->Observe(static_cast<double>(queue_wait_time.count()));
+  Pending& p = pending_[index(center, form)];
+  const auto v = static_cast<double>(queue_wait_time.count());
+  ++p.wait[bucket_index(kQueueWaitBuckets, v)];
+  p.wait_sum += v;
 }
 
 void AgencyMetrics::on_offer_outcome(CenterId center, OfferOutcome outcome) {
-  per_center(center).offers[static_cast<std::size_t>(outcome)]->Increment();
+  ++per_center(center).pending[static_cast<std::size_t>(outcome)];
 }
 
 void AgencyMetrics::on_completion(CenterId center, FormId form, Outcome outcome, Seconds cycle) {
-  if (outcome != Outcome::kApprove && outcome != Outcome::kDeny) {
+  if (outcome != Outcome::kApprove && outcome != Outcome::kDeny) [[unlikely]] {
     throw InvalidArgument("metrics: outcome '" + std::string(to_string(outcome)) +
                           "' does not complete a case");
   }
-  Pair& p = pair(center, form);
-  const auto seconds = static_cast<double>(cycle.count());
-  p.completions[outcome == Outcome::kApprove ? 0 : 1]->Increment();
-  p.cycle_time->Observe(seconds);
-  roll(TrailingQuantile::slice_of(clock_.now()));
-  if (!p.window) {
-    p.window = std::make_unique<TrailingQuantile>();
-    p.window->advance(slice_);
-    windowed_.push_back(&p);
-  }
-  p.window->add(seconds);
-  publish(p);
+  const std::size_t i = index(center, form);
+  Pending& p = pending_[i];
+  const auto v = static_cast<double>(cycle.count());
+  ++p.completions[outcome == Outcome::kApprove ? 0 : 1];
+  ++p.cycle[bucket_index(kCycleTimeBuckets, v)];
+  p.cycle_sum += v;
+  TrailingQuantile* w = p.window;
+  if (w == nullptr) [[unlikely]] w = &make_window(i);
+  w->add(v);
+  p.window_changed = true;
 }
 
 void AgencyMetrics::on_deadline_miss(CenterId center, FormId form, Priority priority) {
-  pair(center, form).misses[static_cast<std::size_t>(priority)]->Increment();
+  Pending& p = pending_[index(center, form)];
+  ++p.misses[static_cast<std::size_t>(priority)];
 }
 
 void AgencyMetrics::set_at_risk(CenterId center, FormId form, std::int64_t cases) {
-  pair(center, form).at_risk->Set(static_cast<double>(cases));
+  series(index(center, form)).at_risk->Set(static_cast<double>(cases));
 }
 
 void AgencyMetrics::set_officers(std::span<const Officer> roster) {
@@ -328,18 +358,63 @@ void AgencyMetrics::set_officers(std::span<const Officer> roster) {
   }
 }
 
-void AgencyMetrics::tick() { roll(TrailingQuantile::slice_of(clock_.now())); }
-
-void AgencyMetrics::roll(std::int64_t slice) {
-  if (slice <= slice_) return;
-  slice_ = slice;
-  for (Pair* p : windowed_) {
-    p->window->advance(slice);
-    publish(*p);
+void AgencyMetrics::tick() {
+  for (std::size_t i = 0; i < pending_.size(); ++i) {
+    if (has_events(pending_[i])) flush(pending_[i], series(i));
+  }
+  for (PerCenter& pc : per_center_) {
+    for (std::size_t o = 0; o < pc.pending.size(); ++o) {
+      if (pc.pending[o] != 0) pc.offers[o]->Increment(pc.pending[o]);
+      pc.pending[o] = 0;
+    }
+  }
+  const std::int64_t slice = TrailingQuantile::slice_of(clock_.now());
+  const bool rolled = slice > slice_;
+  slice_ = std::max(slice_, slice);
+  for (std::size_t i : windowed_) {
+    if (rolled) {
+      pending_[i].window->advance(slice_);
+      pending_[i].window_changed = true;
+    }
+    if (pending_[i].window_changed) publish_posted(i);
   }
 }
 
-void AgencyMetrics::publish(Pair& p) {
+bool AgencyMetrics::has_events(const Pending& p) {
+  auto nonzero = [](const auto& a) { return std::any_of(a.begin(), a.end(), [](auto n) { return n != 0; }); };
+  return nonzero(p.receipts) || nonzero(p.misses) || nonzero(p.completions) || nonzero(p.backlog) ||
+         nonzero(p.cycle) || nonzero(p.wait);
+}
+
+void AgencyMetrics::flush(Pending& p, Pair& s) {
+  for (std::size_t k = 0; k < p.receipts.size(); ++k) {
+    if (p.receipts[k] != 0) s.receipts[k]->Increment(p.receipts[k]);
+    if (p.misses[k] != 0) s.misses[k]->Increment(p.misses[k]);
+  }
+  for (std::size_t k = 0; k < p.completions.size(); ++k) {
+    if (p.completions[k] != 0) s.completions[k]->Increment(p.completions[k]);
+  }
+  for (std::size_t k = 0; k < p.backlog.size(); ++k) {
+    if (p.backlog[k] != 0) s.backlog[k]->Increment(p.backlog[k]);
+  }
+  if (std::any_of(p.cycle.begin(), p.cycle.end(), [](std::uint32_t n) { return n != 0; })) {
+    scratch_.assign(p.cycle.begin(), p.cycle.end());
+    s.cycle_time->ObserveMultiple(scratch_, p.cycle_sum);
+  }
+  if (std::any_of(p.wait.begin(), p.wait.end(), [](std::uint32_t n) { return n != 0; })) {
+    scratch_.assign(p.wait.begin(), p.wait.end());
+    s.queue_wait->ObserveMultiple(scratch_, p.wait_sum);
+  }
+  TrailingQuantile* window = p.window;
+  const bool window_changed = p.window_changed;
+  p = Pending{};
+  p.window = window;
+  p.window_changed = window_changed;
+}
+
+void AgencyMetrics::publish_posted(std::size_t i) {
+  Pair& p = series(i);
+  pending_[i].window_changed = false;
   const double q = p.window->quantile(kPostedQuantile);
   if (std::isnan(q)) {
     if (p.posted != nullptr) posted_time.Remove(p.posted);
@@ -351,9 +426,8 @@ void AgencyMetrics::publish(Pair& p) {
 }
 
 double AgencyMetrics::posted_processing_time(CenterId center, FormId form) const {
-  const Pair* p = find_pair(center, form);
-  return p != nullptr && p->window ? p->window->quantile(kPostedQuantile)
-                                   : std::numeric_limits<double>::quiet_NaN();
+  const TrailingQuantile* w = pending_[index(center, form)].window;
+  return w != nullptr ? w->quantile(kPostedQuantile) : std::numeric_limits<double>::quiet_NaN();
 }
 
 }  // namespace docket::metrics

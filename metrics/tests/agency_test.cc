@@ -112,7 +112,11 @@ class AgencyMetricsTest : public ::testing::Test {
   AgencyMetricsTest() : cat_(docket::testing::small_catalog()), clock_(docket::testing::test_epoch()) {}
   CenterId center(std::string_view code) const { return *cat_.find_center(code); }
   FormId form(std::string_view code) const { return *cat_.find_form(code); }
-  std::string scrape() { return serialize(registry_); }
+  // What a scrape shows once the event loop has ticked.
+  std::string scrape(AgencyMetrics& m) {
+    m.tick();
+    return serialize(registry_);
+  }
 
   prometheus::Registry registry_;
   Catalog cat_;
@@ -121,7 +125,7 @@ class AgencyMetricsTest : public ::testing::Test {
 
 TEST_F(AgencyMetricsTest, ConfiguredPairsStartAtZero) {
   AgencyMetrics m(registry_, cat_, clock_);
-  const std::string text = scrape();
+  const std::string text = scrape(m);
   EXPECT_EQ(sample(text, R"(docket_receipts_total{center="VSC",form="I-130",priority="premium"})"), 0);
   EXPECT_EQ(sample(text, R"(docket_backlog_cases{center="FO-HOU",form="N-400",state="rfe_pending"})"), 0);
   EXPECT_EQ(sample(text, R"(docket_completions_total{center="CSC",form="I-129",outcome="deny"})"), 0);
@@ -139,12 +143,12 @@ TEST_F(AgencyMetricsTest, PairsOutsideTheConfigurationAppearOnFirstUse) {
   only_vsc.centers = {center("VSC")};
   const FormId i360 = cat_.add_form(only_vsc);
   AgencyMetrics m(registry_, cat_, clock_);
-  EXPECT_EQ(sample(scrape(), R"(docket_receipts_total{center="VSC",form="I-360",priority="normal"})"), 0);
-  EXPECT_EQ(sample(scrape(), R"(docket_receipts_total{center="CSC",form="I-360",priority="normal"})"), std::nullopt);
+  EXPECT_EQ(sample(scrape(m), R"(docket_receipts_total{center="VSC",form="I-360",priority="normal"})"), 0);
+  EXPECT_EQ(sample(scrape(m), R"(docket_receipts_total{center="CSC",form="I-360",priority="normal"})"), std::nullopt);
   // A case moved to CSC is counted there all the same.
   m.on_transition(center("CSC"), i360, CaseState::kTransferred, CaseState::kQueued);
-  EXPECT_EQ(sample(scrape(), R"(docket_backlog_cases{center="CSC",form="I-360",state="queued"})"), 1);
-  EXPECT_EQ(sample(scrape(), R"(docket_receipts_total{center="CSC",form="I-360",priority="normal"})"), 0);
+  EXPECT_EQ(sample(scrape(m), R"(docket_backlog_cases{center="CSC",form="I-360",state="queued"})"), 1);
+  EXPECT_EQ(sample(scrape(m), R"(docket_receipts_total{center="CSC",form="I-360",priority="normal"})"), 0);
 }
 
 TEST_F(AgencyMetricsTest, BacklogFollowsTheLifecycle) {
@@ -152,7 +156,7 @@ TEST_F(AgencyMetricsTest, BacklogFollowsTheLifecycle) {
   const CenterId vsc = center("VSC"), csc = center("CSC");
   const FormId i130 = form("I-130");
   auto backlog = [&](std::string_view c, std::string_view state) {
-    return sample(scrape(), "docket_backlog_cases{center=\"" + std::string(c) + "\",form=\"I-130\",state=\"" +
+    return sample(scrape(m), "docket_backlog_cases{center=\"" + std::string(c) + "\",form=\"I-130\",state=\"" +
                                 std::string(state) + "\"}");
   };
   for (int i = 0; i < 3; ++i) {
@@ -189,8 +193,8 @@ TEST_F(AgencyMetricsTest, BacklogFollowsTheLifecycle) {
   for (auto s : {"offered", "assigned", "on_hold", "rfe_pending", "qa_review"}) EXPECT_EQ(backlog("VSC", s), 0) << s;
   EXPECT_EQ(backlog("VSC", "queued"), 2);
   EXPECT_EQ(backlog("CSC", "queued"), 1);
-  EXPECT_EQ(sample(scrape(), R"(docket_receipts_total{center="VSC",form="I-130",priority="normal"})"), 3);
-  EXPECT_EQ(sample(scrape(), R"(docket_receipts_total{center="VSC",form="I-130",priority="premium"})"), 1);
+  EXPECT_EQ(sample(scrape(m), R"(docket_receipts_total{center="VSC",form="I-130",priority="normal"})"), 3);
+  EXPECT_EQ(sample(scrape(m), R"(docket_receipts_total{center="VSC",form="I-130",priority="premium"})"), 1);
   // A state that stays put, or moves between non-backlog states, changes nothing.
   m.on_transition(vsc, i130, CaseState::kQueued, CaseState::kQueued);
   m.on_transition(vsc, i130, CaseState::kReceived, CaseState::kDecided);
@@ -206,7 +210,7 @@ TEST_F(AgencyMetricsTest, CompletionsFeedTheHistogramAndThePostedTime) {
     cycles.push_back(d * 3.0 * kDay);
     m.on_completion(vsc, i130, d % 4 == 0 ? Outcome::kDeny : Outcome::kApprove, Seconds(d * 3 * kDay));
   }
-  const std::string text = scrape();
+  const std::string text = scrape(m);
   EXPECT_EQ(sample(text, R"(docket_completions_total{center="VSC",form="I-130",outcome="approve"})"), 75);
   EXPECT_EQ(sample(text, R"(docket_completions_total{center="VSC",form="I-130",outcome="deny"})"), 25);
   EXPECT_EQ(sample(text, R"(docket_cycle_time_seconds_count{center="VSC",form="I-130"})"), 100);
@@ -234,21 +238,22 @@ TEST_F(AgencyMetricsTest, ThePostedTimeForgetsCompletionsOlderThanSixMonths) {
   // Months ago the form took a year; lately it takes ten days.
   for (int i = 0; i < 50; ++i) m.on_completion(vsc, i129, Outcome::kApprove, Seconds(365 * kDay));
   clock_.advance(Seconds(20 * 7 * kDay));
+  m.tick();  // Rounds tick as time goes by.
   for (int i = 0; i < 50; ++i) m.on_completion(vsc, i129, Outcome::kApprove, Seconds(10 * kDay));
   EXPECT_GT(m.posted_processing_time(vsc, i129), 300.0 * kDay);  // 80th percentile: the old ones
   clock_.advance(Seconds(6 * 7 * kDay));                          // week 26 after the first batch
   m.tick();
-  const auto posted = sample(scrape(), R"(docket_posted_processing_time_seconds{center="VSC",form="I-129"})");
+  const auto posted = sample(scrape(m), R"(docket_posted_processing_time_seconds{center="VSC",form="I-129"})");
   ASSERT_TRUE(posted.has_value());
   EXPECT_NEAR(*posted, 10.0 * kDay, 10.0 * kDay * (kResolution - 1));
   // Six quiet months later nothing is left, and the series goes away rather than lie.
   clock_.advance(Seconds(26 * 7 * kDay));
   m.tick();
   EXPECT_TRUE(std::isnan(m.posted_processing_time(vsc, i129)));
-  EXPECT_EQ(sample(scrape(), R"(docket_posted_processing_time_seconds{center="VSC",form="I-129"})"), std::nullopt);
+  EXPECT_EQ(sample(scrape(m), R"(docket_posted_processing_time_seconds{center="VSC",form="I-129"})"), std::nullopt);
   // It comes back with the next completion.
   m.on_completion(vsc, i129, Outcome::kDeny, Seconds(40 * kDay));
-  EXPECT_NEAR(*sample(scrape(), R"(docket_posted_processing_time_seconds{center="VSC",form="I-129"})"), 40.0 * kDay,
+  EXPECT_NEAR(*sample(scrape(m), R"(docket_posted_processing_time_seconds{center="VSC",form="I-129"})"), 40.0 * kDay,
               40.0 * kDay * (kResolution - 1));
 }
 
@@ -280,7 +285,7 @@ TEST_F(AgencyMetricsTest, QueueWaitRiskMissesOffersAndOfficers) {
   roster[5].center = kNoCenter;  // unknown: skipped
   m.set_officers(roster);
 
-  const std::string text = scrape();
+  const std::string text = scrape(m);
   EXPECT_EQ(sample(text, R"(docket_queue_wait_seconds_count{center="FO-HOU",form="N-400"})"), 3);
   EXPECT_EQ(sample(text, R"(docket_queue_wait_seconds_bucket{center="FO-HOU",form="N-400",le="60"})"), 1);
   EXPECT_EQ(sample(text, R"(docket_queue_wait_seconds_bucket{center="FO-HOU",form="N-400",le="28800"})"), 2);
@@ -302,9 +307,41 @@ TEST_F(AgencyMetricsTest, QueueWaitRiskMissesOffersAndOfficers) {
   // The roster is a snapshot: the next one replaces it.
   roster.resize(1);
   m.set_officers(roster);
-  EXPECT_EQ(sample(scrape(), R"(docket_officers{center="VSC",presence="available"})"), 1);
-  EXPECT_EQ(sample(scrape(), R"(docket_officers{center="VSC",presence="offline"})"), 0);
-  EXPECT_EQ(sample(scrape(), R"(docket_officer_utilization_ratio{center="VSC"})"), 0.75);
+  EXPECT_EQ(sample(scrape(m), R"(docket_officers{center="VSC",presence="available"})"), 1);
+  EXPECT_EQ(sample(scrape(m), R"(docket_officers{center="VSC",presence="offline"})"), 0);
+  EXPECT_EQ(sample(scrape(m), R"(docket_officer_utilization_ratio{center="VSC"})"), 0.75);
+}
+
+TEST_F(AgencyMetricsTest, EventsReachTheSeriesAtTheNextTick) {
+  AgencyMetrics m(registry_, cat_, clock_);
+  const CenterId vsc = center("VSC");
+  const FormId i130 = form("I-130");
+  m.on_receipt(vsc, i130, Priority::kNormal);
+  m.on_transition(vsc, i130, CaseState::kReceived, CaseState::kQueued);
+  m.on_completion(vsc, i130, Outcome::kApprove, Seconds(5 * kDay));
+  m.on_offer_outcome(vsc, OfferOutcome::kDeclined);
+  const std::string before = serialize(registry_);
+  EXPECT_EQ(sample(before, R"(docket_receipts_total{center="VSC",form="I-130",priority="normal"})"), 0);
+  EXPECT_EQ(sample(before, R"(docket_backlog_cases{center="VSC",form="I-130",state="queued"})"), 0);
+  EXPECT_EQ(sample(before, R"(docket_cycle_time_seconds_count{center="VSC",form="I-130"})"), 0);
+  EXPECT_EQ(sample(before, R"(docket_offer_outcomes_total{center="VSC",outcome="declined"})"), 0);
+  EXPECT_EQ(sample(before, R"(docket_posted_processing_time_seconds{center="VSC",form="I-130"})"), std::nullopt);
+  m.tick();
+  const std::string after = serialize(registry_);
+  EXPECT_EQ(sample(after, R"(docket_receipts_total{center="VSC",form="I-130",priority="normal"})"), 1);
+  EXPECT_EQ(sample(after, R"(docket_backlog_cases{center="VSC",form="I-130",state="queued"})"), 1);
+  EXPECT_EQ(sample(after, R"(docket_cycle_time_seconds_count{center="VSC",form="I-130"})"), 1);
+  EXPECT_EQ(sample(after, R"(docket_cycle_time_seconds_sum{center="VSC",form="I-130"})"), 5 * kDay);
+  EXPECT_EQ(sample(after, R"(docket_offer_outcomes_total{center="VSC",outcome="declined"})"), 1);
+  EXPECT_TRUE(sample(after, R"(docket_posted_processing_time_seconds{center="VSC",form="I-130"})").has_value());
+  // A second tick with nothing new changes nothing.
+  m.tick();
+  EXPECT_EQ(serialize(registry_), after);
+  // A backlog that shrinks goes down.
+  m.on_transition(vsc, i130, CaseState::kQueued, CaseState::kOnHold);
+  m.on_transition(vsc, i130, CaseState::kOnHold, CaseState::kTransferred);
+  EXPECT_EQ(sample(scrape(m), R"(docket_backlog_cases{center="VSC",form="I-130",state="queued"})"), 0);
+  EXPECT_EQ(sample(scrape(m), R"(docket_backlog_cases{center="VSC",form="I-130",state="on_hold"})"), 0);
 }
 
 TEST_F(AgencyMetricsTest, UnknownIdsAreRefused) {
@@ -348,6 +385,7 @@ TEST_F(AgencyMetricsTest, LiveScrapePassesPromtoolAndLabelsAreBounded) {
   m.set_at_risk(vsc, i130, 3);
   m.set_officers(std::vector<Officer>(2, docket::testing::make_officer(cat_, "ISO-1", "VSC", {{"i130", 3}}, 2)));
 
+  m.tick();
   const std::string text = scrape::http_get(server.port(), "/metrics");
   ASSERT_FALSE(text.empty());
   EXPECT_EQ(sample(text, R"(docket_receipts_total{center="VSC",form="I-130",priority="expedite"})"), 1);

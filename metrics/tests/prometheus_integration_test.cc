@@ -186,6 +186,7 @@ TEST(PrometheusIntegrationTest, PercentilesFromARealServerMatchWhatWasFedIn) {
   const double exact_p80 = cycles[159];  // nearest rank: the 160th of 200
   // And a backlog, for the recording rules.
   for (int i = 0; i < 7; ++i) m.on_transition(vsc, i130, CaseState::kReceived, CaseState::kQueued);
+  m.tick();
 
   PrometheusServer prom(exposer.port());
   ASSERT_TRUE(prom.running()) << prom.log();
@@ -217,6 +218,7 @@ TEST(PrometheusIntegrationTest, PercentilesFromARealServerMatchWhatWasFedIn) {
   for (int i = 0; i < 50; ++i) {
     m.on_completion(vsc, i130, Outcome::kApprove, Seconds(static_cast<std::int64_t>(2 * kDay + i * 1000)));
   }
+  m.tick();
   EXPECT_EQ(prom.value(R"(docket_cycle_time_seconds_count{center="VSC",form="I-130"})", 10s,
                        [](double v) { return v == 250; }),
             250);

@@ -43,6 +43,7 @@ int main() try {
   agency.on_completion(vsc, i130, Outcome::kApprove, Seconds(40 * 86400));
   agency.on_transition(vsc, i130, CaseState::kAssigned, CaseState::kDecided);
   agency.set_officers(m.officers());
+  agency.tick();
 
   const std::string text = metrics::scrape::http_get(server.port(), "/metrics");
   std::fwrite(text.data(), 1, text.size(), stdout);

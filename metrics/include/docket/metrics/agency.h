@@ -76,20 +76,33 @@ class TrailingQuantile {
 
 /// The metrics that answer the agency's questions: intake, completions, backlog by state,
 /// processing times as the agency posts them, deadline risk, officers and offers. Registered once
-/// per process and fed by the scheduler's event loop through plain methods (one thread; scrapes
-/// read concurrently, which prometheus-cpp makes safe).
+/// per process and fed by the scheduler's event loop through plain methods.
 ///
 /// Labels come only from bounded sets: center and form codes of the Catalog, priority, outcome,
 /// state, presence. Never a receipt number or an officer id.
 ///
-/// Label children are resolved once: per (center, form) pair on first use (the pairs the catalog
-/// says adjudicate the form are created up front, so their series start at zero), per center at
-/// construction. An event costs an index into a vector and an atomic add or two.
+/// Cost: an event only adds to plain integers of its (center, form) pair, found by index (no
+/// string, no map, no atomic); tick() publishes what accumulated to the Prometheus series. The
+/// event loop calls tick() once per assignment round and on a timer when idle (say every
+/// second), so a scrape lags the events by at most that. set_at_risk and set_officers publish at
+/// once. Pairs the catalog says adjudicate a form have series from the start (at zero); others
+/// get them on first use.
+///
+/// Threads: one thread (the event loop) calls every method; scrapes read the Prometheus series
+/// concurrently, which prometheus-cpp makes safe.
 class AgencyMetrics {
  public:
-  /// Histogram buckets of cycle time and queue wait, seconds: one hour to five years.
+  /// Histogram buckets of cycle time, seconds: one hour to five years.
+  static constexpr std::array<double, 21> kCycleTimeBuckets = {
+      3600,     14400,    28800,     86400,     172800,    345600,    604800,
+      1209600,  2592000,  3888000,   5184000,   7776000,   10368000,  12960000,
+      15552000, 20736000, 31536000,  47304000,  63072000,  94608000,  157680000};
+  /// Queue wait: one and ten minutes, then as cycle time.
+  static constexpr std::array<double, 23> kQueueWaitBuckets = {
+      60,       600,      3600,     14400,    28800,     86400,     172800,    345600,
+      604800,   1209600,  2592000,  3888000,  5184000,   7776000,   10368000,  12960000,
+      15552000, 20736000, 31536000, 47304000, 63072000,  94608000,  157680000};
   static const prometheus::Histogram::BucketBoundaries& cycle_time_buckets();
-  /// Queue wait adds one and ten minutes below the hour.
   static const prometheus::Histogram::BucketBoundaries& queue_wait_buckets();
   /// The posted processing time is this quantile of the window's cycle times.
   static constexpr double kPostedQuantile = 0.8;
@@ -114,8 +127,7 @@ class AgencyMetrics {
   /// A case left its queue for an officer's desk after waiting `queue_wait` since it last
   /// entered the queue: docket_queue_wait_seconds.
   void on_offered(CenterId center, FormId form, Seconds queue_wait);
-  /// What became of an offer, by the center of the officer it went to:
-  /// docket_offer_outcomes_total.
+  /// What became of an offer, by the case's center: docket_offer_outcomes_total.
   void on_offer_outcome(CenterId center, OfferOutcome outcome);
   /// A case was decided (approve or deny; a QA review of a decided case is not a second
   /// completion), `cycle_time` after its receipt: docket_completions_total,
@@ -130,12 +142,14 @@ class AgencyMetrics {
   /// The roster as it is now: docket_officers{center,presence} and
   /// docket_officer_utilization_ratio{center}. Officers of unknown centers are skipped.
   void set_officers(std::span<const Officer> officers);
-  /// Rolls the posted-processing-time windows forward to the clock's week; completions do the
-  /// same, so this only matters when none arrive (call it once per round or so).
+  /// Publishes the events since the last tick to the Prometheus series, rolls the
+  /// posted-processing-time windows forward to the clock's week and updates the posted times
+  /// that changed. A completion counts in the week of the last tick before it.
   void tick();
 
-  /// The current posted processing time of a (center, form), seconds; NaN when no case was
-  /// completed in the window. The gauge shows the same value (and is absent in that case).
+  /// The current posted processing time of a (center, form), seconds, with every completion so
+  /// far; NaN when no case was completed in the window. The gauge shows the same value after the
+  /// next tick (and is absent while the window is empty).
   double posted_processing_time(CenterId center, FormId form) const;
 
   /// docket_receipts_total{center,form,priority}: cases received.
@@ -168,25 +182,35 @@ class AgencyMetrics {
   prometheus::Family<prometheus::Counter>& offer_outcomes;
 
  private:
-  struct Pair;
+  struct Pair;     // The Prometheus series of a (center, form), created on first need.
+  struct Pending;  // Events of a (center, form) since the last tick.
   struct PerCenter {
     std::array<prometheus::Gauge*, 3> officers{};
     prometheus::Gauge* utilization = nullptr;
     std::array<prometheus::Counter*, kOfferOutcomeCount> offers{};
+    std::array<std::uint32_t, kOfferOutcomeCount> pending{};  // Offers since the last tick.
   };
-  Pair& pair(CenterId center, FormId form);
-  const Pair* find_pair(CenterId center, FormId form) const;
+  std::size_t index(CenterId center, FormId form) const {
+    if (center >= centers_.size() || form >= forms_.size()) [[unlikely]] unknown(center, form);
+    return static_cast<std::size_t>(center) * forms_.size() + form;
+  }
+  [[noreturn]] static void unknown(CenterId center, FormId form);
   PerCenter& per_center(CenterId center);
-  void roll(std::int64_t slice);
-  void publish(Pair& p);
+  Pair& series(std::size_t index);
+  TrailingQuantile& make_window(std::size_t index);
+  static bool has_events(const Pending& p);
+  void flush(Pending& p, Pair& s);
+  void publish_posted(std::size_t index);
 
   const Clock& clock_;
   std::vector<std::string> centers_;
   std::vector<std::string> forms_;
-  std::vector<std::unique_ptr<Pair>> pairs_;  // center * forms + form; null until first use
-  std::vector<Pair*> windowed_;               // pairs with a posted-time window
+  std::vector<Pending> pending_;              // by index(center, form)
+  std::vector<std::unique_ptr<Pair>> pairs_;  // by index(center, form); null until needed
+  std::vector<std::size_t> windowed_;         // indexes of the pairs with a posted-time window
   std::vector<PerCenter> per_center_;
   std::int64_t slice_ = 0;
+  std::vector<double> scratch_;  // bucket increments for Histogram::ObserveMultiple
   // Scratch for set_officers: per center, officers by presence, load and capacity available.
   std::vector<std::array<std::int64_t, 5>> roster_;
 };
