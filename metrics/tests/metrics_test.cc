@@ -3,14 +3,8 @@
 
 #include "docket/metrics/metrics.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <fstream>
 #include <regex>
 
 #include "docket/core/error.h"
@@ -18,57 +12,15 @@
 #include "docket/matching/metrics.h"
 #include "docket/store/metrics.h"
 #include "docket/testing/fixtures.h"
+#include "scrape_util.h"
 #include "store_test_util.h"
 
 namespace docket::metrics {
 namespace {
 
-std::string http_get(int port, const std::string& path) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    throw IoError("cannot connect to the exposer");
-  }
-  const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-  ::send(fd, request.data(), request.size(), 0);
-  std::string response;
-  char buf[8192];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) response.append(buf, static_cast<std::size_t>(n));
-  ::close(fd);
-  const auto body = response.find("\r\n\r\n");
-  return body == std::string::npos ? "" : response.substr(body + 4);
-}
-
-// promtool check metrics reads the exposition on stdin and lints names, units and help.
-std::pair<int, std::string> promtool_check(const std::string& text) {
-  char path[] = "/tmp/docket-scrape-XXXXXX";
-  const int fd = mkstemp(path);
-  ::write(fd, text.data(), text.size());
-  ::close(fd);
-  const std::string cmd = std::string("promtool check metrics < ") + path + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[512];
-  while (fgets(buf, sizeof buf, p) != nullptr) out += buf;
-  const int rc = pclose(p);
-  ::unlink(path);
-  return {WEXITSTATUS(rc), out};
-}
-
-double sample(const std::string& text, const std::string& series) {
-  for (std::size_t at = text.find(series); at != std::string::npos; at = text.find(series, at + 1)) {
-    if (at > 0 && text[at - 1] != '\n') continue;
-    const auto space = text.find(' ', at + series.size());
-    if (text.compare(at, series.size(), series) == 0 && (text[at + series.size()] == ' ')) {
-      return std::stod(text.substr(space + 1));
-    }
-  }
-  return -1;
-}
+using scrape::http_get;
+using scrape::promtool_check;
+using scrape::sample;
 
 class MetricsTest : public store::testing::StoreTest {};
 

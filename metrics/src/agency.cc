@@ -1,0 +1,433 @@
+#include "docket/metrics/agency.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "docket/core/error.h"
+
+namespace docket::metrics {
+
+namespace {
+
+constexpr std::array<std::string_view, kOfferOutcomeCount> kOfferOutcomeNames = {
+    "accepted", "declined", "timed_out", "lease_expired"};
+constexpr std::array<std::string_view, kBacklogStateCount> kBacklogNames = {
+    "queued", "offered", "assigned", "on_hold", "rfe_pending", "qa_review"};
+constexpr std::array<std::string_view, 3> kPresenceNames = {"available", "away", "offline"};
+
+// Backlog slot of each CaseState, in enum order.
+constexpr std::array<std::int8_t, kCaseStateCount> kSlotOfState = {
+    -1,  // received
+    0,   // queued
+    1,   // offered
+    2,   // assigned
+    4,   // rfe_pending
+    3,   // on_hold
+    -1,  // transferred
+    5,   // qa_review
+    -1,  // decided
+};
+
+}  // namespace
+
+std::string_view to_string(OfferOutcome o) { return kOfferOutcomeNames.at(static_cast<std::size_t>(o)); }
+
+int backlog_slot(CaseState s) { return kSlotOfState.at(static_cast<std::size_t>(s)); }
+
+// ---- TrailingQuantile ----------------------------------------------------------------------
+
+TrailingQuantile::TrailingQuantile() : slices_(static_cast<std::size_t>(kSlices) * kBuckets, 0) {}
+
+std::int64_t TrailingQuantile::slice_of(TimePoint t) {
+  // 1970-01-01 was a Thursday; weeks start on the Monday three days before it.
+  constexpr std::int64_t kMondayOffset = 3 * 86400;
+  const std::int64_t s = t.time_since_epoch().count() + kMondayOffset;
+  const std::int64_t len = kSliceLength.count();
+  return s >= 0 ? s / len : -((-s + len - 1) / len);
+}
+
+void TrailingQuantile::advance(std::int64_t slice) {
+  if (slice <= current_) return;
+  const std::int64_t first = std::max(current_ + 1, slice - kSlices + 1);
+  for (std::int64_t s = first; s <= slice; ++s) {
+    const auto ring = static_cast<std::size_t>(((s % kSlices) + kSlices) % kSlices);
+    std::uint32_t* row = &slices_[ring * kBuckets];
+    for (int b = 0; b < kBuckets; ++b) {
+      window_[static_cast<std::size_t>(b)] -= row[b];
+      count_ -= row[b];
+      row[b] = 0;
+    }
+  }
+  current_ = slice;
+}
+
+void TrailingQuantile::add(double seconds) {
+  const auto ring = static_cast<std::size_t>(((current_ % kSlices) + kSlices) % kSlices);
+  const auto b = static_cast<std::size_t>(bucket_of(seconds));
+  ++slices_[ring * kBuckets + b];
+  ++window_[b];
+  ++count_;
+}
+
+int TrailingQuantile::bucket_of(double seconds) {
+  if (!(seconds >= kFirstBound)) return 0;  // Also NaN and negatives.
+  // seconds / kFirstBound = m * 2^e with m in [0.5, 1): the octave is e - 1, and the eighth of
+  // the octave is where 2m falls among 2^(k/8).
+  static const std::array<double, kBucketsPerOctave - 1> kSteps = [] {
+    std::array<double, kBucketsPerOctave - 1> a{};
+    for (int k = 1; k < kBucketsPerOctave; ++k) a[static_cast<std::size_t>(k - 1)] = std::exp2(static_cast<double>(k) / kBucketsPerOctave);
+    return a;
+  }();
+  int e = 0;
+  const double m = 2 * std::frexp(seconds / kFirstBound, &e);
+  int sub = 0;
+  while (sub < kBucketsPerOctave - 1 && m >= kSteps[static_cast<std::size_t>(sub)]) ++sub;
+  const long i = 1 + static_cast<long>(e - 1) * kBucketsPerOctave + sub;
+  return i >= kBuckets - 1 ? kBuckets - 1 : static_cast<int>(i);
+}
+
+double TrailingQuantile::lower_bound(int bucket) {
+  if (bucket <= 0) return 0;
+  return kFirstBound * std::exp2(static_cast<double>(bucket - 1) / kBucketsPerOctave);
+}
+
+double TrailingQuantile::upper_bound(int bucket) {
+  if (bucket >= kBuckets - 1) return std::numeric_limits<double>::infinity();
+  return kFirstBound * std::exp2(static_cast<double>(bucket) / kBucketsPerOctave);
+}
+
+double TrailingQuantile::quantile(double q) const {
+  if (count_ == 0) return std::numeric_limits<double>::quiet_NaN();
+  const auto n = static_cast<double>(count_);
+  const double rank = std::clamp(std::ceil(q * n - 1e-9), 1.0, n);  // 1-based, nearest rank.
+  double below = 0;
+  for (int b = 0; b < kBuckets; ++b) {
+    const auto in = static_cast<double>(window_[static_cast<std::size_t>(b)]);
+    if (below + in < rank) {
+      below += in;
+      continue;
+    }
+    // The bucket's values are taken as spread evenly (in log space above the first bucket);
+    // the rank-th sits at the middle of its share.
+    const double frac = (rank - below - 0.5) / in;
+    if (b == 0) return frac * kFirstBound;
+    if (b == kBuckets - 1) return lower_bound(b);
+    return lower_bound(b) * std::exp2(frac / kBucketsPerOctave);
+  }
+  return lower_bound(kBuckets - 1);
+}
+
+// ---- AgencyMetrics -------------------------------------------------------------------------
+
+namespace {
+
+template <std::size_t N>
+std::size_t bucket_index(const std::array<double, N>& bounds, double v) {
+  // Prometheus' `le`: the first bound at or above the value; N is +Inf.
+  return static_cast<std::size_t>(std::lower_bound(bounds.begin(), bounds.end(), v) - bounds.begin());
+}
+
+}  // namespace
+
+struct AgencyMetrics::Pair {
+  std::array<prometheus::Counter*, kPriorityCount> receipts{};
+  std::array<prometheus::Counter*, 2> completions{};
+  std::array<prometheus::Gauge*, kBacklogStateCount> backlog{};
+  prometheus::Histogram* cycle_time = nullptr;
+  prometheus::Histogram* queue_wait = nullptr;
+  prometheus::Gauge* at_risk = nullptr;
+  std::array<prometheus::Counter*, kPriorityCount> misses{};
+  prometheus::Gauge* posted = nullptr;
+  prometheus::Labels labels;  // {center, form}
+  std::unique_ptr<TrailingQuantile> window;
+};
+
+// Plain integers, written only by the event loop; tick() moves them to the series.
+struct AgencyMetrics::Pending {
+  bool window_changed = false;
+  std::array<std::uint32_t, kPriorityCount> receipts{};
+  std::array<std::uint32_t, kPriorityCount> misses{};
+  std::array<std::uint32_t, 2> completions{};
+  std::array<std::int32_t, kBacklogStateCount> backlog{};
+  double cycle_sum = 0;
+  double wait_sum = 0;
+  std::array<std::uint32_t, kCycleTimeBuckets.size() + 1> cycle{};
+  std::array<std::uint32_t, kQueueWaitBuckets.size() + 1> wait{};
+  TrailingQuantile* window = nullptr;  // Pair::window, once there is one
+};
+
+const prometheus::Histogram::BucketBoundaries& AgencyMetrics::cycle_time_buckets() {
+  static const prometheus::Histogram::BucketBoundaries b(kCycleTimeBuckets.begin(), kCycleTimeBuckets.end());
+  return b;
+}
+
+const prometheus::Histogram::BucketBoundaries& AgencyMetrics::queue_wait_buckets() {
+  static const prometheus::Histogram::BucketBoundaries b(kQueueWaitBuckets.begin(), kQueueWaitBuckets.end());
+  return b;
+}
+
+AgencyMetrics::AgencyMetrics(prometheus::Registry& registry, const Catalog& catalog, const Clock& clock)
+    : receipts(prometheus::BuildCounter()
+                   .Name("docket_receipts_total")
+                   .Help("Cases received, by center, form and priority")
+                   .Register(registry)),
+      completions(prometheus::BuildCounter()
+                      .Name("docket_completions_total")
+                      .Help("Cases decided, by center, form and outcome (approve, deny)")
+                      .Register(registry)),
+      backlog(prometheus::BuildGauge()
+                  .Name("docket_backlog_cases")
+                  .Help("Cases in each backlog state, by center and form")
+                  .Register(registry)),
+      cycle_time(prometheus::BuildHistogram()
+                     .Name("docket_cycle_time_seconds")
+                     .Help("Receipt to decision of completed cases, seconds")
+                     .Register(registry)),
+      queue_wait(prometheus::BuildHistogram()
+                     .Name("docket_queue_wait_seconds")
+                     .Help("Time a case waited in its queue before an offer, seconds")
+                     .Register(registry)),
+      posted_time(prometheus::BuildGauge()
+                      .Name("docket_posted_processing_time_seconds")
+                      .Help("Posted processing time: 80th percentile of the cycle times of cases "
+                            "completed in the trailing six months, seconds")
+                      .Register(registry)),
+      at_risk(prometheus::BuildGauge()
+                  .Name("docket_cases_at_risk")
+                  .Help("Undecided cases projected to miss their deadline")
+                  .Register(registry)),
+      deadline_misses(prometheus::BuildCounter()
+                          .Name("docket_deadline_misses_total")
+                          .Help("Cases whose deadline passed before their decision")
+                          .Register(registry)),
+      officers(prometheus::BuildGauge()
+                   .Name("docket_officers")
+                   .Help("Officers on the roster, by center and presence")
+                   .Register(registry)),
+      utilization(prometheus::BuildGauge()
+                      .Name("docket_officer_utilization_ratio")
+                      .Help("Load over capacity of the available officers of a center")
+                      .Register(registry)),
+      offer_outcomes(prometheus::BuildCounter()
+                         .Name("docket_offer_outcomes_total")
+                         .Help("Offers by outcome (accepted, declined, timed_out, lease_expired)")
+                         .Register(registry)),
+      clock_(clock) {
+  for (const Center& c : catalog.centers()) centers_.push_back(c.code);
+  for (const FormPolicy& f : catalog.forms()) forms_.push_back(f.code);
+  pending_.resize(centers_.size() * forms_.size());
+  pairs_.resize(centers_.size() * forms_.size());
+  roster_.resize(centers_.size());
+  per_center_.resize(centers_.size());
+  for (std::size_t c = 0; c < centers_.size(); ++c) {
+    PerCenter& pc = per_center_[c];
+    for (std::size_t p = 0; p < kPresenceNames.size(); ++p) {
+      pc.officers[p] = &officers.Add({{"center", centers_[c]}, {"presence", std::string(kPresenceNames[p])}});
+    }
+    pc.utilization = &utilization.Add({{"center", centers_[c]}});
+    for (std::size_t o = 0; o < kOfferOutcomeNames.size(); ++o) {
+      pc.offers[o] = &offer_outcomes.Add({{"center", centers_[c]}, {"outcome", std::string(kOfferOutcomeNames[o])}});
+    }
+  }
+  // The pairs the configuration says exist start at zero.
+  for (const FormPolicy& f : catalog.forms()) {
+    if (f.centers.empty()) {
+      for (std::size_t c = 0; c < centers_.size(); ++c) series(index(static_cast<CenterId>(c), f.id));
+    } else {
+      for (CenterId c : f.centers) series(index(c, f.id));
+    }
+  }
+  slice_ = TrailingQuantile::slice_of(clock_.now());
+}
+
+AgencyMetrics::~AgencyMetrics() = default;
+
+void AgencyMetrics::unknown(CenterId center, FormId form) {
+  throw InvalidArgument("metrics: unknown center id " + std::to_string(center) + " or form id " +
+                        std::to_string(form));
+}
+
+AgencyMetrics::Pair& AgencyMetrics::series(std::size_t i) {
+  std::unique_ptr<Pair>& slot = pairs_[i];
+  if (slot) return *slot;
+  slot = std::make_unique<Pair>();
+  Pair& p = *slot;
+  const std::string& cc = centers_[i / forms_.size()];
+  const std::string& fc = forms_[i % forms_.size()];
+  p.labels = {{"center", cc}, {"form", fc}};
+  for (int k = 0; k < kPriorityCount; ++k) {
+    const std::string prio(to_string(static_cast<Priority>(k)));
+    p.receipts[static_cast<std::size_t>(k)] = &receipts.Add({{"center", cc}, {"form", fc}, {"priority", prio}});
+    p.misses[static_cast<std::size_t>(k)] = &deadline_misses.Add({{"center", cc}, {"form", fc}, {"priority", prio}});
+  }
+  p.completions[0] = &completions.Add({{"center", cc}, {"form", fc}, {"outcome", "approve"}});
+  p.completions[1] = &completions.Add({{"center", cc}, {"form", fc}, {"outcome", "deny"}});
+  for (std::size_t s = 0; s < kBacklogNames.size(); ++s) {
+    p.backlog[s] = &backlog.Add({{"center", cc}, {"form", fc}, {"state", std::string(kBacklogNames[s])}});
+  }
+  p.cycle_time = &cycle_time.Add(p.labels, cycle_time_buckets());
+  p.queue_wait = &queue_wait.Add(p.labels, queue_wait_buckets());
+  p.at_risk = &at_risk.Add(p.labels);
+  return p;
+}
+
+TrailingQuantile& AgencyMetrics::make_window(std::size_t i) {
+  Pair& p = series(i);
+  p.window = std::make_unique<TrailingQuantile>();
+  p.window->advance(slice_);
+  windowed_.push_back(i);
+  pending_[i].window = p.window.get();
+  return *p.window;
+}
+
+AgencyMetrics::PerCenter& AgencyMetrics::per_center(CenterId center) {
+  if (center >= per_center_.size()) [[unlikely]] {
+    throw InvalidArgument("metrics: unknown center id " + std::to_string(center));
+  }
+  return per_center_[center];
+}
+
+void AgencyMetrics::on_receipt(CenterId center, FormId form, Priority priority) {
+  Pending& p = pending_[index(center, form)];
+  ++p.receipts[static_cast<std::size_t>(priority)];
+}
+
+void AgencyMetrics::on_transition(CenterId center, FormId form, CaseState from, CaseState to) {
+  const int f = kSlotOfState[static_cast<std::size_t>(from)];
+  const int t = kSlotOfState[static_cast<std::size_t>(to)];
+  if (f == t) return;
+  Pending& p = pending_[index(center, form)];
+  if (f >= 0) --p.backlog[static_cast<std::size_t>(f)];
+  if (t >= 0) ++p.backlog[static_cast<std::size_t>(t)];
+}
+
+void AgencyMetrics::on_offered(CenterId center, FormId form, Seconds queue_wait_time) {
+  Pending& p = pending_[index(center, form)];
+  const auto v = static_cast<double>(queue_wait_time.count());
+  ++p.wait[bucket_index(kQueueWaitBuckets, v)];
+  p.wait_sum += v;
+}
+
+void AgencyMetrics::on_offer_outcome(CenterId center, OfferOutcome outcome) {
+  ++per_center(center).pending[static_cast<std::size_t>(outcome)];
+}
+
+void AgencyMetrics::on_completion(CenterId center, FormId form, Outcome outcome, Seconds cycle) {
+  if (outcome != Outcome::kApprove && outcome != Outcome::kDeny) [[unlikely]] {
+    throw InvalidArgument("metrics: outcome '" + std::string(to_string(outcome)) +
+                          "' does not complete a case");
+  }
+  const std::size_t i = index(center, form);
+  Pending& p = pending_[i];
+  const auto v = static_cast<double>(cycle.count());
+  ++p.completions[outcome == Outcome::kApprove ? 0 : 1];
+  ++p.cycle[bucket_index(kCycleTimeBuckets, v)];
+  p.cycle_sum += v;
+  TrailingQuantile* w = p.window;
+  if (w == nullptr) [[unlikely]] w = &make_window(i);
+  w->add(v);
+  p.window_changed = true;
+}
+
+void AgencyMetrics::on_deadline_miss(CenterId center, FormId form, Priority priority) {
+  Pending& p = pending_[index(center, form)];
+  ++p.misses[static_cast<std::size_t>(priority)];
+}
+
+void AgencyMetrics::set_at_risk(CenterId center, FormId form, std::int64_t cases) {
+  series(index(center, form)).at_risk->Set(static_cast<double>(cases));
+}
+
+void AgencyMetrics::set_officers(std::span<const Officer> roster) {
+  for (auto& r : roster_) r.fill(0);
+  for (const Officer& o : roster) {
+    if (o.center >= roster_.size()) continue;
+    auto& r = roster_[o.center];
+    ++r[static_cast<std::size_t>(o.presence)];
+    if (o.presence == Presence::kAvailable) {
+      r[3] += o.load;
+      r[4] += o.capacity;
+    }
+  }
+  for (std::size_t c = 0; c < roster_.size(); ++c) {
+    const auto& r = roster_[c];
+    PerCenter& pc = per_center_[c];
+    for (std::size_t p = 0; p < 3; ++p) pc.officers[p]->Set(static_cast<double>(r[p]));
+    pc.utilization->Set(r[4] > 0 ? static_cast<double>(r[3]) / static_cast<double>(r[4]) : 0.0);
+  }
+}
+
+void AgencyMetrics::tick() {
+  for (std::size_t i = 0; i < pending_.size(); ++i) {
+    if (has_events(pending_[i])) flush(pending_[i], series(i));
+  }
+  for (PerCenter& pc : per_center_) {
+    for (std::size_t o = 0; o < pc.pending.size(); ++o) {
+      if (pc.pending[o] != 0) pc.offers[o]->Increment(pc.pending[o]);
+      pc.pending[o] = 0;
+    }
+  }
+  const std::int64_t slice = TrailingQuantile::slice_of(clock_.now());
+  const bool rolled = slice > slice_;
+  slice_ = std::max(slice_, slice);
+  for (std::size_t i : windowed_) {
+    if (rolled) {
+      pending_[i].window->advance(slice_);
+      pending_[i].window_changed = true;
+    }
+    if (pending_[i].window_changed) publish_posted(i);
+  }
+}
+
+bool AgencyMetrics::has_events(const Pending& p) {
+  auto nonzero = [](const auto& a) { return std::any_of(a.begin(), a.end(), [](auto n) { return n != 0; }); };
+  return nonzero(p.receipts) || nonzero(p.misses) || nonzero(p.completions) || nonzero(p.backlog) ||
+         nonzero(p.cycle) || nonzero(p.wait);
+}
+
+void AgencyMetrics::flush(Pending& p, Pair& s) {
+  for (std::size_t k = 0; k < p.receipts.size(); ++k) {
+    if (p.receipts[k] != 0) s.receipts[k]->Increment(p.receipts[k]);
+    if (p.misses[k] != 0) s.misses[k]->Increment(p.misses[k]);
+  }
+  for (std::size_t k = 0; k < p.completions.size(); ++k) {
+    if (p.completions[k] != 0) s.completions[k]->Increment(p.completions[k]);
+  }
+  for (std::size_t k = 0; k < p.backlog.size(); ++k) {
+    if (p.backlog[k] != 0) s.backlog[k]->Increment(p.backlog[k]);
+  }
+  if (std::any_of(p.cycle.begin(), p.cycle.end(), [](std::uint32_t n) { return n != 0; })) {
+    scratch_.assign(p.cycle.begin(), p.cycle.end());
+    s.cycle_time->ObserveMultiple(scratch_, p.cycle_sum);
+  }
+  if (std::any_of(p.wait.begin(), p.wait.end(), [](std::uint32_t n) { return n != 0; })) {
+    scratch_.assign(p.wait.begin(), p.wait.end());
+    s.queue_wait->ObserveMultiple(scratch_, p.wait_sum);
+  }
+  TrailingQuantile* window = p.window;
+  const bool window_changed = p.window_changed;
+  p = Pending{};
+  p.window = window;
+  p.window_changed = window_changed;
+}
+
+void AgencyMetrics::publish_posted(std::size_t i) {
+  Pair& p = series(i);
+  pending_[i].window_changed = false;
+  const double q = p.window->quantile(kPostedQuantile);
+  if (std::isnan(q)) {
+    if (p.posted != nullptr) posted_time.Remove(p.posted);
+    p.posted = nullptr;
+    return;
+  }
+  if (p.posted == nullptr) p.posted = &posted_time.Add(p.labels);
+  p.posted->Set(q);
+}
+
+double AgencyMetrics::posted_processing_time(CenterId center, FormId form) const {
+  const TrailingQuantile* w = pending_[index(center, form)].window;
+  return w != nullptr ? w->quantile(kPostedQuantile) : std::numeric_limits<double>::quiet_NaN();
+}
+
+}  // namespace docket::metrics
