@@ -120,7 +120,10 @@ std::optional<std::int64_t> parse_received(std::string_view text) {
   const auto date = parse_date(text.substr(0, std::min<std::size_t>(10, text.size())));
   if (!date) return std::nullopt;
   std::int64_t t = std::chrono::sys_days(*date).time_since_epoch() / std::chrono::seconds(1);
-  if (text.size() == 10) return t;
+  // A bare date means noon UTC: that instant falls on the same calendar day in every zone from
+  // UTC-11 to UTC+11, so each center reads it as the day written. Midnight UTC would be the
+  // evening before in every U.S. zone, and a business-day clock would start a day early.
+  if (text.size() == 10) return t + 12 * 3600;
   // YYYY-MM-DDTHH:MM[:SS][Z], always UTC: a local time would need the center's zone.
   if (text[10] != 'T' && text[10] != ' ') return std::nullopt;
   auto rest = text.substr(11);

@@ -62,7 +62,7 @@ TEST(CaseInput, CsvNamesEachBadLineAndKeepsTheGoodOnes) {
   ASSERT_EQ(good.size(), 3u);
   EXPECT_EQ(good[0].line, 3u);
   EXPECT_EQ(good[0].value, json::parse(R"({"receipt":"EAC2590012345","form":"I-485",
-      "priority":"normal","received":1759276800,"language":"es"})"));
+      "priority":"normal","received":1759320000,"language":"es"})"));
   EXPECT_EQ(good[1].line, 10u);
   EXPECT_EQ(good[1].value, json::parse(R"({"receipt":"WAC2590012351","form":"I-129",
       "priority":"litigation","received":1759320000,"court_date":"2026-01-15"})"));
@@ -130,7 +130,7 @@ TEST(CaseInput, ABadHeaderRefusesTheWholeFile) {
 
 TEST(CaseInput, ReceivedSpellingsAndFormats) {
   EXPECT_EQ(parse_received("1759320000"), 1759320000);
-  EXPECT_EQ(parse_received("2025-10-01"), 1759276800);
+  EXPECT_EQ(parse_received("2025-10-01"), 1759276800 + 12 * 3600);  // Noon UTC.
   EXPECT_EQ(parse_received("2025-10-01T13:00Z"), 1759276800 + 13 * 3600);
   EXPECT_EQ(parse_received("2025-10-01 13:00:05"), 1759276800 + 13 * 3600 + 5);
   EXPECT_FALSE(parse_received("2025-10-01T25:00Z"));

@@ -233,7 +233,7 @@ TEST_F(Docketctl, ImportNamesBadLinesSendsGoodCasesInBatchesAndExits4) {
   EXPECT_EQ(
       requests[0]["args"]["cases"][0],
       json::parse(
-          R"({"receipt":"EAC2590000001","form":"I-485","priority":"normal","received":1759276800})"));
+          R"({"receipt":"EAC2590000001","form":"I-485","priority":"normal","received":1759320000})"));
   EXPECT_NE(
       r.out.find(
           "28 cases read: 22 accepted, 2 duplicates, 1 rejected by the scheduler, 3 invalid lines"),
@@ -381,6 +381,44 @@ TEST_F(Docketctl, OfficerAddFromARosterAddsTheGoodLinesAndExits4) {
       << r.err;
   EXPECT_NE(r.out.find("1 officers added, 2 failed"), std::string::npos) << r.out;
   EXPECT_EQ(scheduler.requests().size(), 2u);
+}
+
+TEST_F(Docketctl, CaseAndOfficerCommandsSendTheArgsOfTheProtocol) {
+  ScriptedScheduler scheduler([](const std::string& cmd, const json& args) {
+    if (cmd == "hold") return ok({{"state", "on_hold"}, {"epoch", 5}});
+    if (cmd == "drain") return ok({{"moved", 3}, {"reclaimed", 2}});
+    if (cmd == "officer.update") {
+      return ok({{"officer",
+                  {{"officer", args["officer"]},
+                   {"center", "CSC"},
+                   {"capacity", 4},
+                   {"load", 1},
+                   {"presence", "away"},
+                   {"skills", args["skills"]}}}});
+    }
+    return refuse("unknown_command", cmd);
+  });
+  const auto& ep = scheduler.endpoint();
+  const auto hold = ctl({"hold", "EAC2590012345", "--note", "FDNS check", "-s", ep});
+  EXPECT_EQ(hold.code, 0) << hold.err;
+  EXPECT_EQ(hold.out, "EAC2590012345: on_hold (epoch 5)\n");
+  const auto drain = ctl({"drain", "--officer", "ISO-CSC-00001", "-s", ep});
+  EXPECT_EQ(drain.code, 0) << drain.err;
+  EXPECT_EQ(drain.out, "drained officer ISO-CSC-00001: 3 cases moved, 2 reclaimed from desks\n");
+  const auto update = ctl({"officer", "update", "ISO-CSC-00001", "--presence", "away", "--skill",
+                           "I-485:3", "N-400:2", "-s", ep});
+  EXPECT_EQ(update.code, 0) << update.err;
+  EXPECT_NE(update.out.find("ISO-CSC-00001  CSC     away      1/4   I-485:3 N-400:2"),
+            std::string::npos)
+      << update.out;
+  const auto unknown = ctl({"stats", "-s", ep});
+  EXPECT_EQ(unknown.code, 3);
+  const auto requests = scheduler.requests();
+  ASSERT_EQ(requests.size(), 4u);
+  EXPECT_EQ(requests[0]["args"], json::parse(R"({"receipt":"EAC2590012345","note":"FDNS check"})"));
+  EXPECT_EQ(requests[1]["args"], json::parse(R"({"officer":"ISO-CSC-00001"})"));
+  EXPECT_EQ(requests[2]["args"], json::parse(R"({"officer":"ISO-CSC-00001","presence":"away",
+      "skills":{"I-485":3,"N-400":2}})"));
 }
 
 }  // namespace

@@ -27,7 +27,7 @@ struct RawCase {
   std::string receipt;
   std::string form;
   std::string priority;
-  std::string received;  ///< Unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z] (UTC).
+  std::string received;  ///< Unix seconds, YYYY-MM-DD (noon UTC) or YYYY-MM-DDTHH:MM[:SS][Z].
   std::string center;
   std::string field_office;
   std::string language;
@@ -42,6 +42,7 @@ struct RawCase {
 nlohmann::json make_new_case(const RawCase& raw);
 
 /// Parses the `received` spellings above into Unix seconds; an empty optional when malformed.
+/// A bare date is noon UTC, which is that same date in every U.S. time zone.
 std::optional<std::int64_t> parse_received(std::string_view text);
 
 /// One line of input: a case ready to send, or why the line was refused.
