@@ -51,7 +51,7 @@ TEST(Format, TablesAlignTextLeftAndNumbersRight) {
             "total          48,220\n");
 }
 
-TEST(Format, TableOfObjectsTakesColumnsInOrderOfAppearance) {
+TEST(Format, TableOfObjectsHasAColumnPerKey) {
   const auto rows = json::parse(R"([{"a":1,"b":"x"},{"b":"y","c":true}])");
   EXPECT_EQ(table_of(rows).str(),
             "a  b  c\n"
