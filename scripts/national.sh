@@ -58,7 +58,7 @@ run_for=()
 log="$data/logs/scheduler.log"
 : > "$log"
 "$scheduler" --config "$config" --data-dir "$data/redis" --start 2025-10-01 --time-scale "$scale" \
-  --backlog "$backlog" --progress-every 2 --workers tcp://127.0.0.1:0 --management tcp://127.0.0.1:0 \
+  --backlog "$backlog" --simulate-intake --progress-every 2 --workers tcp://127.0.0.1:0 --management tcp://127.0.0.1:0 \
   "${run_for[@]}" "${extra[@]}" > >(tee -a "$log") 2>&1 &
 scheduler_pid=$!
 

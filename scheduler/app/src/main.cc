@@ -20,6 +20,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <queue>
+#include <random>
 
 #include "docket/config/config.h"
 #include "docket/core/error.h"
@@ -27,7 +29,12 @@
 #include "docket/dispatch/metrics.h"
 #include "docket/matching/matcher.h"
 #include "docket/matching/metrics.h"
+#include "docket/metrics/agency.h"
 #include "docket/metrics/metrics.h"
+#include "docket/rebalance/apply.h"
+#include "docket/rebalance/metrics.h"
+#include "docket/rebalance/planner.h"
+#include "docket/protocol/protocol.h"
 #include "docket/service/intake.h"
 #include "docket/service/recovery.h"
 #include "docket/store/case_store.h"
@@ -54,8 +61,107 @@ struct Args {
   double run_for = 0;          // Seconds; 0 = until a signal.
   double progress_every = 0;   // Seconds; 0 = no progress lines.
   std::string curve_key_file;  // The server's CURVE secret key (Z85, 40 characters).
+  bool simulate_intake = false;  // Receipts at the calibrated rate and RFE responses.
   bool json = false;
 };
+
+// The applicant side of a compressed-time demo: new receipts at the forms' annual rates (the
+// public figures), and responses to requests for evidence.
+class Intake {
+ public:
+  // 8 CFR 103.2(b)(8)(iv) allows at most 12 weeks to answer an RFE; responses are assumed to
+  // arrive uniformly between 2 and 12 weeks after the request (no public figure).
+  static constexpr int kRfeResponseMinDays = 14;
+  static constexpr int kRfeResponseMaxDays = 84;
+
+  Intake(const config::NationalConfig& cfg, const Clock& clock, std::uint64_t seed)
+      : clock_(clock), last_(clock.now()), rng_(seed) {
+    workload::GeneratorOptions opts;
+    opts.seed = seed + 7;
+    opts.fallback_deadline_days = cfg.scheduler.fallback_deadline_days;
+    gen_.emplace(cfg.catalog, cfg.calendar, cfg.officers, opts);
+    for (const auto& f : cfg.catalog.forms()) annual_ += static_cast<double>(f.annual_receipts.value_or(0));
+  }
+  double annual() const { return annual_; }
+
+  void rfe(ReceiptNumber r) {
+    const auto days = std::uniform_int_distribution<int>(kRfeResponseMinDays, kRfeResponseMaxDays)(rng_);
+    pending_.push({clock_.now() + std::chrono::days(days), r.packed()});
+  }
+
+  void step(dispatch::Dispatcher& d) {
+    const auto now = clock_.now();
+    const double years = std::chrono::duration<double>(now - last_).count() / (365.25 * 86'400);
+    if (years <= 0) return;
+    last_ = now;
+    carry_ += annual_ * years;
+    const auto n = static_cast<std::size_t>(carry_);
+    carry_ -= static_cast<double>(n);
+    if (n > 0) d.receive(gen_->receipts(n, now));
+    while (!pending_.empty() && pending_.top().first <= now) {
+      d.respond(ReceiptNumber::from_packed(pending_.top().second));
+      pending_.pop();
+    }
+  }
+
+ private:
+  const Clock& clock_;
+  TimePoint last_;
+  std::mt19937_64 rng_;
+  std::optional<workload::Generator> gen_;
+  double annual_ = 0;
+  double carry_ = 0;
+  std::priority_queue<std::pair<TimePoint, std::uint64_t>, std::vector<std::pair<TimePoint, std::uint64_t>>,
+                      std::greater<>>
+      pending_;
+};
+
+rebalance::Options planner_options(const nlohmann::json& a) {
+  rebalance::Options o;
+  o.solver = protocol::optional_string(a, "solver", o.solver);
+  o.horizon_weeks = static_cast<int>(protocol::optional_int(a, "horizon_weeks", o.horizon_weeks));
+  o.max_cases_per_move_week = protocol::optional_int(a, "max_move", o.max_cases_per_move_week);
+  o.transfer_cost = protocol::optional_int(a, "transfer_cost", o.transfer_cost);
+  o.lateness_cost = protocol::optional_int(a, "lateness_cost", o.lateness_cost);
+  return o;
+}
+
+void add_rebalancing(dispatch::Dispatcher& d, store::CaseStore& store, store::RedisConnection& conn,
+                     matching::Matcher& matcher, rebalance::RebalanceMetrics& metrics) {
+  d.add_command("rebalance.plan", [&](const nlohmann::json& a) {
+    rebalance::Plan plan;
+    d.with_roster_presence([&] { plan = rebalance::plan(matcher, planner_options(a), &metrics); });
+    auto out = nlohmann::json::parse(rebalance::to_json(plan));
+    out["table"] = rebalance::render_table(plan);
+    out["explain"] = rebalance::explain(plan);
+    return out;
+  });
+  d.add_command("rebalance.apply", [&](const nlohmann::json& a) {
+    auto body = protocol::require(a, "plan");
+    body.erase("table");
+    body.erase("explain");
+    rebalance::ApplyReport report;
+    d.with_roster_presence(
+        [&] { report = rebalance::apply(rebalance::from_json(body.dump()), store, conn, matcher, {}, &metrics); });
+    return nlohmann::json{{"plan", report.plan_id},
+                          {"moved", report.moved},
+                          {"already", report.already},
+                          {"skipped", report.skipped.size()},
+                          {"complete", report.complete}};
+  });
+  d.add_command("drain", [&](const nlohmann::json& a) {
+    const auto center = protocol::require_string(a, "center");
+    rebalance::DrainCenterReport report;
+    d.with_roster_presence([&] { report = rebalance::drain_center(center, store, conn, matcher, {}, &metrics); });
+    return nlohmann::json{{"center", center},
+                          {"plan", report.applied.plan_id},
+                          {"moved", report.applied.moved},
+                          {"skipped", report.applied.skipped},
+                          {"planned", report.plan.moves.size()},
+                          {"reclaimed", 0},
+                          {"complete", report.applied.complete}};
+  });
+}
 
 store::RedisOptions parse_redis(const std::string& address) {
   store::RedisOptions o;
@@ -142,6 +248,8 @@ int run(Args& args) {
   store::StoreMetrics store_metrics(metrics_server.registry());
   matching::MatcherMetrics matcher_metrics(metrics_server.registry());
   dispatch::DispatchMetrics dispatch_metrics(metrics_server.registry());
+  rebalance::RebalanceMetrics rebalance_metrics(metrics_server.registry());
+  metrics::AgencyMetrics agency_metrics(metrics_server.registry(), cfg.catalog, *clock);
   std::optional<store::EmbeddedRedis> embedded;
   store::RedisOptions ro;
   if (args.redis.empty()) {
@@ -173,6 +281,11 @@ int run(Args& args) {
   } else if (args.backlog > 0) {
     import_backlog(args, cfg, *clock, store, matcher);
   }
+  // A rebalancing apply cut short by a crash is finished before anything else moves.
+  for (const auto& id : rebalance::unfinished_plans(store, conn)) {
+    const auto r = rebalance::resume(id, store, conn, matcher, {}, &rebalance_metrics);
+    std::printf("resumed rebalancing plan %s: %lld cases moved\n", id.c_str(), static_cast<long long>(r.moved));
+  }
 
   zmq::context_t ctx;
   args.dispatch.seed = args.seed;
@@ -191,6 +304,15 @@ int run(Args& args) {
   }
   dispatch::Dispatcher dispatcher(cfg.catalog, cfg.calendar, cfg.scheduler.fallback_deadline_days,
                                   matcher, store, *clock, ctx, args.dispatch, &dispatch_metrics);
+  dispatcher.set_agency_metrics(&agency_metrics);
+  add_rebalancing(dispatcher, store, conn, matcher, rebalance_metrics);
+  std::optional<Intake> intake;
+  if (args.simulate_intake) {
+    intake.emplace(cfg, *clock, args.seed);
+    dispatcher.on_rfe = [&](ReceiptNumber r) { intake->rfe(r); };
+    std::printf("intake: new receipts at %.0f a year (the forms' annual figures), RFE responses after 2-12 weeks\n",
+                intake->annual());
+  }
   std::printf("docket-scheduler %s: %zu officers, %zu forms, %zu centers\n", DOCKET_VERSION,
               cfg.officers.size(), cfg.catalog.forms().size(), cfg.catalog.centers().size());
   std::printf("workers: %s\nmanagement: %s\nmetrics: %s\n", dispatcher.worker_endpoint().c_str(),
@@ -202,6 +324,7 @@ int run(Args& args) {
   while (!g_stop) {
     dispatcher.step(std::chrono::milliseconds(50));
     const auto now = std::chrono::steady_clock::now();
+    if (intake) intake->step(dispatcher);
     if (args.run_for > 0 && now - started >= std::chrono::duration<double>(args.run_for)) break;
     if (args.progress_every > 0 && now >= next_progress) {
       next_progress = now + std::chrono::duration<double>(args.progress_every);
@@ -286,6 +409,8 @@ int main(int argc, char** argv) {
          "--curve-key-file", args.curve_key_file,
          "file holding the server's CURVE secret key (Z85): both sockets then require CURVE")
       ->check(CLI::ExistingFile);
+  app.add_flag("--simulate-intake", args.simulate_intake,
+               "demo: new receipts at the calibrated annual rate and RFE responses, in the scheduler's time");
   app.add_flag("--json", args.json, "print the summary as JSON");
   try {
     app.parse(argc, argv);

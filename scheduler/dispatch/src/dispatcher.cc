@@ -589,6 +589,8 @@ void Dispatcher::apply_batch(Batch& batch) {
         if (reply.peer.empty() && slot) {
           // A goodbye's reclaim: the case goes back to its queue.
           requeue(item.receipt, res.epoch, true);
+          outcome(*slot, metrics::OfferOutcome::kLeaseExpired);
+          note(*slot, item.before);
           ++stats_.reclaimed;
         } else {
           entry["duplicate"] = true;
@@ -602,6 +604,8 @@ void Dispatcher::apply_batch(Batch& batch) {
           rec.state = CaseState::kAssigned;
           rec.epoch = static_cast<std::uint32_t>(res.epoch);
           ++stats_.accepted;
+          outcome(*slot, metrics::OfferOutcome::kAccepted);
+          note(*slot, CaseState::kOffered);
           if (auto it = offered_at_.find(item.receipt.packed()); it != offered_at_.end()) {
             if (metrics_)
               metrics_->offer_latency.Observe(
@@ -617,6 +621,8 @@ void Dispatcher::apply_batch(Batch& batch) {
             ++stats_.declined;
           }
           requeue(item.receipt, res.epoch, true, item.recuse);
+          outcome(*slot, reply.peer.empty() ? metrics::OfferOutcome::kLeaseExpired : metrics::OfferOutcome::kDeclined);
+          note(*slot, item.before);
           break;
         case Item::Kind::kDecide:
           after_decision(item.receipt, item.officer, item.outcome, res.epoch, follow);
@@ -650,6 +656,7 @@ void Dispatcher::apply_batch(Batch& batch) {
             c.excluded.push_back(*decider);
         }
         matcher_.restore(c);
+        note(c, CaseState::kDecided, CaseState::kQaReview);
         ++stats_.qa_sampled;
       }
     } catch (const IoError& e) {
@@ -676,8 +683,10 @@ void Dispatcher::apply_batch(Batch& batch) {
       c.state = res.state;
       c.officer = kNoOfficer;
       c.epoch = static_cast<std::uint64_t>(res.epoch);
+      note(matcher_.index().to_case(*slot), CaseState::kOnHold, CaseState::kTransferred);
       matcher_.forget(r);
       matcher_.restore(c);
+      note(c, CaseState::kTransferred, c.state);
       ++stats_.transferred;
     } catch (const IoError& e) {
       spdlog::error(
@@ -698,6 +707,14 @@ void Dispatcher::after_decision(ReceiptNumber r, OfficerId officer, const std::s
     ++stats_.decided;
     const auto now = clock_.now();
     if (now > c.deadline) ++stats_.decided_late;
+    note(c, CaseState::kAssigned, CaseState::kDecided);
+    if (agency_) {
+      if (!c.senior_review) {
+        agency_->on_completion(c.center, c.form, outcome == "approve" ? Outcome::kApprove : Outcome::kDeny,
+                               std::chrono::duration_cast<Seconds>(now - c.received));
+      }
+      if (now > c.deadline) agency_->on_deadline_miss(c.center, c.form, c.priority);
+    }
     cycle_days_.push_back(std::chrono::duration<double>(now - c.received).count() / 86'400.0);
     if (cycle_days_.size() > DispatchStats::kWindow) cycle_days_.pop_front();
     const FormPolicy& form = catalog_.form(c.form);
@@ -731,6 +748,7 @@ void Dispatcher::after_decision(ReceiptNumber r, OfficerId officer, const std::s
     c.state = CaseState::kOnHold;
   }
   matcher_.restore(c);  // Releases the officer's slot.
+  note(c, CaseState::kAssigned, c.state);
 }
 
 void Dispatcher::requeue(ReceiptNumber r, std::int64_t epoch, bool clear_officer, bool recuse) {
@@ -756,6 +774,77 @@ void Dispatcher::lose(OfficerId officer, ReceiptNumber r, const char* reason) {
   if (officer == kNoOfficer || session_of_[officer].empty()) return;
   send(session_of_[officer],
        Message{Type::kLeaseLost, {{"cases", {{{"receipt", r.str()}, {"reason", reason}}}}}});
+}
+
+void Dispatcher::with_roster_presence(const std::function<void()>& f) {
+  const auto n = matcher_.officers().size();
+  std::vector<Presence> live(n);
+  for (OfficerId id = 0; id < n; ++id) {
+    live[id] = matcher_.officer(id).presence;
+    matcher_.set_presence(id, declared_presence_[id]);
+  }
+  struct Restore {
+    matching::Matcher& m;
+    const std::vector<Presence>& p;
+    ~Restore() {
+      for (OfficerId id = 0; id < p.size(); ++id) m.set_presence(id, p[id]);
+    }
+  } restore{matcher_, live};
+  f();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Agency metrics.
+
+void Dispatcher::set_agency_metrics(metrics::AgencyMetrics* agency) {
+  agency_ = agency;
+  if (!agency_) return;
+  const auto& idx = matcher_.index();
+  for (std::uint32_t slot = 0; slot < idx.size(); ++slot) {
+    const auto& rec = idx.record(slot);
+    if (rec.receipt != 0) agency_->on_transition(rec.center, rec.form, CaseState::kReceived, rec.state);
+  }
+  refresh_agency();
+}
+
+void Dispatcher::note(std::uint32_t slot, CaseState from) {
+  if (!agency_) return;
+  const auto& rec = matcher_.index().record(slot);
+  agency_->on_transition(rec.center, rec.form, from, rec.state);
+}
+
+void Dispatcher::note(const Case& c, CaseState from, CaseState to) {
+  if (agency_) agency_->on_transition(c.center, c.form, from, to);
+}
+
+void Dispatcher::outcome(std::uint32_t slot, metrics::OfferOutcome o) {
+  if (agency_) agency_->on_offer_outcome(matcher_.index().record(slot).center, o);
+}
+
+void Dispatcher::refresh_agency() {
+  // At risk: queued with less slack than the threshold. One pass over the index a second.
+  const auto& catalog = catalog_;
+  std::vector<std::int64_t> risk(catalog.centers().size() * catalog.forms().size(), 0);
+  const auto now = clock_.now();
+  const auto& idx = matcher_.index();
+  for (std::uint32_t slot = 0; slot < idx.size(); ++slot) {
+    const auto& rec = idx.record(slot);
+    if (rec.receipt == 0 || (rec.state != CaseState::kQueued && rec.state != CaseState::kQaReview)) continue;
+    if (matching::Matcher::slack_days(rec.deadline, now) < options_.at_risk_slack_days) {
+      ++risk[rec.center * catalog.forms().size() + rec.form];
+    }
+  }
+  for (CenterId c = 0; c < catalog.centers().size(); ++c) {
+    for (FormId f = 0; f < catalog.forms().size(); ++f) {
+      const auto n = risk[c * catalog.forms().size() + f];
+      if (n > 0 || agency_at_risk_seen_.count(c * catalog.forms().size() + f)) {
+        agency_->set_at_risk(c, f, n);
+        agency_at_risk_seen_.insert(c * catalog.forms().size() + f);
+      }
+    }
+  }
+  agency_->set_officers(matcher_.officers());
+  agency_->tick();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -787,6 +876,10 @@ void Dispatcher::check_timers() {
         offered_at_.erase(timeouts[i].receipt.packed());
         lose(holders[i], timeouts[i].receipt, "offer_timeout");
         requeue(timeouts[i].receipt, res[i].epoch, true);
+        if (auto slot = slot_of(timeouts[i].receipt)) {
+          outcome(*slot, metrics::OfferOutcome::kTimedOut);
+          note(*slot, CaseState::kOffered);
+        }
         ++stats_.timed_out;
       }
     } catch (const IoError& e) {
@@ -797,6 +890,10 @@ void Dispatcher::check_timers() {
                               static_cast<std::uint32_t>(timeouts[i].epoch)});
       }
     }
+  }
+  if (agency_ && now >= next_agency_tick_) {
+    next_agency_tick_ = now + std::chrono::seconds(1);
+    refresh_agency();
   }
   if (now < next_timer_check_) return;
   next_timer_check_ = now + std::chrono::milliseconds(std::max(10, options_.heartbeat_ms / 4));
@@ -837,7 +934,12 @@ void Dispatcher::expire_session(const std::string& peer, const char* reason) {
   for (std::size_t i = 0; i < ts.size(); ++i) {
     if (!res[i].ok()) continue;
     offered_at_.erase(ts[i].receipt.packed());
+    const auto before = matcher_.index().record(*slot_of(ts[i].receipt)).state;
     requeue(ts[i].receipt, res[i].epoch, true);
+    if (auto slot = slot_of(ts[i].receipt)) {
+      outcome(*slot, metrics::OfferOutcome::kLeaseExpired);
+      note(*slot, before);
+    }
     ++stats_.reclaimed;
     if (metrics_) metrics_->leases_expired.Add({{"center", ts[i].center}}).Increment();
   }
@@ -911,6 +1013,9 @@ void Dispatcher::run_round() {
       }
     }
   }
+  std::vector<CaseState> before;
+  before.reserve(recorded.assignments.size());
+  for (const auto& a : recorded.assignments) before.push_back(matcher_.index().record(*slot_of(a.receipt)).state);
   matcher_.apply(recorded);
   const auto expires_mono = now + std::chrono::milliseconds(options_.offer_timeout_ms);
   const auto expires_unix = unix_now() + (options_.offer_timeout_ms + 999) / 1000;
@@ -920,6 +1025,10 @@ void Dispatcher::run_round() {
     const auto slot = *slot_of(a.receipt);
     auto& rec = matcher_.index().record(slot);
     rec.epoch = static_cast<std::uint32_t>(epochs[i]);
+    if (agency_) {
+      agency_->on_offered(rec.center, rec.form, Seconds(std::max<std::int64_t>(0, unix_now() - rec.received)));
+      agency_->on_transition(rec.center, rec.form, before[i], CaseState::kOffered);
+    }
     offer_timeouts_.push({expires_mono, a.receipt.packed(), rec.epoch});
     offered_at_[a.receipt.packed()] = now;
     json c = case_json(slot);

@@ -181,6 +181,8 @@ json Dispatcher::submit(const json& args) {
   for (std::size_t k = 0; k < cases.size(); ++k) {
     if (results[k].status == store::TransitionResult::Status::kApplied) {
       matcher_.enqueue(cases[k]);
+      if (agency_) agency_->on_receipt(cases[k].center, cases[k].form, cases[k].priority);
+      note(cases[k], CaseState::kReceived, CaseState::kQueued);
       ++accepted;
     } else if (results[k].status == store::TransitionResult::Status::kDuplicate) {
       ++duplicates;
@@ -450,6 +452,7 @@ bool Dispatcher::respond(ReceiptNumber r) {
   }
   // Back in its queue with its deadline and age; the affinity arc prefers the officer who asked.
   requeue(r, res.epoch, true);
+  note(*slot_of(r), CaseState::kRfePending);
   return true;
 }
 
@@ -459,6 +462,8 @@ std::size_t Dispatcher::receive(const std::vector<Case>& cases) {
   for (std::size_t k = 0; k < cases.size(); ++k) {
     if (results[k].status == store::TransitionResult::Status::kApplied) {
       matcher_.enqueue(cases[k]);
+      if (agency_) agency_->on_receipt(cases[k].center, cases[k].form, cases[k].priority);
+      note(cases[k], CaseState::kReceived, CaseState::kQueued);
       ++accepted;
     } else if (!results[k].ok()) {
       spdlog::warn("store refused receipt {}: {}", cases[k].receipt.str(), results[k].message);
@@ -495,8 +500,10 @@ json Dispatcher::hold_or_release(const json& args, bool hold) {
     c.state = CaseState::kOnHold;
     c.epoch = static_cast<std::uint64_t>(res.epoch);
     matcher_.restore(c);
+    note(c, CaseState::kQueued, CaseState::kOnHold);
   } else {
     requeue(r, res.epoch, true);
+    note(*slot_of(r), CaseState::kOnHold);
   }
   return {{"state", to_string(res.state)}, {"epoch", res.epoch}};
 }
@@ -526,7 +533,10 @@ json Dispatcher::drain(const json& args) {
     if (!res[i].ok()) continue;
     offered_at_.erase(ts[i].receipt.packed());
     lose(*id, ts[i].receipt, "reclaimed");
+    const auto before = matcher_.index().record(*slot_of(ts[i].receipt)).state;
     requeue(ts[i].receipt, res[i].epoch, true);
+    outcome(*slot_of(ts[i].receipt), metrics::OfferOutcome::kLeaseExpired);
+    note(*slot_of(ts[i].receipt), before);
     ++reclaimed;
   }
   spdlog::info("officer {} drained: {} cases returned to their queues", name, reclaimed);

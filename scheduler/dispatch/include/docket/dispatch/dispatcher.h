@@ -11,6 +11,7 @@
 #include <random>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "docket/core/calendar.h"
@@ -18,6 +19,7 @@
 #include "docket/core/clock.h"
 #include "docket/dispatch/options.h"
 #include "docket/matching/matcher.h"
+#include "docket/metrics/agency.h"
 #include "docket/protocol/channel.h"
 #include "docket/store/case_store.h"
 
@@ -96,6 +98,14 @@ class Dispatcher {
   /// The applicant answered a request for evidence (the `respond` command). False when the case
   /// is not waiting for evidence. Throws IoError when the store is unreachable.
   bool respond(ReceiptNumber r);
+  /// Feeds the agency's metrics (docs/operations.md, "Metrics"); null stops. It must outlive
+  /// the dispatcher. Call after recovery: the cases already in the index are counted then.
+  void set_agency_metrics(metrics::AgencyMetrics* agency);
+  /// Runs f while the matcher sees every officer's declared presence (the roster's, or what the
+  /// officer last said) instead of who is connected this minute: planning over weeks (the
+  /// rebalancing planner) counts the roster. What rounds use is put back afterwards, also when f
+  /// throws.
+  void with_roster_presence(const std::function<void()>& f);
   /// Called when an officer's RFE is recorded (for an applicant-side simulation).
   std::function<void(ReceiptNumber)> on_rfe;
   /// The management `stats` result.
@@ -133,6 +143,10 @@ class Dispatcher {
   store::Transition transition(store::Op op, std::uint32_t slot, const std::string& actor) const;
   void requeue(ReceiptNumber r, std::int64_t epoch, bool clear_officer, bool recuse = false);
   void received(std::int64_t n);
+  void note(std::uint32_t slot, CaseState from);  // Agency metrics: the case left `from`.
+  void note(const Case& c, CaseState from, CaseState to);
+  void outcome(std::uint32_t slot, metrics::OfferOutcome o);
+  void refresh_agency();
   void lose(OfficerId officer, ReceiptNumber r, const char* reason);
   std::optional<std::uint32_t> slot_of(ReceiptNumber r) const { return matcher_.index().find(r); }
   std::int64_t unix_now() const { return clock_.now().time_since_epoch().count(); }
@@ -159,6 +173,9 @@ class Dispatcher {
   const Clock& clock_;
   Options options_;
   DispatchMetrics* metrics_;
+  metrics::AgencyMetrics* agency_ = nullptr;
+  Monotonic::time_point next_agency_tick_{};
+  std::unordered_set<std::size_t> agency_at_risk_seen_;  // (center, form) cells given a value
   protocol::Server workers_;
   protocol::Server management_;
   std::unordered_map<std::string, std::unique_ptr<Session>> sessions_;  // by routing id
