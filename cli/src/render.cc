@@ -171,6 +171,14 @@ void render_explain(std::ostream& out, const json& result) {
 }
 
 void render_plan(std::ostream& out, const json& plan) {
+  // The scheduler renders its own plans (moves, then the projection per center and form).
+  if (plan.is_object() && plan.contains("table") && plan["table"].is_string()) {
+    out << plan["table"].get<std::string>();
+    if (plan.contains("id") && plan["id"].is_string()) {
+      out << "\nplan " << plan["id"].get<std::string>() << " (--json for the whole plan; --out FILE to keep it)\n";
+    }
+    return;
+  }
   const auto& moves = array_at(plan, "moves");
   if (!plan.is_object() || !plan.contains("moves") || !plan["moves"].is_array()) {
     print_json(out, plan);
