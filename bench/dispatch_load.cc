@@ -35,6 +35,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -50,6 +51,7 @@
 #include "docket/protocol/channel.h"
 #include "docket/protocol/protocol.h"
 #include "docket/store/embedded_redis.h"
+#include "docket/store/redis.h"
 
 namespace docket {
 namespace {
@@ -79,8 +81,10 @@ struct Flags {
   std::size_t submit_batch = 5000;
   int submit_window = 2;
   double latency_seconds = 10;
-  std::string perf;   // perf.data path: record scheduler and Redis in the throughput phase.
-  bool keep = false;  // Keep the temporary directory (logs, AOF).
+  double latency_rate = 0;  // Cases/s in the latency phase; 0: half of the measured throughput.
+  std::string perf;         // perf.data path: record scheduler and Redis in the throughput phase.
+  bool keep = false;        // Keep the temporary directory (logs, AOF).
+  bool hold_aof_rewrite = false;  // Diagnostic: no automatic AOF rewrite during the run.
   std::string command_line;
 };
 
@@ -218,6 +222,41 @@ std::string http_get(const std::string& url) {
   freeaddrinfo(ai);
   const auto body = out.find("\r\n\r\n");
   return body == std::string::npos ? std::string() : out.substr(body + 4);
+}
+
+/// Every sample of a Prometheus text page, by its series ("name{labels}").
+std::map<std::string, double> samples(const std::string& text) {
+  std::map<std::string, double> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const auto space = line.rfind(' ');
+    if (space == std::string::npos) continue;
+    try {
+      out[line.substr(0, space)] = std::stod(line.substr(space + 1));
+    } catch (const std::exception&) {
+    }
+  }
+  return out;
+}
+
+/// Where the scheduler's time went between two scrapes: its store calls and its round phases.
+json scheduler_time(const std::string& before, const std::string& after) {
+  const auto a = samples(before), b = samples(after);
+  const auto delta = [&](const std::string& series) {
+    const auto x = b.find(series);
+    const auto y = a.find(series);
+    return (x == b.end() ? 0.0 : x->second) - (y == a.end() ? 0.0 : y->second);
+  };
+  json out = {{"store_calls", delta("docket_store_call_seconds_count")},
+              {"store_call_seconds", delta("docket_store_call_seconds_sum")}};
+  out["rounds_planned"] = delta("docket_assignment_round_seconds_count{phase=\"solve\"}");
+  for (const char* phase : {"build", "solve", "assign"}) {
+    out[std::string("round_") + phase + "_seconds"] =
+        delta(std::string("docket_assignment_round_seconds_sum{phase=\"") + phase + "\"}");
+  }
+  return out;
 }
 
 /// Cumulative bucket counts of a Prometheus histogram, by upper bound.
@@ -508,6 +547,21 @@ Percentiles percentiles(std::vector<double> v) {
   return p;
 }
 
+/// A field of Redis' INFO (e.g. "aof_rewrites"), or -1.
+std::int64_t redis_info(store::RedisConnection& redis, const std::string& section,
+                        const std::string& field) {
+  const std::string text = redis.command({"INFO", section}).as_string();
+  const auto at = text.find(field + ":");
+  return at == std::string::npos ? -1 : std::stoll(text.substr(at + field.size() + 1));
+}
+
+/// The 1-minute load average: other work on the machine skews every figure here.
+double load_average() {
+  double one = 0;
+  std::istringstream(read_file("/proc/loadavg")) >> one;
+  return one;
+}
+
 std::string cpu_model() {
   const std::string info = read_file("/proc/cpuinfo");
   std::smatch m;
@@ -565,6 +619,11 @@ int run(Flags& f) {
   ro.appendfsync = "everysec";
   std::optional<store::EmbeddedRedis> redis;
   redis.emplace(ro);
+  store::RedisOptions co;
+  co.port = redis->port();
+  std::optional<store::RedisConnection> info;
+  info.emplace(co);
+  if (f.hold_aof_rewrite) info->command({"CONFIG", "SET", "auto-aof-rewrite-percentage", "0"});
   const std::vector<std::string> scheduler_argv = {DOCKET_SCHEDULER_BINARY,
                                                    "--config",
                                                    f.config,
@@ -659,6 +718,10 @@ int run(Flags& f) {
   const double cpu_sched0 = cpu_seconds(scheduler_pid), cpu_redis0 = cpu_seconds(redis->pid()),
                cpu_self0 = own_cpu_seconds();
   const auto rounds0 = submitter.call("stats").value("rounds", std::int64_t{0});
+  const auto rewrites0 = redis_info(*info, "persistence", "aof_rewrites");
+  const auto delayed0 = redis_info(*info, "persistence", "aof_delayed_fsync");
+  const std::string metrics0 = http_get(metrics_url);
+  const double load_before = load_average();
   const std::int64_t t0 = now_ns();
   std::size_t next = 0;
   while (next < bodies.size() || submitter.in_flight() > 0) {
@@ -675,7 +738,11 @@ int run(Flags& f) {
   const double cpu_redis = cpu_seconds(redis->pid()) - cpu_redis0;
   const double cpu_self = own_cpu_seconds() - cpu_self0;
   if (perf) perf->stop(SIGINT, std::chrono::seconds(60));
+  const double load_after = load_average();
   const auto rounds = submitter.call("stats").value("rounds", std::int64_t{0}) - rounds0;
+  const auto rewrites = redis_info(*info, "persistence", "aof_rewrites") - rewrites0;
+  const auto delayed = redis_info(*info, "persistence", "aof_delayed_fsync") - delayed0;
+  const json sched_time = scheduler_time(metrics0, http_get(metrics_url));
   const std::int64_t decided = shared.decided.load();
   const double seconds = seconds_between(t0, t1);
   const double rate = static_cast<double>(decided) / seconds;
@@ -691,7 +758,7 @@ int run(Flags& f) {
            std::chrono::seconds(2));
 
   // 2. Latency at half load.
-  const double latency_rate = std::max(1.0, rate / 2);
+  const double latency_rate = f.latency_rate > 0 ? f.latency_rate : std::max(1.0, rate / 2);
   const std::size_t latency_cases = std::min<std::size_t>(
       latency_capacity, static_cast<std::size_t>(latency_rate * f.latency_seconds));
   shared.latency_cases = latency_cases;
@@ -741,6 +808,7 @@ int run(Flags& f) {
   const double sched_p50 = histogram_quantile(hb, ha, 0.50) * 1e3;
   const double sched_p99 = histogram_quantile(hb, ha, 0.99) * 1e3;
   const std::size_t offered = offered_count();
+  const json latency_time = scheduler_time(before, after);
 
   // The scheduler stops first (it tells the workers SHUTDOWN), then the desks.
   const json final_stats = submitter.call("stats");
@@ -777,13 +845,18 @@ int run(Flags& f) {
       rq = json();
     }
   }
+  info.reset();
   redis.reset();
 
   // Report.
   const double rq_rate = rq.is_object() ? rq.value("jobs_per_second", 0.0) : 0.0;
   json report = {
       {"command", f.command_line},
-      {"machine", {{"cores", cores}, {"cpu", cpu_model()}}},
+      {"machine",
+       {{"cores", cores},
+        {"cpu", cpu_model()},
+        {"load_average_before", load_before},
+        {"load_average_after_throughput", load_after}}},
       {"parameters",
        {{"cases", f.cases},
         {"workers", f.workers},
@@ -794,7 +867,8 @@ int run(Flags& f) {
         {"submit_batch", f.submit_batch},
         {"submit_window", f.submit_window},
         {"config", f.config},
-        {"redis", "AOF on, appendfsync everysec"}}},
+        {"redis", f.hold_aof_rewrite ? "AOF on, appendfsync everysec, no automatic rewrite"
+                                     : "AOF on, appendfsync everysec"}}},
       {"throughput",
        {{"submitted", target},
         {"submit_rejected", submitter.rejected},
@@ -805,13 +879,20 @@ int run(Flags& f) {
         {"seconds", seconds},
         {"decided_per_second", rate},
         {"rounds", rounds},
+        {"aof_rewrites", rewrites},
+        {"aof_delayed_fsync", delayed},
+        {"scheduler_time", sched_time},
         {"cpu_seconds",
-         {{"scheduler", cpu_sched}, {"redis", cpu_redis}, {"load_generator", cpu_self}}}}},
+         {{"scheduler", cpu_sched}, {"redis", cpu_redis}, {"load_generator", cpu_self}}},
+        {"cpu_us_per_case",
+         {{"scheduler", 1e6 * cpu_sched / static_cast<double>(decided)},
+          {"redis", 1e6 * cpu_redis / static_cast<double>(decided)}}}}},
       {"latency",
        {{"rate_per_second", latency_rate},
         {"cases", latency_cases},
         {"submit_seconds", latency_wall},
         {"offered", offered},
+        {"scheduler_time", latency_time},
         {"submit_to_offer_ms",
          {{"p50", lat.p50}, {"p90", lat.p90}, {"p99", lat.p99}, {"max", lat.max}}},
         {"scheduler_offer_latency_ms",
@@ -843,7 +924,9 @@ int run(Flags& f) {
       return std::string(b);
     };
     std::printf("\n%s\n", f.command_line.c_str());
-    std::printf("machine: %u cores, %s\n", cores, cpu_model().c_str());
+    std::printf(
+        "machine: %u cores, %s; load average %.1f before, %.1f after the throughput phase\n", cores,
+        cpu_model().c_str(), load_before, load_after);
     std::printf(
         "parameters: %zu cases, %d workers x %d officers (%zu played, %d slots), credit %d, "
         "submit batches of %zu (%d in flight)\n\n",
@@ -855,6 +938,30 @@ int run(Flags& f) {
     row("  rounds; cases per round",
         std::to_string(rounds) + "; " +
             num(rounds > 0 ? static_cast<double>(decided) / static_cast<double>(rounds) : 0));
+    row("  automatic AOF rewrites; writes delayed by a slow fsync",
+        std::to_string(rewrites) + "; " + std::to_string(delayed));
+    const auto time_row = [&](const json& t, double wall) {
+      const double store = t["store_call_seconds"].get<double>();
+      const double plan = t["round_build_seconds"].get<double>() +
+                          t["round_solve_seconds"].get<double>() +
+                          t["round_assign_seconds"].get<double>();
+      const double calls = t["store_calls"].get<double>();
+      row("  scheduler wall time in store calls; in round planning",
+          num(100 * store / wall, "%.0f%%") + " (" + num(calls) + " calls, mean " +
+              num(calls > 0 ? 1e3 * store / calls : 0, "%.2f") + " ms); " +
+              num(100 * plan / wall, "%.0f%%") + " (" + num(t["rounds_planned"].get<double>()) +
+              " rounds, mean " +
+              num(1e3 * plan / std::max(1.0, t["rounds_planned"].get<double>()), "%.2f") +
+              " ms, solve " + num(100 * t["round_solve_seconds"].get<double>() / wall, "%.0f%%") +
+              ")");
+    };
+    time_row(sched_time, seconds);
+    const double sched_us = 1e6 * cpu_sched / static_cast<double>(decided);
+    const double redis_us = 1e6 * cpu_redis / static_cast<double>(decided);
+    row("  CPU us per decided case: scheduler, redis",
+        num(sched_us, "%.1f") + ", " + num(redis_us, "%.1f") +
+            "  (ceilings: " + num(1e6 / (sched_us + redis_us)) + "/s one after the other, " +
+            num(1e6 / std::max(sched_us, redis_us)) + "/s overlapped)");
     row("  CPU s: scheduler, redis, load generator",
         num(cpu_sched, "%.1f") + ", " + num(cpu_redis, "%.1f") + ", " + num(cpu_self, "%.1f") +
             " (of " + num(seconds * cores, "%.1f") + " available)");
@@ -864,6 +971,7 @@ int run(Flags& f) {
             std::to_string(latency_cases) + " offered)");
     row("  docket_offer_latency_seconds p50 / p99 ms (store to ACCEPT)",
         num(sched_p50, "%.2f") + " / " + num(sched_p99, "%.2f"));
+    time_row(latency_time, latency_wall);
     if (rq.is_object()) {
       row("python3-rq jobs / s (enqueue start to last job done)", num(rq_rate));
       row("  rq enqueue / s", num(rq.value("enqueue_per_second", 0.0)));
@@ -912,9 +1020,14 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 64));
   app.add_option("--latency-seconds", f.latency_seconds, "length of the latency phase")
       ->check(CLI::Range(0.1, 600.0));
+  app.add_option("--latency-rate", f.latency_rate,
+                 "cases/s in the latency phase (0: half of the measured throughput)")
+      ->check(CLI::Range(0.0, 1e6));
   app.add_option(
       "--perf", f.perf,
       "perf.data path: record the scheduler and redis-server during the throughput phase");
+  app.add_flag("--hold-aof-rewrite", f.hold_aof_rewrite,
+               "diagnostic: turn Redis' automatic AOF rewrite off for the run");
   app.add_flag("--keep", f.keep, "keep the temporary directory (scheduler log, AOF)");
   CLI11_PARSE(app, argc, argv);
   for (int i = 0; i < argc; ++i) f.command_line += (i ? " " : "") + std::string(argv[i]);
