@@ -562,6 +562,15 @@ double load_average() {
   return one;
 }
 
+/// Microseconds Redis spent executing EVALSHA (the store's transition script), from INFO
+/// commandstats; the rest of its CPU is networking, the AOF and rewrites.
+double evalsha_usec(store::RedisConnection& redis) {
+  const std::string text = redis.command({"INFO", "commandstats"}).as_string();
+  std::smatch m;
+  static const std::regex re(R"(cmdstat_evalsha:calls=[0-9]+,usec=([0-9]+))");
+  return std::regex_search(text, m, re) ? std::stod(m[1]) : 0.0;
+}
+
 std::string cpu_model() {
   const std::string info = read_file("/proc/cpuinfo");
   std::smatch m;
@@ -721,6 +730,7 @@ int run(Flags& f) {
   const auto rewrites0 = redis_info(*info, "persistence", "aof_rewrites");
   const auto delayed0 = redis_info(*info, "persistence", "aof_delayed_fsync");
   const std::string metrics0 = http_get(metrics_url);
+  const double evalsha0 = evalsha_usec(*info);
   const double load_before = load_average();
   const std::int64_t t0 = now_ns();
   std::size_t next = 0;
@@ -743,6 +753,7 @@ int run(Flags& f) {
   const auto rewrites = redis_info(*info, "persistence", "aof_rewrites") - rewrites0;
   const auto delayed = redis_info(*info, "persistence", "aof_delayed_fsync") - delayed0;
   const json sched_time = scheduler_time(metrics0, http_get(metrics_url));
+  const double evalsha = evalsha_usec(*info) - evalsha0;
   const std::int64_t decided = shared.decided.load();
   const double seconds = seconds_between(t0, t1);
   const double rate = static_cast<double>(decided) / seconds;
@@ -886,7 +897,8 @@ int run(Flags& f) {
          {{"scheduler", cpu_sched}, {"redis", cpu_redis}, {"load_generator", cpu_self}}},
         {"cpu_us_per_case",
          {{"scheduler", 1e6 * cpu_sched / static_cast<double>(decided)},
-          {"redis", 1e6 * cpu_redis / static_cast<double>(decided)}}}}},
+          {"redis", 1e6 * cpu_redis / static_cast<double>(decided)},
+          {"redis_evalsha", evalsha / static_cast<double>(decided)}}}}},
       {"latency",
        {{"rate_per_second", latency_rate},
         {"cases", latency_cases},
@@ -962,6 +974,8 @@ int run(Flags& f) {
         num(sched_us, "%.1f") + ", " + num(redis_us, "%.1f") +
             "  (ceilings: " + num(1e6 / (sched_us + redis_us)) + "/s one after the other, " +
             num(1e6 / std::max(sched_us, redis_us)) + "/s overlapped)");
+    row("  of which Redis executing the transition script (EVALSHA)",
+        num(evalsha / static_cast<double>(decided), "%.1f") + " us per case");
     row("  CPU s: scheduler, redis, load generator",
         num(cpu_sched, "%.1f") + ", " + num(cpu_redis, "%.1f") + ", " + num(cpu_self, "%.1f") +
             " (of " + num(seconds * cores, "%.1f") + " available)");
