@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -1046,6 +1047,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   for (int i = 0; i < argc; ++i) f.command_line += (i ? " " : "") + std::string(argv[i]);
   signal(SIGPIPE, SIG_IGN);
+  // Warnings go to stderr, so that --json output stays one JSON document.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("dispatch_load"));
   try {
     return docket::run(f);
   } catch (const std::exception& e) {
