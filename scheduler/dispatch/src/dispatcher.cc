@@ -56,6 +56,8 @@ struct Dispatcher::Batch {
 namespace {
 
 constexpr std::size_t kMaxOfficersPerHello = 10'000;
+/// How long one turn of the loop keeps reading management requests once it has handled one.
+constexpr auto kManagementSlice = std::chrono::milliseconds(20);
 
 bool held(CaseState s) { return s == CaseState::kOffered || s == CaseState::kAssigned; }
 
@@ -125,7 +127,12 @@ void Dispatcher::step(std::chrono::milliseconds timeout) {
     handle_worker(*in, batch);
   }
   apply_batch(batch);
-  for (std::size_t i = 0; i < 64; ++i) {
+  // A management request can be long (a submit carries up to 10,000 cases), and a client may
+  // pipeline many: read them for a bounded slice of time, so that the workers' messages are read
+  // before the lease timers run. Otherwise a long import starves the workers socket and
+  // check_timers() expires sessions whose heartbeats are waiting unread.
+  const auto management_until = Monotonic::now() + kManagementSlice;
+  for (std::size_t i = 0; i < 64 && (i == 0 || Monotonic::now() < management_until); ++i) {
     auto in = management_.try_recv();
     if (!in) break;
     handle_management(*in);
@@ -960,7 +967,13 @@ void Dispatcher::expire_session(const std::string& peer, const char* reason) {
 void Dispatcher::run_round() {
   const auto now = Monotonic::now();
   const bool periodic = now - last_round_ >= std::chrono::milliseconds(options_.round_interval_ms);
-  if (stopping_ || sessions_.empty() || (!periodic && (!round_due_ || now < round_due_at_))) return;
+  if (stopping_ || sessions_.empty()) {
+    // Nobody to offer to: a HELLO asks for the next round. Leaving the request pending would make
+    // step() wait zero milliseconds and spin while cases are queued.
+    round_due_ = false;
+    return;
+  }
+  if (!periodic && (!round_due_ || now < round_due_at_)) return;
   round_due_ = false;
   last_round_ = now;
   if (matcher_.index().queued() == 0) return;
