@@ -1030,6 +1030,7 @@ void Dispatcher::run_round() {
   before.reserve(recorded.assignments.size());
   for (const auto& a : recorded.assignments) before.push_back(matcher_.index().record(*slot_of(a.receipt)).state);
   matcher_.apply(recorded);
+  const auto recorded_at = Monotonic::now();  // The offers are in the store from here.
   const auto expires_mono = now + std::chrono::milliseconds(options_.offer_timeout_ms);
   const auto expires_unix = unix_now() + (options_.offer_timeout_ms + 999) / 1000;
   std::unordered_map<std::string, json> out;
@@ -1043,7 +1044,7 @@ void Dispatcher::run_round() {
       agency_->on_transition(rec.center, rec.form, before[i], CaseState::kOffered);
     }
     offer_timeouts_.push({expires_mono, a.receipt.packed(), rec.epoch});
-    offered_at_[a.receipt.packed()] = now;
+    offered_at_[a.receipt.packed()] = recorded_at;
     json c = case_json(slot);
     c["expires"] = expires_unix;
     auto& list = out[session_of_[a.officer]];
