@@ -31,10 +31,10 @@
 #include "docket/matching/metrics.h"
 #include "docket/metrics/agency.h"
 #include "docket/metrics/metrics.h"
+#include "docket/protocol/protocol.h"
 #include "docket/rebalance/apply.h"
 #include "docket/rebalance/metrics.h"
 #include "docket/rebalance/planner.h"
-#include "docket/protocol/protocol.h"
 #include "docket/service/intake.h"
 #include "docket/service/recovery.h"
 #include "docket/store/case_store.h"
@@ -56,11 +56,11 @@ struct Args {
   dispatch::Options dispatch;
   std::size_t backlog = 0;
   std::uint64_t seed = 1;
-  std::string start;           // Simulated start date; empty = the wall clock.
-  double time_scale = 1.0;     // With --start: simulated seconds per real second.
-  double run_for = 0;          // Seconds; 0 = until a signal.
-  double progress_every = 0;   // Seconds; 0 = no progress lines.
-  std::string curve_key_file;  // The server's CURVE secret key (Z85, 40 characters).
+  std::string start;             // Simulated start date; empty = the wall clock.
+  double time_scale = 1.0;       // With --start: simulated seconds per real second.
+  double run_for = 0;            // Seconds; 0 = until a signal.
+  double progress_every = 0;     // Seconds; 0 = no progress lines.
+  std::string curve_key_file;    // The server's CURVE secret key (Z85, 40 characters).
   bool simulate_intake = false;  // Receipts at the calibrated rate and RFE responses.
   bool json = false;
 };
@@ -80,12 +80,14 @@ class Intake {
     opts.seed = seed + 7;
     opts.fallback_deadline_days = cfg.scheduler.fallback_deadline_days;
     gen_.emplace(cfg.catalog, cfg.calendar, cfg.officers, opts);
-    for (const auto& f : cfg.catalog.forms()) annual_ += static_cast<double>(f.annual_receipts.value_or(0));
+    for (const auto& f : cfg.catalog.forms())
+      annual_ += static_cast<double>(f.annual_receipts.value_or(0));
   }
   double annual() const { return annual_; }
 
   void rfe(ReceiptNumber r) {
-    const auto days = std::uniform_int_distribution<int>(kRfeResponseMinDays, kRfeResponseMaxDays)(rng_);
+    const auto days =
+        std::uniform_int_distribution<int>(kRfeResponseMinDays, kRfeResponseMaxDays)(rng_);
     pending_.push({clock_.now() + std::chrono::days(days), r.packed()});
   }
 
@@ -111,8 +113,8 @@ class Intake {
   std::optional<workload::Generator> gen_;
   double annual_ = 0;
   double carry_ = 0;
-  std::priority_queue<std::pair<TimePoint, std::uint64_t>, std::vector<std::pair<TimePoint, std::uint64_t>>,
-                      std::greater<>>
+  std::priority_queue<std::pair<TimePoint, std::uint64_t>,
+                      std::vector<std::pair<TimePoint, std::uint64_t>>, std::greater<>>
       pending_;
 };
 
@@ -141,8 +143,10 @@ void add_rebalancing(dispatch::Dispatcher& d, store::CaseStore& store, store::Re
     body.erase("table");
     body.erase("explain");
     rebalance::ApplyReport report;
-    d.with_roster_presence(
-        [&] { report = rebalance::apply(rebalance::from_json(body.dump()), store, conn, matcher, {}, &metrics); });
+    d.with_roster_presence([&] {
+      report =
+          rebalance::apply(rebalance::from_json(body.dump()), store, conn, matcher, {}, &metrics);
+    });
     return nlohmann::json{{"plan", report.plan_id},
                           {"moved", report.moved},
                           {"already", report.already},
@@ -152,7 +156,8 @@ void add_rebalancing(dispatch::Dispatcher& d, store::CaseStore& store, store::Re
   d.add_command("drain", [&](const nlohmann::json& a) {
     const auto center = protocol::require_string(a, "center");
     rebalance::DrainCenterReport report;
-    d.with_roster_presence([&] { report = rebalance::drain_center(center, store, conn, matcher, {}, &metrics); });
+    d.with_roster_presence(
+        [&] { report = rebalance::drain_center(center, store, conn, matcher, {}, &metrics); });
     return nlohmann::json{{"center", center},
                           {"plan", report.applied.plan_id},
                           {"moved", report.applied.moved},
@@ -220,24 +225,9 @@ void import_backlog(const Args& args, const config::NationalConfig& cfg, const C
 }
 
 nlohmann::json summary_json(const dispatch::DispatchStats& s) {
-  return {{"received", s.received},
-          {"offered", s.offered},
-          {"accepted", s.accepted},
-          {"declined", s.declined},
-          {"timed_out", s.timed_out},
-          {"reclaimed", s.reclaimed},
-          {"decided", s.decided},
-          {"decided_late", s.decided_late},
-          {"rfe", s.rfe},
-          {"referred", s.referred},
-          {"transferred", s.transferred},
-          {"qa_sampled", s.qa_sampled},
-          {"rounds", s.rounds},
-          {"backlog", s.queued},
-          {"p80_days", s.p80_cycle_days},
-          {"rejected_messages", s.rejected_messages},
-          {"store_refusals", s.store_refusals},
-          {"stopped_by_signal", g_stop.load()}};
+  auto out = dispatch::to_json(s);
+  out["stopped_by_signal"] = g_stop.load();
+  return out;
 }
 
 int run(Args& args) {
@@ -284,7 +274,8 @@ int run(Args& args) {
   // A rebalancing apply cut short by a crash is finished before anything else moves.
   for (const auto& id : rebalance::unfinished_plans(store, conn)) {
     const auto r = rebalance::resume(id, store, conn, matcher, {}, &rebalance_metrics);
-    std::printf("resumed rebalancing plan %s: %lld cases moved\n", id.c_str(), static_cast<long long>(r.moved));
+    std::printf("resumed rebalancing plan %s: %lld cases moved\n", id.c_str(),
+                static_cast<long long>(r.moved));
   }
 
   zmq::context_t ctx;
@@ -310,8 +301,10 @@ int run(Args& args) {
   if (args.simulate_intake) {
     intake.emplace(cfg, *clock, args.seed);
     dispatcher.on_rfe = [&](ReceiptNumber r) { intake->rfe(r); };
-    std::printf("intake: new receipts at %.0f a year (the forms' annual figures), RFE responses after 2-12 weeks\n",
-                intake->annual());
+    std::printf(
+        "intake: new receipts at %.0f a year (the forms' annual figures), RFE responses after 2-12 "
+        "weeks\n",
+        intake->annual());
   }
   std::printf("docket-scheduler %s: %zu officers, %zu forms, %zu centers\n", DOCKET_VERSION,
               cfg.officers.size(), cfg.catalog.forms().size(), cfg.catalog.centers().size());
@@ -410,7 +403,8 @@ int main(int argc, char** argv) {
          "file holding the server's CURVE secret key (Z85): both sockets then require CURVE")
       ->check(CLI::ExistingFile);
   app.add_flag("--simulate-intake", args.simulate_intake,
-               "demo: new receipts at the calibrated annual rate and RFE responses, in the scheduler's time");
+               "demo: new receipts at the calibrated annual rate and RFE responses, in the "
+               "scheduler's time");
   app.add_flag("--json", args.json, "print the summary as JSON");
   try {
     app.parse(argc, argv);

@@ -86,30 +86,36 @@ json Dispatcher::command(const std::string& cmd, const json& args) {
   if (cmd == "release") return hold_or_release(args, false);
   if (cmd == "drain" && args.contains("officer")) return drain(args);
   if (cmd == "stats") {
-    const auto s = stats();
-    return {{"received", s.received},
-            {"offered", s.offered},
-            {"accepted", s.accepted},
-            {"declined", s.declined},
-            {"timed_out", s.timed_out},
-            {"reclaimed", s.reclaimed},
-            {"decided", s.decided},
-            {"decided_late", s.decided_late},
-            {"rfe", s.rfe},
-            {"referred", s.referred},
-            {"transferred", s.transferred},
-            {"qa_sampled", s.qa_sampled},
-            {"backlog", s.queued},
-            {"p80_days", s.p80_cycle_days},
-            {"workers", s.workers},
-            {"rounds", s.rounds},
-            {"rejected_messages", s.rejected_messages},
-            {"officers_present",
-             std::count_if(matcher_.officers().begin(), matcher_.officers().end(),
-                           [](const Officer& o) { return o.presence == Presence::kAvailable; })}};
+    json out = to_json(stats());
+    out["officers_present"] =
+        std::count_if(matcher_.officers().begin(), matcher_.officers().end(),
+                      [](const Officer& o) { return o.presence == Presence::kAvailable; });
+    return out;
   }
   if (auto it = extra_commands_.find(cmd); it != extra_commands_.end()) return it->second(args);
   throw ProtocolError(Code::kUnknownCommand, "unknown command '" + cmd + "'");
+}
+
+json to_json(const DispatchStats& s) {
+  return {{"received", s.received},
+          {"offered", s.offered},
+          {"accepted", s.accepted},
+          {"declined", s.declined},
+          {"timed_out", s.timed_out},
+          {"reclaimed", s.reclaimed},
+          {"decided", s.decided},
+          {"decided_late", s.decided_late},
+          {"rfe", s.rfe},
+          {"referred", s.referred},
+          {"transferred", s.transferred},
+          {"qa_sampled", s.qa_sampled},
+          {"backlog", s.queued},
+          {"p80_days", s.p80_cycle_days},
+          {"workers", s.workers},
+          {"rounds", s.rounds},
+          {"rejected_messages", s.rejected_messages},
+          {"store_refusals", s.store_refusals},
+          {"store_outages", s.store_outages}};
 }
 
 json Dispatcher::submit(const json& args) {

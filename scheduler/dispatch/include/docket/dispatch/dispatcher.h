@@ -51,6 +51,9 @@ struct DispatchStats {
   static constexpr std::size_t kWindow = 100'000;
 };
 
+/// The stats as the management `stats` command and the summary print them.
+nlohmann::json to_json(const DispatchStats& s);
+
 /// The scheduler's event loop: two ROUTER sockets (workers, management), assignment rounds
 /// driven by events and batched, offers as reservations with a timeout, leases renewed by
 /// heartbeats, credit-based flow control per worker session (docs/protocol.md).
