@@ -90,6 +90,7 @@ struct RunResult {
   /// CPU seconds (user + system) of the process during run(); unlike wall time, it does not
   /// grow when other work shares the machine.
   double cpu_seconds_total = 0;
+  double cpu_seconds_rounds = 0;  ///< CPU seconds of the thread in the rounds.
   // What the rounds cost, summed over rounds (RoundStats of the matcher's policy).
   double seconds_round_build = 0;
   double seconds_round_solve = 0;
