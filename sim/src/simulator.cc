@@ -618,7 +618,7 @@ class Simulator::Impl {
       if (at > rec.deadline) ++result_.missed;
     }
     --pending_[rec.center];
-    rfe_out_at_.erase(slot);
+    // No RFE is out for a case being decided: its response took the entry out (handle()).
     matcher_.forget(ReceiptNumber::from_packed(rec.receipt));
   }
 
