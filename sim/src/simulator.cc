@@ -478,6 +478,7 @@ class Simulator::Impl {
     result_.sum_case_nodes += static_cast<std::int64_t>(plan.stats.case_nodes);
     result_.sum_officer_classes += static_cast<std::int64_t>(plan.stats.officer_classes);
     result_.sum_graph_arcs += static_cast<std::int64_t>(plan.stats.graph_arcs);
+    result_.unplaced += static_cast<std::int64_t>(plan.stats.unplaced);
     result_.max_graph_arcs = std::max(result_.max_graph_arcs, static_cast<std::int64_t>(plan.stats.graph_arcs));
     if (round_log_ != nullptr) {
       const auto& st = plan.stats;

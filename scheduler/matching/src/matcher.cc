@@ -184,6 +184,7 @@ struct Matcher::RoundScratch {
   std::vector<std::vector<std::tuple<int, std::int64_t, OfficerId>>> heaps;
   std::vector<std::tuple<int, std::int64_t, OfficerId>> set_aside;
   std::vector<std::vector<MergeItem>> merges;
+  std::vector<MergeItem> blocked;
   std::vector<Slot> slots;
 };
 
@@ -828,11 +829,8 @@ RoundPlan Matcher::plan_round() {
         std::make_heap(heap.begin(), heap.end(), std::greater<>());
         oc.heap_ready = true;
       }
-      for (flow::Amount i = 0; i < sl.amount; ++i) {
-        const auto [ci, pos] = next_case(vc);
-        if (ci == kNone) break;
-        const CaseClass& cls = classes[ci];
-        // The least loaded, longest idle officer of the class who is not excluded.
+      // The least loaded, longest idle officer of the class who is not excluded for `cls`.
+      auto pick_officer = [&](const CaseClass& cls) -> std::optional<HeapItem> {
         s.set_aside.clear();
         std::optional<HeapItem> pick;
         while (!heap.empty()) {
@@ -850,7 +848,38 @@ RoundPlan Matcher::plan_round() {
           heap.push_back(item);
           std::push_heap(heap.begin(), heap.end(), std::greater<>());
         }
-        if (!pick) break;  // Only excluded officers left here: the slot stays unused.
+        return pick;
+      };
+      for (flow::Amount i = 0; i < sl.amount; ++i) {
+        std::uint32_t ci = kNone;
+        std::uint32_t pos = 0;
+        std::optional<HeapItem> pick;
+        s.blocked.clear();
+        while (true) {
+          std::tie(ci, pos) = next_case(vc);
+          if (ci == kNone) break;
+          pick = pick_officer(classes[ci]);
+          if (pick || vc.end - vc.begin == 1) break;
+          // Every officer left here is excluded for this member's next case (a QA review's
+          // decider): the next member's earliest case may take the slot; this one keeps its
+          // place at the head of its class.
+          auto& merge = s.merges[vc.cursor];
+          std::pop_heap(merge.begin(), merge.end(), std::greater<>());
+          s.blocked.push_back(merge.back());
+          merge.pop_back();
+        }
+        if (!s.blocked.empty()) {
+          auto& merge = s.merges[vc.cursor];
+          for (const MergeItem& item : s.blocked) {
+            merge.push_back(item);
+            std::push_heap(merge.begin(), merge.end(), std::greater<>());
+          }
+        }
+        if (!pick) {  // No case left, or only excluded officers left here: the slots stay unused.
+          st.unplaced += static_cast<std::size_t>(sl.amount - i);
+          break;
+        }
+        const CaseClass& cls = classes[ci];
         const auto [load, idle, id] = *pick;
         const Officer& o = officers_[id];
         const auto& rec = index_.record(cls.queue[pos].slot);

@@ -99,6 +99,7 @@ struct RunResult {
   std::int64_t sum_officer_classes = 0;
   std::int64_t sum_graph_arcs = 0;
   std::int64_t max_graph_arcs = 0;
+  std::int64_t unplaced = 0;  ///< RoundStats::unplaced, summed.
 };
 
 /// How a run is instrumented (not what is simulated: that is the Scenario).

@@ -42,6 +42,9 @@ struct RoundStats {
   std::size_t graph_nodes = 0;
   std::size_t graph_arcs = 0;
   std::size_t assigned = 0;
+  /// Cases the flow sent to officers but no offer carried out: the officers left in the class
+  /// were all excluded for the next case (exclusions are not in the graph), or the class ran out.
+  std::size_t unplaced = 0;
   Cost total_cost = 0;              ///< The solver's objective.
   /// What every unassigned case costs on top of its urgency: one more than the dearest
   /// assignment path, so that the objective is (cases left waiting, then cost).
