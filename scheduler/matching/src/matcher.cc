@@ -868,6 +868,7 @@ RoundPlan Matcher::plan_round() {
           s.blocked.push_back(merge.back());
           merge.pop_back();
         }
+        if (pick) advance(vc);  // The case at the top is the one taken, before the blocked return.
         if (!s.blocked.empty()) {
           auto& merge = s.merges[vc.cursor];
           for (const MergeItem& item : s.blocked) {
@@ -892,7 +893,6 @@ RoundPlan Matcher::plan_round() {
         a.cross_center = o.center != home;
         a.preferred = sl.preferred;
         plan.assignments.push_back(a);
-        advance(vc);
         if (load + 1 < o.capacity) {
           heap.emplace_back(load + 1, plan.at.time_since_epoch().count(), id);
           std::push_heap(heap.begin(), heap.end(), std::greater<>());
