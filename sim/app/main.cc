@@ -36,6 +36,7 @@ struct Args {
   bool plots = true;
   bool check = false;
   int progress = 0;
+  std::string round_log;
 };
 
 struct PolicySpec {
@@ -94,6 +95,9 @@ int run(const Args& args) {
     opts.check_invariants = args.check;
     opts.record_bound = !bound.has_value();
     opts.progress_days = args.progress;
+    if (!args.round_log.empty()) {
+      opts.round_log = specs.size() == 1 ? args.round_log : args.round_log + "." + spec.name + (spec.rebalance ? kRebalanceSuffix : "");
+    }
     Simulator sim(cfg, sc, *policy, rebalancer.get(), opts);
     RunResult r = sim.run();
     if (!bound) bound = lower_bound_misses(r);
@@ -102,6 +106,16 @@ int run(const Args& args) {
     std::printf("  %-32s %.1f s (generation %.1f s, rounds %.1f s), missed %lld of %lld due\n",
                 (spec.name + (spec.rebalance ? kRebalanceSuffix : "")).c_str(), r.seconds_total, r.seconds_generate,
                 r.seconds_rounds, static_cast<long long>(r.missed), static_cast<long long>(r.due));
+    if (r.rounds > 0) {
+      const double n = static_cast<double>(r.rounds);
+      std::printf("    %.1f s CPU (rounds %.1f s); %lld rounds, per round %.1f ms (build %.1f, solve %.1f, assign %.1f), mean %.0f case "
+                  "nodes, %.0f officer classes, %.0f arcs (max %lld), %lld unplaced\n",
+                  r.cpu_seconds_total, r.cpu_seconds_rounds, static_cast<long long>(r.rounds), 1e3 * r.seconds_rounds / n,
+                  1e3 * r.seconds_round_build / n, 1e3 * r.seconds_round_solve / n, 1e3 * r.seconds_round_assign / n,
+                  static_cast<double>(r.sum_case_nodes) / n, static_cast<double>(r.sum_officer_classes) / n,
+                  static_cast<double>(r.sum_graph_arcs) / n, static_cast<long long>(r.max_graph_arcs),
+                  static_cast<long long>(r.unplaced));
+    }
     if (args.check) {
       std::printf("    invariants: %lld checks, %lld violations\n", static_cast<long long>(r.invariant_checks),
                   static_cast<long long>(r.invariant_violations));
@@ -149,6 +163,9 @@ int main(int argc, char** argv) {
   app.add_flag("!--no-plots", args.plots, "Skip the gnuplot PNGs");
   app.add_flag("--check-invariants", args.check, "Check every offer against the invariants (slow)");
   app.add_option("--progress", args.progress, "Print progress every N simulated days to stderr");
+  app.add_option("--round-log", args.round_log,
+                 "Write one CSV line per round (graph size, milliseconds per phase) to this file; with several "
+                 "policies, one file per policy with its name appended");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,5 +1,8 @@
 #include "docket/sim/simulator.h"
 
+#include <sys/resource.h>
+#include <time.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -30,6 +33,21 @@ constexpr std::int64_t kFairnessDaysBefore = 2'500;
 
 double since(SteadyClock::time_point t0) {
   return std::chrono::duration<double>(SteadyClock::now() - t0).count();
+}
+
+// CPU seconds of the calling thread so far.
+double thread_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+// CPU seconds (user + system) of the process so far.
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
 }
 
 // SplitMix64: a well-mixed 64-bit hash, so per-case draws are independent of processing order.
@@ -210,6 +228,14 @@ class Simulator::Impl {
 
   RunResult run() {
     const auto t_start = SteadyClock::now();
+    const double cpu_start = cpu_seconds();
+    if (!opt_.round_log.empty()) {
+      round_log_ = std::fopen(opt_.round_log.c_str(), "w");
+      if (round_log_ == nullptr) throw IoError("cannot write " + opt_.round_log);
+      std::fprintf(round_log_,
+                   "unix_time,queued,free_slots,case_nodes,groups,pools,officer_classes,arcs,assigned,build_ms,"
+                   "solve_ms,assign_ms,round_ms,round_cpu_ms\n");
+    }
     const std::int64_t t0 = t0_.time_since_epoch().count();
     end_ = t0 + static_cast<std::int64_t>(sc_.days) * kDay;
     auto gopts = sc_.generator;
@@ -277,6 +303,11 @@ class Simulator::Impl {
     record_day();
     finish();
     result_.seconds_total = since(t_start);
+    result_.cpu_seconds_total = cpu_seconds() - cpu_start;
+    if (round_log_ != nullptr) {
+      std::fclose(round_log_);
+      round_log_ = nullptr;
+    }
     if (!opt_.record_bound) {
       result_.bound_jobs.clear();
       result_.bound_jobs.shrink_to_fit();
@@ -436,10 +467,26 @@ class Simulator::Impl {
 
   void round(std::int64_t now) {
     const auto tr = SteadyClock::now();
+    const double cpu0 = thread_cpu_seconds();
     matching::RoundPlan plan = policy_.plan(matcher_);
     if (opt_.check_invariants) check_plan(plan);
     const std::size_t applied = matcher_.apply(plan);
     ++result_.rounds;
+    result_.seconds_round_build += plan.stats.build_seconds;
+    result_.seconds_round_solve += plan.stats.solve_seconds;
+    result_.seconds_round_assign += plan.stats.assign_seconds;
+    result_.sum_case_nodes += static_cast<std::int64_t>(plan.stats.case_nodes);
+    result_.sum_officer_classes += static_cast<std::int64_t>(plan.stats.officer_classes);
+    result_.sum_graph_arcs += static_cast<std::int64_t>(plan.stats.graph_arcs);
+    result_.unplaced += static_cast<std::int64_t>(plan.stats.unplaced);
+    result_.max_graph_arcs = std::max(result_.max_graph_arcs, static_cast<std::int64_t>(plan.stats.graph_arcs));
+    if (round_log_ != nullptr) {
+      const auto& st = plan.stats;
+      std::fprintf(round_log_, "%lld,%zu,%zu,%zu,%zu,%zu,%zu,%zu,%zu,%.3f,%.3f,%.3f,%.3f,%.3f\n",
+                   static_cast<long long>(now), st.queued, st.free_slots, st.case_nodes, st.groups, st.pools,
+                   st.officer_classes, st.graph_arcs, st.assigned, 1e3 * st.build_seconds, 1e3 * st.solve_seconds,
+                   1e3 * st.assign_seconds, 1e3 * since(tr), 1e3 * (thread_cpu_seconds() - cpu0));
+    }
     if (opt_.check_invariants && applied != plan.assignments.size()) {
       violation(std::to_string(plan.assignments.size() - applied) + " offers of a round could not be applied");
     }
@@ -470,6 +517,7 @@ class Simulator::Impl {
       officers_[a.officer].desk.push_back({*slot, e * share * 3600.0});
     }
     result_.seconds_rounds += since(tr);
+    result_.cpu_seconds_rounds += thread_cpu_seconds() - cpu0;
     (void)now;
   }
 
@@ -571,7 +619,7 @@ class Simulator::Impl {
       if (at > rec.deadline) ++result_.missed;
     }
     --pending_[rec.center];
-    rfe_out_at_.erase(slot);
+    // No RFE is out for a case being decided: its response took the entry out (handle()).
     matcher_.forget(ReceiptNumber::from_packed(rec.receipt));
   }
 
@@ -676,6 +724,7 @@ class Simulator::Impl {
   std::unordered_map<std::uint64_t, std::uint32_t> fairness_ids_;
   std::vector<Fenwick> fenwicks_;
   RunResult result_;
+  std::FILE* round_log_ = nullptr;
 };
 
 Simulator::Simulator(const config::NationalConfig& config, const Scenario& scenario, matching::Policy& policy,

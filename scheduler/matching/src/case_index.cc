@@ -26,6 +26,77 @@ std::uint64_t hash_exclusions(std::vector<OfficerId> ids) {
 
 }  // namespace
 
+std::size_t ReceiptMap::home(std::uint64_t key) const {
+  // SplitMix64's finalizer: receipt numbers are dense in their low digits.
+  key ^= key >> 30;
+  key *= 0xbf58476d1ce4e5b9ULL;
+  key ^= key >> 27;
+  key *= 0x94d049bb133111ebULL;
+  key ^= key >> 31;
+  return static_cast<std::size_t>(key) & (table_.size() - 1);
+}
+
+void ReceiptMap::rehash(std::size_t capacity) {
+  std::vector<Entry> old;
+  old.swap(table_);
+  table_.assign(capacity, Entry{});
+  for (const Entry& e : old) {
+    if (e.key == kEmpty) continue;
+    std::size_t i = home(e.key);
+    while (table_[i].key != kEmpty) i = (i + 1) & (table_.size() - 1);
+    table_[i] = e;
+  }
+}
+
+void ReceiptMap::reserve(std::size_t n) {
+  std::size_t capacity = 16;
+  while (capacity * 4 < n * 5) capacity *= 2;  // Load at most 0.8.
+  if (capacity > table_.size()) rehash(capacity);
+}
+
+const std::uint32_t* ReceiptMap::find(std::uint64_t key) const {
+  if (table_.empty()) return nullptr;
+  for (std::size_t i = home(key);; i = (i + 1) & (table_.size() - 1)) {
+    const Entry& e = table_[i];
+    if (e.key == key) return &e.slot;
+    if (e.key == kEmpty) return nullptr;
+  }
+}
+
+bool ReceiptMap::insert(std::uint64_t key, std::uint32_t slot) {
+  if ((size_ + 1) * 5 > table_.size() * 4) rehash(std::max<std::size_t>(16, table_.size() * 2));
+  std::size_t i = home(key);
+  for (; table_[i].key != kEmpty; i = (i + 1) & (table_.size() - 1)) {
+    if (table_[i].key == key) return false;
+  }
+  table_[i] = Entry{key, slot};
+  ++size_;
+  return true;
+}
+
+bool ReceiptMap::erase(std::uint64_t key) {
+  if (table_.empty()) return false;
+  const std::size_t mask = table_.size() - 1;
+  std::size_t i = home(key);
+  while (table_[i].key != key) {
+    if (table_[i].key == kEmpty) return false;
+    i = (i + 1) & mask;
+  }
+  // Backward shift: move later entries of the probe run into the hole when their home allows.
+  for (std::size_t j = (i + 1) & mask;; j = (j + 1) & mask) {
+    if (table_[j].key == kEmpty) break;
+    const std::size_t h = home(table_[j].key);
+    // table_[j] may move to i if i lies cyclically in [h, j).
+    if (((j - h) & mask) >= ((j - i) & mask)) {
+      table_[i] = table_[j];
+      i = j;
+    }
+  }
+  table_[i] = Entry{};
+  --size_;
+  return true;
+}
+
 std::size_t ClassKeyHash::operator()(const ClassKey& k) const noexcept {
   std::uint64_t h = mix(k.form, k.center);
   h = mix(h, k.field_office);
@@ -75,9 +146,8 @@ std::uint32_t CaseIndex::class_of(const Case& c, bool interview) {
 
 std::uint32_t CaseIndex::enqueue(const Case& c, bool interview) {
   std::uint32_t slot;
-  auto found = receipts_.find(c.receipt.packed());
-  if (found != receipts_.end()) {
-    slot = found->second;
+  if (const std::uint32_t* found = receipts_.find(c.receipt.packed()); found != nullptr) {
+    slot = *found;
     leave_queue(records_[slot]);
   } else {
     if (!free_.empty()) {
@@ -87,7 +157,7 @@ std::uint32_t CaseIndex::enqueue(const Case& c, bool interview) {
       slot = static_cast<std::uint32_t>(records_.size());
       records_.emplace_back();
     }
-    receipts_.emplace(c.receipt.packed(), slot);
+    receipts_.insert(c.receipt.packed(), slot);
   }
   Record& rec = records_[slot];
   const std::uint32_t gen = rec.gen + 1;
@@ -108,7 +178,7 @@ std::uint32_t CaseIndex::enqueue(const Case& c, bool interview) {
   rec.min_level = c.min_level;
   rec.senior_review = c.senior_review;
   if (c.excluded.empty()) {
-    excluded_.erase(slot);
+    if (!excluded_.empty()) excluded_.erase(slot);
   } else {
     excluded_[slot] = c.excluded;
   }
@@ -146,22 +216,23 @@ bool CaseIndex::dequeue(ReceiptNumber r, CaseState new_state, OfficerId officer)
 }
 
 bool CaseIndex::erase(ReceiptNumber r) {
-  auto it = receipts_.find(r.packed());
-  if (it == receipts_.end()) return false;
-  Record& rec = records_[it->second];
+  const std::uint32_t* found = receipts_.find(r.packed());
+  if (found == nullptr) return false;
+  const std::uint32_t slot = *found;
+  Record& rec = records_[slot];
   leave_queue(rec);
   ++rec.gen;
   rec.state = CaseState::kDecided;
-  excluded_.erase(it->second);
-  free_.push_back(it->second);
-  receipts_.erase(it);
+  if (!excluded_.empty()) excluded_.erase(slot);
+  free_.push_back(slot);
+  receipts_.erase(r.packed());
   return true;
 }
 
 std::optional<std::uint32_t> CaseIndex::find(ReceiptNumber r) const {
-  auto it = receipts_.find(r.packed());
-  if (it == receipts_.end()) return std::nullopt;
-  return it->second;
+  const std::uint32_t* found = receipts_.find(r.packed());
+  if (found == nullptr) return std::nullopt;
+  return *found;
 }
 
 Case CaseIndex::to_case(std::uint32_t slot) const {

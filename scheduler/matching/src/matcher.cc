@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
-#include <map>
-#include <unordered_set>
+#include <span>
+#include <tuple>
 
 #include "docket/core/error.h"
 #include "docket/flow/solver.h"
@@ -19,20 +19,25 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::int64_t kDay = 86'400;
 constexpr flow::Amount kUnbounded = std::numeric_limits<std::int32_t>::max();
+constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
 
 double since(SteadyClock::time_point t0) {
   return std::chrono::duration<double>(SteadyClock::now() - t0).count();
 }
 
 // Officers who are interchangeable this round: same profile, or one officer singled out because
-// some queued case prefers them.
+// some queued case prefers them. Members are [begin, end) of RoundScratch::members.
 struct OfficerClass {
-  std::vector<OfficerId> members;
+  std::uint32_t begin = 0;
+  std::uint32_t end = 0;
   std::int64_t free = 0;
   int capacity = 1;
   NodeId node = -1;
   bool heap_ready = false;
 };
+
+// An arc and the index of what it leads to (officer class, pool or group).
+using OutArc = std::pair<ArcId, std::uint32_t>;
 
 struct Pool {
   PoolView view;
@@ -40,9 +45,10 @@ struct Pool {
   bool senior;
   LanguageId language;
   NodeId node;
-  std::vector<std::pair<ArcId, std::uint32_t>> out;  // Arcs to officer classes.
-  std::size_t cursor = 0;
-  flow::Amount taken = 0;  // Flow already handed out on out[cursor].
+  std::uint32_t out_begin = 0;  // Arcs to officer classes: [out_begin, out_end) of pool_out.
+  std::uint32_t out_end = 0;
+  std::uint32_t cursor = 0;
+  flow::Amount taken = 0;  // Flow already handed out on the arc at cursor.
 };
 
 struct Group {
@@ -50,19 +56,29 @@ struct Group {
   LanguageId language;
   Clearance clearance;
   bool senior;
-  NodeId node;
-  std::vector<std::pair<ArcId, std::uint32_t>> out;  // Arcs to pools.
-  std::size_t cursor = 0;
+  NodeId node;  // -1: no officer can serve it this round (no node, no arcs).
+  std::uint32_t out_begin = 0;  // Arcs to pools: [out_begin, out_end) of group_out.
+  std::uint32_t out_end = 0;
+  std::uint32_t cursor = 0;
   flow::Amount taken = 0;
 };
 
+// Case classes that are one node per bucket this round: a class on its own, or classes whose
+// nodes would be identical (same arcs, same costs). Members are [begin, end) of vc_members.
+struct VirtualClass {
+  std::uint32_t begin = 0;
+  std::uint32_t end = 0;
+  std::uint32_t cursor = kNone;  // Handing out: queue position (one member) or merge heap.
+};
+
 struct CaseNode {
-  std::uint32_t klass;
+  std::uint32_t vclass;
   int bucket;
   CaseNodeView view;
   NodeId node;
   Cost unassigned;
-  std::vector<std::pair<ArcId, std::uint32_t>> to_groups;
+  std::uint32_t groups_begin;  // Arcs to groups: [groups_begin, groups_end) of node_out.
+  std::uint32_t groups_end;
   ArcId preferred_arc = -1;
   std::uint32_t preferred_class = 0;
 };
@@ -73,6 +89,14 @@ struct Slot {
   flow::Amount amount;
   Cost path_cost;  // Without the load slot, which depends on the officer picked.
   bool preferred;
+};
+
+// The next case of each member of a merged virtual class, earliest first.
+struct MergeItem {
+  QueueEntry entry;
+  std::uint32_t klass;
+  std::uint32_t pos;
+  bool operator>(const MergeItem& o) const { return o.entry < entry; }
 };
 
 std::uint64_t pool_key(CenterId c, SkillId s, int level, Clearance cl, bool senior, LanguageId l) {
@@ -88,14 +112,24 @@ std::uint64_t group_key(const GroupView& g, LanguageId l, Clearance cl, bool sen
          (static_cast<std::uint64_t>(cl) << 4) | static_cast<std::uint64_t>(senior);
 }
 
-// Takes up to `want` units from a list of (arc, target) flows, advancing a cursor; calls
-// emit(target, amount) for each chunk and returns how much was taken.
+struct GroupIdHash {
+  std::size_t operator()(const std::pair<std::uint64_t, std::uint32_t>& k) const noexcept {
+    std::uint64_t h = k.first * 0x9e3779b97f4a7c15ULL ^ (k.second + 0x632be59bd9b4e019ULL);
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    return static_cast<std::size_t>(h ^ (h >> 32));
+  }
+};
+
+// Takes up to `want` units from a range of (arc, target) flows, advancing a cursor; calls
+// emit(target, amount, arc) for each chunk and returns how much was taken.
 template <typename Emit>
-flow::Amount take_flow(const std::vector<std::pair<ArcId, std::uint32_t>>& out, std::size_t& cursor,
-                       flow::Amount& taken, const flow::FlowSolution& sol, flow::Amount want,
-                       Emit&& emit) {
+flow::Amount take_flow(const std::vector<OutArc>& out, std::uint32_t begin, std::uint32_t end,
+                       std::uint32_t& cursor, flow::Amount& taken, const flow::FlowSolution& sol,
+                       flow::Amount want, Emit&& emit) {
   flow::Amount got = 0;
-  while (got < want && cursor < out.size()) {
+  if (cursor < begin) cursor = begin;
+  while (got < want && cursor < end) {
     const flow::Amount avail = sol.flow[out[cursor].first] - taken;
     if (avail <= 0) {
       ++cursor;
@@ -111,6 +145,48 @@ flow::Amount take_flow(const std::vector<std::pair<ArcId, std::uint32_t>>& out, 
 }
 
 }  // namespace
+
+// Everything a round builds, kept so that the next round reuses the memory.
+struct Matcher::RoundScratch {
+  flow::FlowProblem graph;
+  // Officers.
+  std::vector<std::uint8_t> is_preferred;       // By officer.
+  std::vector<std::uint32_t> singleton_of;      // By officer: its singled-out class, or kNone.
+  std::vector<std::uint32_t> class_of_officer;  // By officer: its class this round, or kNone.
+  std::vector<std::uint32_t> profile_class;     // By profile: its class this round, or kNone.
+  std::vector<OfficerClass> oclasses;
+  std::vector<std::uint32_t> members;  // Officer ids, grouped by class, ascending within one.
+  std::vector<flow::Amount> level_count;
+  // Pools and groups.
+  std::vector<Pool> pools;
+  std::unordered_map<std::uint64_t, std::uint32_t> pool_ids;
+  std::vector<std::pair<std::uint32_t, OutArc>> pool_arcs;  // (pool, arc) in arc order.
+  std::vector<OutArc> pool_out;
+  std::vector<std::uint32_t> pools_by_skill;  // Pool ids sorted by (center, skill).
+  std::unordered_map<std::uint32_t, std::pair<std::uint32_t, std::uint32_t>> pools_at;
+  std::vector<Group> groups;
+  std::unordered_map<std::pair<std::uint64_t, std::uint32_t>, std::uint32_t, GroupIdHash> group_ids;
+  std::vector<OutArc> group_out;
+  std::vector<std::pair<std::uint32_t, Cost>> candidates;
+  // Cases.
+  std::vector<std::uint32_t> vclass_of_merge;  // By merge id: its virtual class, or kNone.
+  std::vector<std::uint32_t> live;             // Live classes, ascending.
+  std::vector<std::uint32_t> live_vclass;      // Their virtual classes.
+  std::vector<VirtualClass> vclasses;
+  std::vector<std::uint32_t> vc_members;
+  std::vector<std::int32_t> thresholds;
+  std::vector<flow::Amount> bucket_count;
+  std::vector<CaseNode> nodes;
+  std::vector<OutArc> node_out;
+  std::vector<std::pair<std::int64_t, CaseNodeView>> skipped;  // Nodes left out: (cases, view).
+  // Handing out.
+  std::vector<std::uint32_t> order;
+  std::vector<std::vector<std::tuple<int, std::int64_t, OfficerId>>> heaps;
+  std::vector<std::tuple<int, std::int64_t, OfficerId>> set_aside;
+  std::vector<std::vector<MergeItem>> merges;
+  std::vector<MergeItem> blocked;
+  std::vector<Slot> slots;
+};
 
 std::string_view to_string(Explanation::Verdict v) {
   switch (v) {
@@ -299,46 +375,90 @@ bool Matcher::forget(ReceiptNumber r) {
   return index_.erase(r);
 }
 
+void Matcher::update_merge_ids() {
+  const auto& classes = index_.classes();
+  for (std::size_t ci = merge_of_.size(); ci < classes.size(); ++ci) {
+    // The graph sees neither the exclusion set (it is honoured when cases are handed out) nor
+    // which officer a class prefers, only whether it prefers one (the affinity cost): the
+    // preferred officer's own arc exists only while that officer is singled out, and such a
+    // class keeps a node of its own (plan_round).
+    ClassKey k = classes[ci].key;
+    k.excluded_hash = k.preferred != kNoOfficer ? 1 : 0;
+    k.preferred = kNoOfficer;
+    auto [it, inserted] = merge_ids_.try_emplace(k, static_cast<std::uint32_t>(merge_ids_.size()));
+    merge_of_.push_back(it->second);
+  }
+}
+
 RoundPlan Matcher::plan_round() {
   RoundPlan plan;
   plan.at = clock_.now();
   RoundStats& st = plan.stats;
   const auto t0 = SteadyClock::now();
+  if (!scratch_) scratch_ = std::make_unique<RoundScratch>();
+  RoundScratch& s = *scratch_;
   index_.prepare();
   auto& classes = index_.classes();
   st.queued = index_.queued();
+  update_merge_ids();
 
-  // Officers some queued case prefers are singled out so the affinity arc can reach them.
-  std::unordered_set<OfficerId> preferred;
-  for (const auto& cls : classes) {
-    if (cls.live > 0 && cls.key.preferred < officers_.size()) preferred.insert(cls.key.preferred);
+  // Live classes, and the officers some queued case prefers: they are singled out so that the
+  // affinity arc can reach them.
+  s.live.clear();
+  s.is_preferred.assign(officers_.size(), 0);
+  for (std::uint32_t ci = 0; ci < classes.size(); ++ci) {
+    const CaseClass& cls = classes[ci];
+    if (cls.live == 0) continue;
+    s.live.push_back(ci);
+    if (cls.key.preferred < officers_.size()) s.is_preferred[cls.key.preferred] = 1;
   }
-  std::vector<OfficerClass> oclasses;
-  std::unordered_map<std::uint32_t, std::uint32_t> by_profile;
-  std::unordered_map<OfficerId, std::uint32_t> singleton_of;
+
+  // Officer classes, numbered in order of their first officer.
+  s.oclasses.clear();
+  s.singleton_of.assign(officers_.size(), kNone);
+  s.class_of_officer.assign(officers_.size(), kNone);
+  s.profile_class.assign(profile_ids_.size(), kNone);
   for (OfficerId id = 0; id < officers_.size(); ++id) {
     const Officer& o = officers_[id];
     const int free = o.free_slots();
     if (free <= 0) continue;
     std::uint32_t oc;
-    if (preferred.count(id) != 0) {
-      oc = static_cast<std::uint32_t>(oclasses.size());
-      oclasses.emplace_back();
-      singleton_of.emplace(id, oc);
+    if (s.is_preferred[id] != 0) {
+      oc = static_cast<std::uint32_t>(s.oclasses.size());
+      s.oclasses.emplace_back();
+      s.singleton_of[id] = oc;
     } else {
-      auto [it, inserted] = by_profile.try_emplace(officer_state_[id].profile,
-                                                   static_cast<std::uint32_t>(oclasses.size()));
-      if (inserted) oclasses.emplace_back();
-      oc = it->second;
+      std::uint32_t& pc = s.profile_class[officer_state_[id].profile];
+      if (pc == kNone) {
+        pc = static_cast<std::uint32_t>(s.oclasses.size());
+        s.oclasses.emplace_back();
+      }
+      oc = pc;
     }
-    oclasses[oc].members.push_back(id);
-    oclasses[oc].free += free;
-    oclasses[oc].capacity = o.capacity;
+    s.class_of_officer[id] = oc;
+    s.oclasses[oc].end += 1;  // Member count until the offsets below.
+    s.oclasses[oc].free += free;
+    s.oclasses[oc].capacity = o.capacity;
     st.free_slots += static_cast<std::size_t>(free);
   }
+  std::uint32_t at_member = 0;
+  for (auto& oc : s.oclasses) {
+    oc.begin = at_member;
+    at_member += oc.end;
+    oc.end = oc.begin;
+  }
+  s.members.resize(at_member);
+  for (OfficerId id = 0; id < officers_.size(); ++id) {
+    const std::uint32_t oc = s.class_of_officer[id];
+    if (oc != kNone) s.members[s.oclasses[oc].end++] = id;
+  }
+  auto members_of = [&](const OfficerClass& oc) {
+    return std::span<const std::uint32_t>(s.members.data() + oc.begin, oc.end - oc.begin);
+  };
 
-  flow::FlowProblem g;
-  g.reserve(oclasses.size() * 4 + classes.size() * 3, oclasses.size() * 16 + classes.size() * 8);
+  flow::FlowProblem& g = s.graph;
+  g.clear();
+  g.reserve(s.oclasses.size() * 4 + s.live.size() * 3, s.oclasses.size() * 16 + s.live.size() * 8);
   const NodeId sink = g.add_node();
   NodeId gate = sink;
   if (options_.max_round_cases > 0) {
@@ -348,74 +468,99 @@ RoundPlan Matcher::plan_round() {
 
   // Officer classes drain into the sink through one arc per load level, priced by load.
   Cost max_load = 0;
-  std::vector<flow::Amount> level_count;
-  for (auto& oc : oclasses) {
+  for (auto& oc : s.oclasses) {
     oc.node = g.add_node();
-    level_count.assign(static_cast<std::size_t>(oc.capacity), 0);
-    for (OfficerId id : oc.members) {
-      for (int k = officers_[id].load; k < oc.capacity; ++k) ++level_count[k];
+    s.level_count.assign(static_cast<std::size_t>(oc.capacity), 0);
+    for (OfficerId id : members_of(oc)) {
+      for (int k = officers_[id].load; k < oc.capacity; ++k) ++s.level_count[k];
     }
     for (int k = 0; k < oc.capacity; ++k) {
-      if (level_count[k] == 0) continue;
+      if (s.level_count[k] == 0) continue;
       const Cost c = costs_.load_slot(k, oc.capacity);
       max_load = std::max(max_load, c);
-      g.add_arc(oc.node, gate, level_count[k], c);
+      g.add_arc(oc.node, gate, s.level_count[k], c);
     }
   }
 
   // Pools: officers holding one skill at one exact level, by center, clearance, seniority and
   // language (the language-free pool holds everyone).
-  std::vector<Pool> pools;
-  std::unordered_map<std::uint64_t, std::uint32_t> pool_ids;
-  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> pools_at;  // (center, skill)
-  for (std::uint32_t oci = 0; oci < oclasses.size(); ++oci) {
-    const Officer& rep = officers_[oclasses[oci].members.front()];
+  s.pools.clear();
+  s.pool_ids.clear();
+  s.pool_arcs.clear();
+  for (std::uint32_t oci = 0; oci < s.oclasses.size(); ++oci) {
+    const OfficerClass& oc = s.oclasses[oci];
+    const Officer& rep = officers_[s.members[oc.begin]];
     for (const auto& sk : rep.skills) {
       for (int lang = -1; lang < kMaxLanguages; ++lang) {
         if (lang >= 0 && (rep.languages >> lang & 1U) == 0) continue;
         const auto l = lang < 0 ? kNoLanguage : static_cast<LanguageId>(lang);
         const auto key = pool_key(rep.center, sk.skill, sk.level, rep.clearance, rep.senior, l);
-        auto [it, inserted] = pool_ids.try_emplace(key, static_cast<std::uint32_t>(pools.size()));
+        auto [it, inserted] = s.pool_ids.try_emplace(key, static_cast<std::uint32_t>(s.pools.size()));
         if (inserted) {
-          pools.push_back(Pool{PoolView{rep.center, sk.skill, sk.level},
-                               rep.clearance,
-                               rep.senior,
-                               l,
-                               g.add_node(),
-                               {}});
-          pools_at[(std::uint32_t{rep.center} << 16) | sk.skill].push_back(it->second);
+          s.pools.push_back(Pool{PoolView{rep.center, sk.skill, sk.level}, rep.clearance, rep.senior, l,
+                                 g.add_node()});
         }
-        Pool& p = pools[it->second];
-        p.out.emplace_back(g.add_arc(p.node, oclasses[oci].node, oclasses[oci].free, 0), oci);
+        Pool& p = s.pools[it->second];
+        s.pool_arcs.emplace_back(it->second, OutArc{g.add_arc(p.node, oc.node, oc.free, 0), oci});
       }
     }
   }
+  // Each pool's arcs, contiguous and in arc order (a stable counting sort by pool).
+  for (const auto& [pi, arc] : s.pool_arcs) ++s.pools[pi].out_end;
+  std::uint32_t at_arc = 0;
+  for (auto& p : s.pools) {
+    p.out_begin = at_arc;
+    at_arc += p.out_end;
+    p.out_end = p.out_begin;
+  }
+  s.pool_out.resize(s.pool_arcs.size());
+  for (const auto& [pi, arc] : s.pool_arcs) s.pool_out[s.pools[pi].out_end++] = arc;
+  // Pools by (center, skill), in order of creation within one.
+  auto center_skill = [](CenterId c, SkillId sk) { return (std::uint32_t{c} << 16) | sk; };
+  s.pools_by_skill.resize(s.pools.size());
+  for (std::uint32_t pi = 0; pi < s.pools.size(); ++pi) s.pools_by_skill[pi] = pi;
+  std::stable_sort(s.pools_by_skill.begin(), s.pools_by_skill.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return center_skill(s.pools[a].view.center, s.pools[a].view.skill) <
+           center_skill(s.pools[b].view.center, s.pools[b].view.skill);
+  });
+  s.pools_at.clear();
+  for (std::uint32_t i = 0; i < s.pools_by_skill.size();) {
+    const Pool& p = s.pools[s.pools_by_skill[i]];
+    const std::uint32_t key = center_skill(p.view.center, p.view.skill);
+    std::uint32_t j = i + 1;
+    while (j < s.pools_by_skill.size() &&
+           center_skill(s.pools[s.pools_by_skill[j]].view.center, s.pools[s.pools_by_skill[j]].view.skill) == key) {
+      ++j;
+    }
+    s.pools_at.emplace(key, std::make_pair(i, j));
+    i = j;
+  }
 
-  // Requirement groups, created on first use, with their arcs to the pools that satisfy them.
-  std::vector<Group> groups;
+  // Requirement groups, created on first use, with their arcs to the pools that satisfy them. A
+  // group no pool satisfies gets no node: the case nodes skip it.
+  s.groups.clear();
+  s.group_ids.clear();
+  s.group_out.clear();
   // A national group reaches the centers its form allows, so forms that share a skill but not
   // their centers need groups of their own: the key carries the form then (0 otherwise).
-  std::map<std::pair<std::uint64_t, std::uint32_t>, std::uint32_t> group_ids;
   Cost max_to_pool = 0;
   auto group_for = [&](const GroupView& v, const FormPolicy& form, LanguageId lang, Clearance cl,
                        bool senior) {
     const std::uint32_t form_part = v.national && !form.centers.empty() ? form.id + 1 : 0;
-    auto [it, inserted] = group_ids.try_emplace({group_key(v, lang, cl, senior), form_part},
-                                                static_cast<std::uint32_t>(groups.size()));
+    auto [it, inserted] = s.group_ids.try_emplace({group_key(v, lang, cl, senior), form_part},
+                                                  static_cast<std::uint32_t>(s.groups.size()));
     if (!inserted) return it->second;
-    Group grp{v, lang, cl, senior, g.add_node(), {}};
+    s.candidates.clear();
     auto connect = [&](CenterId center) {
-      auto at = pools_at.find((std::uint32_t{center} << 16) | v.skill);
-      if (at == pools_at.end()) return;
-      for (std::uint32_t pi : at->second) {
-        const Pool& p = pools[pi];
-        if (p.view.level < v.min_level || p.clearance < cl || (senior && !p.senior) ||
-            p.language != lang) {
+      auto at = s.pools_at.find(center_skill(center, v.skill));
+      if (at == s.pools_at.end()) return;
+      for (std::uint32_t i = at->second.first; i < at->second.second; ++i) {
+        const std::uint32_t pi = s.pools_by_skill[i];
+        const Pool& p = s.pools[pi];
+        if (p.view.level < v.min_level || p.clearance < cl || (senior && !p.senior) || p.language != lang) {
           continue;
         }
-        const Cost c = costs_.to_pool(v, p.view);
-        max_to_pool = std::max(max_to_pool, c);
-        grp.out.emplace_back(g.add_arc(grp.node, p.node, kUnbounded, c), pi);
+        s.candidates.emplace_back(pi, costs_.to_pool(v, p.view));
       }
     };
     if (!v.national) {
@@ -425,82 +570,157 @@ RoundPlan Matcher::plan_round() {
     } else {
       for (const auto& c : catalog_.centers()) connect(c.id);
     }
-    groups.push_back(std::move(grp));
+    Group grp{v, lang, cl, senior, -1};
+    grp.out_begin = grp.out_end = static_cast<std::uint32_t>(s.group_out.size());
+    if (!s.candidates.empty()) {
+      grp.node = g.add_node();
+      for (const auto& [pi, c] : s.candidates) {
+        max_to_pool = std::max(max_to_pool, c);
+        s.group_out.emplace_back(g.add_arc(grp.node, s.pools[pi].node, kUnbounded, c), pi);
+      }
+      grp.out_end = static_cast<std::uint32_t>(s.group_out.size());
+    }
+    s.groups.push_back(grp);
     return it->second;
   };
 
-  // Case nodes: each class cut into deadline buckets by binary search on its sorted queue.
+  // Virtual classes: a class whose preferred officer is singled out keeps its own; the others
+  // share one per merge id (identical nodes: same arcs and costs in every bucket).
+  s.vclasses.clear();
+  s.live_vclass.resize(s.live.size());
+  if (s.vclass_of_merge.size() < merge_ids_.size()) s.vclass_of_merge.resize(merge_ids_.size(), kNone);
+  for (std::size_t i = 0; i < s.live.size(); ++i) {
+    const std::uint32_t ci = s.live[i];
+    const OfficerId p = classes[ci].key.preferred;
+    std::uint32_t vc;
+    if (p < officers_.size() && s.singleton_of[p] != kNone) {
+      vc = static_cast<std::uint32_t>(s.vclasses.size());
+      s.vclasses.emplace_back();
+    } else {
+      std::uint32_t& m = s.vclass_of_merge[merge_of_[ci]];
+      if (m == kNone) {
+        m = static_cast<std::uint32_t>(s.vclasses.size());
+        s.vclasses.emplace_back();
+      }
+      vc = m;
+    }
+    s.live_vclass[i] = vc;
+    s.vclasses[vc].end += 1;
+  }
+  std::uint32_t at_vc = 0;
+  for (auto& vc : s.vclasses) {
+    vc.begin = at_vc;
+    at_vc += vc.end;
+    vc.end = vc.begin;
+  }
+  s.vc_members.resize(s.live.size());
+  for (std::size_t i = 0; i < s.live.size(); ++i) {
+    VirtualClass& vc = s.vclasses[s.live_vclass[i]];
+    s.vc_members[vc.end++] = s.live[i];
+    vc.cursor = kNone;
+  }
+  for (const std::uint32_t ci : s.live) {  // Reset for the next round.
+    s.vclass_of_merge[merge_of_[ci]] = kNone;
+  }
+
+  // Case nodes: each virtual class cut into deadline buckets by binary search on its members'
+  // sorted queues. A node no officer can serve (no group arc, no preferred arc) is left out of
+  // the graph: all its cases wait, which the objective counts below.
   const std::int64_t now_s = plan.at.time_since_epoch().count();
-  std::vector<std::int32_t> thresholds;
-  for (int e : edges_) thresholds.push_back(CaseIndex::to_minutes(now_s + e * kDay));
-  std::vector<CaseNode> nodes;
+  s.thresholds.clear();
+  for (int e : edges_) s.thresholds.push_back(CaseIndex::to_minutes(now_s + e * kDay));
+  s.nodes.clear();
+  s.node_out.clear();
+  s.skipped.clear();
   Cost max_to_group = 0;
   Cost max_preferred = 0;
   flow::Amount total = 0;
-  for (std::uint32_t ci = 0; ci < classes.size(); ++ci) {
-    const CaseClass& cls = classes[ci];
-    if (cls.live == 0) continue;
+  const std::size_t buckets = edges_.size() + 1;
+  for (std::uint32_t vci = 0; vci < s.vclasses.size(); ++vci) {
+    const VirtualClass& vc = s.vclasses[vci];
+    const CaseClass& cls = classes[s.vc_members[vc.begin]];
     const FormPolicy& form = catalog_.form(cls.key.form);
     const int required = cls.key.min_level != 0 ? cls.key.min_level : form.min_level;
     const CenterId home = home_office(form, cls.key.center, cls.key.field_office);
-    auto first = cls.queue.begin() + static_cast<std::ptrdiff_t>(cls.head);
-    auto prev = first;
-    for (std::size_t b = 0; b <= edges_.size(); ++b) {
-      auto end = b < edges_.size() ? std::upper_bound(prev, cls.queue.end(), thresholds[b],
-                                                      [](std::int32_t t, const QueueEntry& e) {
-                                                        return t < e.deadline_min;
-                                                      })
-                                   : cls.queue.end();
-      const flow::Amount count = end - prev;
-      prev = end;
+    s.bucket_count.assign(buckets, 0);
+    for (std::uint32_t mi = vc.begin; mi < vc.end; ++mi) {
+      const CaseClass& member = classes[s.vc_members[mi]];
+      auto prev = member.queue.begin() + static_cast<std::ptrdiff_t>(member.head);
+      for (std::size_t b = 0; b < buckets; ++b) {
+        auto end = b < edges_.size() ? std::upper_bound(prev, member.queue.end(), s.thresholds[b],
+                                                        [](std::int32_t t, const QueueEntry& e) {
+                                                          return t < e.deadline_min;
+                                                        })
+                                     : member.queue.end();
+        s.bucket_count[b] += end - prev;
+        prev = end;
+      }
+    }
+    const auto singled = cls.key.preferred < officers_.size() ? s.singleton_of[cls.key.preferred] : kNone;
+    for (std::size_t b = 0; b < buckets; ++b) {
+      const flow::Amount count = s.bucket_count[b];
       if (count == 0) continue;
-      CaseNode n{ci, static_cast<int>(b), bucket_view(cls.key, b), g.add_node(count), 0, {}, -1, 0};
+      CaseNode n{vci, static_cast<int>(b), bucket_view(cls.key, b), -1, 0, 0, 0, -1, 0};
       n.view.cases = count;
-      total += count;
 
-      GroupView local{false, home, form.skill,
-                      std::max(kMinSkillLevel, required - n.view.relax.levels), required};
-      auto add_group_arc = [&](const GroupView& v) {
-        const std::uint32_t gi =
-            group_for(v, form, cls.key.language, cls.key.clearance, cls.key.senior_review);
-        if (groups[gi].out.empty()) return;  // No officer can serve it: skip the dead end.
-        const Cost c = costs_.to_group(n.view, v);
-        max_to_group = std::max(max_to_group, c);
-        n.to_groups.emplace_back(g.add_arc(n.node, groups[gi].node, count, c), gi);
+      GroupView local{false, home, form.skill, std::max(kMinSkillLevel, required - n.view.relax.levels), required};
+      std::uint32_t group_arc[2];
+      int group_arcs = 0;
+      auto want_group = [&](const GroupView& v) {
+        const std::uint32_t gi = group_for(v, form, cls.key.language, cls.key.clearance, cls.key.senior_review);
+        if (s.groups[gi].node >= 0) group_arc[group_arcs++] = gi;  // Else no officer can serve it.
       };
-      add_group_arc(local);
+      want_group(local);
       if (n.view.relax.cross_center) {
         GroupView national = local;
         national.national = true;
         national.center = cls.key.center;
-        add_group_arc(national);
+        want_group(national);
       }
-      if (auto s = singleton_of.find(cls.key.preferred); s != singleton_of.end()) {
+      bool preferred_ok = false;
+      if (singled != kNone) {
         Case probe = index_.to_case(cls.queue[cls.head].slot);
-        if (check(probe, form, officers_[s->first], s->first, n.view.relax) ==
-            Ineligibility::kEligible) {
-          const Cost c = costs_.to_preferred(n.view);
-          max_preferred = std::max(max_preferred, c);
-          n.preferred_arc = g.add_arc(n.node, oclasses[s->second].node, count, c);
-          n.preferred_class = s->second;
-        }
+        preferred_ok = check(probe, form, officers_[cls.key.preferred], cls.key.preferred, n.view.relax) ==
+                       Ineligibility::kEligible;
       }
-      nodes.push_back(std::move(n));
+      if (group_arcs == 0 && !preferred_ok) {
+        s.skipped.emplace_back(count, n.view);
+        continue;
+      }
+      n.node = g.add_node(count);
+      total += count;
+      n.groups_begin = static_cast<std::uint32_t>(s.node_out.size());
+      for (int i = 0; i < group_arcs; ++i) {
+        const std::uint32_t gi = group_arc[i];
+        const Cost c = costs_.to_group(n.view, s.groups[gi].view);
+        max_to_group = std::max(max_to_group, c);
+        s.node_out.emplace_back(g.add_arc(n.node, s.groups[gi].node, count, c), gi);
+      }
+      n.groups_end = static_cast<std::uint32_t>(s.node_out.size());
+      if (preferred_ok) {
+        const Cost c = costs_.to_preferred(n.view);
+        max_preferred = std::max(max_preferred, c);
+        n.preferred_arc = g.add_arc(n.node, s.oclasses[singled].node, count, c);
+        n.preferred_class = singled;
+      }
+      s.nodes.push_back(n);
     }
   }
 
   // "Unassigned" arcs cost more than any assignment path, so every free slot that some case can
   // use is used; among cases competing for a slot, urgency decides.
   const Cost bound = std::max(max_to_group + max_to_pool, max_preferred) + max_load + 1;
-  for (auto& n : nodes) {
+  for (auto& n : s.nodes) {
     n.unassigned = bound + costs_.unassigned(n.view);
     g.add_arc(n.node, sink, n.view.cases, n.unassigned);
   }
   g.set_supply(sink, -total);
-  st.case_nodes = nodes.size();
-  st.groups = groups.size();
-  st.pools = pools.size();
-  st.officer_classes = oclasses.size();
+  Cost waiting = 0;  // What the nodes left out of the graph cost: all their cases wait.
+  for (const auto& [count, view] : s.skipped) waiting += count * (bound + costs_.unassigned(view));
+  st.case_nodes = s.nodes.size();
+  st.groups = s.groups.size();
+  st.pools = s.pools.size();
+  st.officer_classes = s.oclasses.size();
   st.graph_nodes = g.node_count();
   st.graph_arcs = g.arc_count();
   st.build_seconds = since(t0);
@@ -512,94 +732,167 @@ RoundPlan Matcher::plan_round() {
     throw Error("assignment round: solver " + std::string(solver_->name()) +
                 " found no optimal flow, which the unassigned arcs should rule out");
   }
-  st.total_cost = sol.total_cost;
+  st.total_cost = sol.total_cost + waiting;
   st.unassigned_base = bound;
 
   // Turn class-level flow into offers. Case nodes go most urgent first; a class's buckets come
-  // in deadline order, and each class hands out its cases strictly earliest deadline first.
+  // in deadline order, and each class hands out its cases strictly earliest deadline first (a
+  // merged virtual class hands out the earliest case of all its members).
   const auto t2 = SteadyClock::now();
-  std::vector<std::uint32_t> order(nodes.size());
-  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-    const auto& x = nodes[a];
-    const auto& y = nodes[b];
+  s.order.resize(s.nodes.size());
+  for (std::uint32_t i = 0; i < s.order.size(); ++i) s.order[i] = i;
+  std::sort(s.order.begin(), s.order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    const auto& x = s.nodes[a];
+    const auto& y = s.nodes[b];
     if (x.unassigned != y.unassigned) return x.unassigned > y.unassigned;
-    if (x.klass != y.klass) return x.klass < y.klass;
+    if (x.vclass != y.vclass) return x.vclass < y.vclass;
     return x.bucket < y.bucket;
   });
-  std::unordered_map<std::uint32_t, std::size_t> class_cursor;
   using HeapItem = std::tuple<int, std::int64_t, OfficerId>;  // load, idle since, id
-  std::vector<std::vector<HeapItem>> heaps(oclasses.size());
-  std::vector<Slot> slots;
-  for (std::uint32_t ni : order) {
-    CaseNode& n = nodes[ni];
-    slots.clear();
-    for (const auto& [arc, gi] : n.to_groups) {
-      Group& grp = groups[gi];
+  if (s.heaps.size() < s.oclasses.size()) s.heaps.resize(s.oclasses.size());
+  for (std::size_t i = 0; i < s.oclasses.size(); ++i) s.heaps[i].clear();
+  std::size_t merges_used = 0;
+  // The next case of a virtual class: (class, queue position), or kNone when it has none left.
+  auto next_case = [&](VirtualClass& vc) -> std::pair<std::uint32_t, std::uint32_t> {
+    if (vc.end - vc.begin == 1) {
+      const CaseClass& cls = classes[s.vc_members[vc.begin]];
+      if (vc.cursor == kNone) vc.cursor = static_cast<std::uint32_t>(cls.head);
+      if (vc.cursor >= cls.queue.size()) return {kNone, 0};
+      return {s.vc_members[vc.begin], vc.cursor};
+    }
+    if (vc.cursor == kNone) {
+      vc.cursor = static_cast<std::uint32_t>(merges_used++);
+      if (s.merges.size() < merges_used) s.merges.resize(merges_used);
+      auto& heap = s.merges[vc.cursor];
+      heap.clear();
+      for (std::uint32_t mi = vc.begin; mi < vc.end; ++mi) {
+        const std::uint32_t ci = s.vc_members[mi];
+        const CaseClass& cls = classes[ci];
+        if (cls.head < cls.queue.size()) {
+          heap.push_back(MergeItem{cls.queue[cls.head], ci, static_cast<std::uint32_t>(cls.head)});
+        }
+      }
+      std::make_heap(heap.begin(), heap.end(), std::greater<>());
+    }
+    const auto& heap = s.merges[vc.cursor];
+    if (heap.empty()) return {kNone, 0};
+    return {heap.front().klass, heap.front().pos};
+  };
+  auto advance = [&](VirtualClass& vc) {
+    if (vc.end - vc.begin == 1) {
+      ++vc.cursor;
+      return;
+    }
+    auto& heap = s.merges[vc.cursor];
+    std::pop_heap(heap.begin(), heap.end(), std::greater<>());
+    MergeItem& item = heap.back();
+    const CaseClass& cls = classes[item.klass];
+    if (++item.pos < cls.queue.size()) {
+      item.entry = cls.queue[item.pos];
+      std::push_heap(heap.begin(), heap.end(), std::greater<>());
+    } else {
+      heap.pop_back();
+    }
+  };
+  for (std::uint32_t ni : s.order) {
+    CaseNode& n = s.nodes[ni];
+    s.slots.clear();
+    for (std::uint32_t i = n.groups_begin; i < n.groups_end; ++i) {
+      const auto [arc, gi] = s.node_out[i];
+      Group& grp = s.groups[gi];
       const Cost to_group = g.arc(arc).cost;
-      take_flow(grp.out, grp.cursor, grp.taken, sol, sol.flow[arc],
+      take_flow(s.group_out, grp.out_begin, grp.out_end, grp.cursor, grp.taken, sol, sol.flow[arc],
                 [&](std::uint32_t pi, flow::Amount x, ArcId pool_arc) {
-                  Pool& p = pools[pi];
+                  Pool& p = s.pools[pi];
                   const Cost c = to_group + g.arc(pool_arc).cost;
-                  take_flow(p.out, p.cursor, p.taken, sol, x,
+                  take_flow(s.pool_out, p.out_begin, p.out_end, p.cursor, p.taken, sol, x,
                             [&](std::uint32_t oci, flow::Amount y, ArcId) {
-                              slots.push_back(Slot{oci, y, c, false});
+                              s.slots.push_back(Slot{oci, y, c, false});
                             });
                 });
     }
     if (n.preferred_arc >= 0 && sol.flow[n.preferred_arc] > 0) {
-      slots.insert(slots.begin(), Slot{n.preferred_class, sol.flow[n.preferred_arc],
-                                       g.arc(n.preferred_arc).cost, true});
+      s.slots.insert(s.slots.begin(),
+                     Slot{n.preferred_class, sol.flow[n.preferred_arc], g.arc(n.preferred_arc).cost, true});
     }
-    if (slots.empty()) continue;
+    if (s.slots.empty()) continue;
 
-    const CaseClass& cls = classes[n.klass];
-    const FormPolicy& form = catalog_.form(cls.key.form);
-    const int required = cls.key.min_level != 0 ? cls.key.min_level : form.min_level;
-    std::size_t& cursor = class_cursor.try_emplace(n.klass, cls.head).first->second;
-    for (const Slot& s : slots) {
-      OfficerClass& oc = oclasses[s.officer_class];
-      auto& heap = heaps[s.officer_class];
+    VirtualClass& vc = s.vclasses[n.vclass];
+    const ClassKey& key = classes[s.vc_members[vc.begin]].key;
+    const FormPolicy& form = catalog_.form(key.form);
+    const int required = key.min_level != 0 ? key.min_level : form.min_level;
+    for (const Slot& sl : s.slots) {
+      OfficerClass& oc = s.oclasses[sl.officer_class];
+      auto& heap = s.heaps[sl.officer_class];
       if (!oc.heap_ready) {
-        for (OfficerId id : oc.members) {
-          heap.emplace_back(officers_[id].load, officer_state_[id].idle_since, id);
-        }
+        for (OfficerId id : members_of(oc)) heap.emplace_back(officers_[id].load, officer_state_[id].idle_since, id);
         std::make_heap(heap.begin(), heap.end(), std::greater<>());
         oc.heap_ready = true;
       }
-      for (flow::Amount i = 0; i < s.amount && cursor < cls.queue.size(); ++i) {
-        // The least loaded, longest idle officer of the class who is not excluded.
-        std::vector<HeapItem> set_aside;
+      // The least loaded, longest idle officer of the class who is not excluded for `cls`.
+      auto pick_officer = [&](const CaseClass& cls) -> std::optional<HeapItem> {
+        s.set_aside.clear();
         std::optional<HeapItem> pick;
         while (!heap.empty()) {
           std::pop_heap(heap.begin(), heap.end(), std::greater<>());
           HeapItem item = heap.back();
           heap.pop_back();
           if (std::binary_search(cls.excluded.begin(), cls.excluded.end(), std::get<2>(item))) {
-            set_aside.push_back(item);
+            s.set_aside.push_back(item);
             continue;
           }
           pick = item;
           break;
         }
-        for (const auto& item : set_aside) {
+        for (const auto& item : s.set_aside) {
           heap.push_back(item);
           std::push_heap(heap.begin(), heap.end(), std::greater<>());
         }
-        if (!pick) break;  // Only excluded officers left here: the slot stays unused.
+        return pick;
+      };
+      for (flow::Amount i = 0; i < sl.amount; ++i) {
+        std::uint32_t ci = kNone;
+        std::uint32_t pos = 0;
+        std::optional<HeapItem> pick;
+        s.blocked.clear();
+        while (true) {
+          std::tie(ci, pos) = next_case(vc);
+          if (ci == kNone) break;
+          pick = pick_officer(classes[ci]);
+          if (pick || vc.end - vc.begin == 1) break;
+          // Every officer left here is excluded for this member's next case (a QA review's
+          // decider): the next member's earliest case may take the slot; this one keeps its
+          // place at the head of its class.
+          auto& merge = s.merges[vc.cursor];
+          std::pop_heap(merge.begin(), merge.end(), std::greater<>());
+          s.blocked.push_back(merge.back());
+          merge.pop_back();
+        }
+        if (pick) advance(vc);  // The case at the top is the one taken, before the blocked return.
+        if (!s.blocked.empty()) {
+          auto& merge = s.merges[vc.cursor];
+          for (const MergeItem& item : s.blocked) {
+            merge.push_back(item);
+            std::push_heap(merge.begin(), merge.end(), std::greater<>());
+          }
+        }
+        if (!pick) {  // No case left, or only excluded officers left here: the slots stay unused.
+          st.unplaced += static_cast<std::size_t>(sl.amount - i);
+          break;
+        }
+        const CaseClass& cls = classes[ci];
         const auto [load, idle, id] = *pick;
         const Officer& o = officers_[id];
-        const auto& rec = index_.record(cls.queue[cursor].slot);
+        const auto& rec = index_.record(cls.queue[pos].slot);
         Assignment a;
         a.receipt = ReceiptNumber::from_packed(rec.receipt);
         a.officer = id;
-        a.cost = s.path_cost + costs_.load_slot(load, o.capacity);
+        a.cost = sl.path_cost + costs_.load_slot(load, o.capacity);
         a.relaxed_levels = std::max(0, required - o.level(form.skill));
         const CenterId home = home_office(form, rec.center, rec.field_office);
         a.cross_center = o.center != home;
-        a.preferred = s.preferred;
+        a.preferred = sl.preferred;
         plan.assignments.push_back(a);
-        ++cursor;
         if (load + 1 < o.capacity) {
           heap.emplace_back(load + 1, plan.at.time_since_epoch().count(), id);
           std::push_heap(heap.begin(), heap.end(), std::greater<>());

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <unordered_map>
+
 #include "docket/testing/fixtures.h"
 
 namespace docket::matching {
@@ -111,6 +114,38 @@ TEST_F(CaseIndexTest, RandomOperationsKeepQueuesSortedAndCountsExact) {
                                  cls.queue.end()));
     }
   }
+}
+
+TEST(ReceiptMapTest, MatchesAStandardMapUnderRandomInsertsAndErases) {
+  // Few distinct keys, so that probe runs collide, wrap around and shift back on erase.
+  ReceiptMap map;
+  std::unordered_map<std::uint64_t, std::uint32_t> want;
+  std::mt19937_64 rng(7);
+  for (int step = 0; step < 200'000; ++step) {
+    const std::uint64_t key = rng() % 3'000;
+    const auto op = rng() % 3;
+    if (op == 0) {
+      const bool added = want.emplace(key, static_cast<std::uint32_t>(step)).second;
+      ASSERT_EQ(map.insert(key, static_cast<std::uint32_t>(step)), added);
+    } else if (op == 1) {
+      ASSERT_EQ(map.erase(key), want.erase(key) == 1);
+    } else {
+      const std::uint32_t* got = map.find(key);
+      const auto it = want.find(key);
+      ASSERT_EQ(got != nullptr, it != want.end());
+      if (got != nullptr) {
+        ASSERT_EQ(*got, it->second);
+      }
+    }
+    ASSERT_EQ(map.size(), want.size());
+  }
+  for (const auto& [key, slot] : want) {
+    ASSERT_NE(map.find(key), nullptr);
+    EXPECT_EQ(*map.find(key), slot);
+  }
+  map.reserve(100'000);  // Rehashing keeps every entry.
+  for (const auto& [key, slot] : want) EXPECT_EQ(*map.find(key), slot);
+  EXPECT_EQ(map.find(5'000), nullptr);
 }
 
 }  // namespace

@@ -87,6 +87,19 @@ struct RunResult {
   double seconds_total = 0;
   double seconds_rounds = 0;
   double seconds_generate = 0;
+  /// CPU seconds (user + system) of the process during run(); unlike wall time, it does not
+  /// grow when other work shares the machine.
+  double cpu_seconds_total = 0;
+  double cpu_seconds_rounds = 0;  ///< CPU seconds of the thread in the rounds.
+  // What the rounds cost, summed over rounds (RoundStats of the matcher's policy).
+  double seconds_round_build = 0;
+  double seconds_round_solve = 0;
+  double seconds_round_assign = 0;
+  std::int64_t sum_case_nodes = 0;
+  std::int64_t sum_officer_classes = 0;
+  std::int64_t sum_graph_arcs = 0;
+  std::int64_t max_graph_arcs = 0;
+  std::int64_t unplaced = 0;  ///< RoundStats::unplaced, summed.
 };
 
 /// How a run is instrumented (not what is simulated: that is the Scenario).
@@ -101,6 +114,9 @@ struct SimOptions {
   bool record_bound = false;
   /// Print a progress line every this many simulated days to stderr; 0 = quiet.
   int progress_days = 0;
+  /// If set, one CSV line per round is written here: simulated time, queued cases, free slots,
+  /// graph size and the milliseconds of each phase (for profiling the rounds).
+  std::string round_log;
 };
 
 /// A discrete-event simulation of the national system in virtual time: receipts and a backlog

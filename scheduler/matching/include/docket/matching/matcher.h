@@ -42,6 +42,9 @@ struct RoundStats {
   std::size_t graph_nodes = 0;
   std::size_t graph_arcs = 0;
   std::size_t assigned = 0;
+  /// Cases the flow sent to officers but no offer carried out: the officers left in the class
+  /// were all excluded for the next case (exclusions are not in the graph), or the class ran out.
+  std::size_t unplaced = 0;
   Cost total_cost = 0;              ///< The solver's objective.
   /// What every unassigned case costs on top of its urgency: one more than the dearest
   /// assignment path, so that the objective is (cases left waiting, then cost).
@@ -180,6 +183,10 @@ class Matcher {
     std::uint32_t profile = 0;    // Profile class: officers identical but for their load.
   };
   std::uint32_t profile_of(const Officer& o);
+  /// Id of the graph-equivalence key of every class (see plan_round), extended to new classes.
+  void update_merge_ids();
+  /// Buffers a round reuses from the previous one (defined in matcher.cc).
+  struct RoundScratch;
 
   const Catalog& catalog_;
   Options options_;
@@ -196,6 +203,11 @@ class Matcher {
   std::unordered_map<std::uint64_t, Assignment> last_offers_;
   TimePoint last_round_{};
   MatcherMetrics* metrics_ = nullptr;
+  // Classes whose case nodes would be identical in every round's graph (they differ only in the
+  // exclusion set, or prefer officers who are not reachable) share a merge id.
+  std::vector<std::uint32_t> merge_of_;
+  std::unordered_map<ClassKey, std::uint32_t, ClassKeyHash> merge_ids_;
+  std::unique_ptr<RoundScratch> scratch_;
 };
 
 }  // namespace docket::matching
