@@ -1,6 +1,7 @@
 #include "docket/store/case_store.h"
 
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -56,6 +57,38 @@ TransitionResult parse_answer(const Reply& reply) {
   r.status = it == kCodes.end() ? TransitionResult::Status::kBadRequest : it->second;
   r.message = third;
   return r;
+}
+
+/// Reads a positional audit entry (scripts/transition.lua, audit_entry):
+/// receipt|op|from|to|at|epoch|officer|previous id|<bytes of who>|<who><detail>. Returns the
+/// previous id. Throws InvalidArgument for an entry that does not have that shape.
+std::string parse_audit(std::string_view v, AuditEntry& e) {
+  std::string_view f[9];
+  std::size_t start = 0;
+  for (auto& field : f) {
+    const std::size_t bar = v.find('|', start);
+    if (bar == std::string_view::npos) throw InvalidArgument("malformed audit entry: " + std::string(v));
+    field = v.substr(start, bar - start);
+    start = bar + 1;
+  }
+  const auto number = [&](std::string_view x) {
+    std::int64_t out = 0;
+    auto [p, ec] = std::from_chars(x.data(), x.data() + x.size(), out);
+    if (ec != std::errc() || p != x.data() + x.size())
+      throw InvalidArgument("malformed audit entry: " + std::string(v));
+    return out;
+  };
+  const auto who = static_cast<std::size_t>(number(f[8]));
+  if (who > v.size() - start) throw InvalidArgument("malformed audit entry: " + std::string(v));
+  e.op = f[1];
+  e.from = f[2];
+  e.to = f[3];
+  e.at = TimePoint(Seconds(number(f[4])));
+  e.epoch = number(f[5]);
+  e.officer = f[6];
+  e.who = v.substr(start, who);
+  e.detail = v.substr(start + who);
+  return std::string(f[7]);
 }
 
 }  // namespace
@@ -274,18 +307,23 @@ std::vector<AuditEntry> CaseStore::history(std::string_view center, ReceiptNumbe
     e.id = entry.elements.at(0).str;
     std::string prev;
     const auto& kv = entry.elements.at(1).elements;
-    for (std::size_t i = 0; i + 1 < kv.size(); i += 2) {
-      const std::string& k = kv[i].str;
-      const std::string& v = kv[i + 1].str;
-      if (k == "op") e.op = v;
-      else if (k == "from") e.from = v;
-      else if (k == "to") e.to = v;
-      else if (k == "who") e.who = v;
-      else if (k == "o") e.officer = v;
-      else if (k == "x") e.detail = v;
-      else if (k == "at") e.at = TimePoint(Seconds(std::stoll(v)));
-      else if (k == "e") e.epoch = std::stoll(v);
-      else if (k == "p") prev = v;
+    if (kv.size() == 2 && kv[0].str == "a") {
+      prev = parse_audit(kv[1].str, e);
+    } else {
+      // An entry written before the positional format: one field per item.
+      for (std::size_t i = 0; i + 1 < kv.size(); i += 2) {
+        const std::string& k = kv[i].str;
+        const std::string& v = kv[i + 1].str;
+        if (k == "op") e.op = v;
+        else if (k == "from") e.from = v;
+        else if (k == "to") e.to = v;
+        else if (k == "who") e.who = v;
+        else if (k == "o") e.officer = v;
+        else if (k == "x") e.detail = v;
+        else if (k == "at") e.at = TimePoint(Seconds(std::stoll(v)));
+        else if (k == "e") e.epoch = std::stoll(v);
+        else if (k == "p") prev = v;
+      }
     }
     out.push_back(std::move(e));
     id = prev;

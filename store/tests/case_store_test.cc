@@ -317,6 +317,103 @@ TEST_F(CaseStoreImportTest, ARepeatedCallIsAnsweredFromItsRetryKey) {
   EXPECT_EQ(store_->history("VSC", t.receipt).size(), 2U);
 }
 
+// A desk pipelines ACCEPT and DECIDE, so both usually reach the store in one call: the record is
+// read and written once, but each transition is checked on its own and audited on its own.
+TEST_F(CaseStoreImportTest, TransitionsOfOneCaseInOneCallAreEachCheckedAndAudited) {
+  const Transition imported = import_sample(50);
+  Transition t;
+  t.receipt = imported.receipt;
+  t.center = "VSC";
+  auto add = [&](Op op, std::int64_t epoch, std::string officer, std::string arg = "",
+                 std::string detail = "") {
+    t.op = op;
+    t.epoch = epoch;
+    t.officer = officer;
+    t.actor = officer.empty() ? "docketctl:a|b" : officer;
+    t.arg = std::move(arg);
+    t.detail = std::move(detail);
+    return t;
+  };
+  const std::vector<Transition> ts = {
+      add(Op::kOffer, 0, "ISO-1"),
+      add(Op::kAccept, 1, "ISO-1"),
+      add(Op::kDecide, 1, "ISO-2", "approve"),  // Not the holder: refused, nothing changes.
+      add(Op::kDecide, 1, "ISO-1", "maybe"),    // A bad outcome: refused, nothing changes.
+      add(Op::kDecide, 1, "ISO-1", "approve", "note | with bars"),
+      add(Op::kDecide, 1, "ISO-1", "deny"),     // Stale now: the decision moved the epoch.
+  };
+  const auto res = store_->apply(ts);
+  ASSERT_EQ(res.size(), ts.size());
+  EXPECT_EQ(res[0].status, Status::kApplied);
+  EXPECT_EQ(res[1].status, Status::kApplied);
+  EXPECT_EQ(res[2].status, Status::kNotHolder);
+  EXPECT_EQ(res[3].status, Status::kIllegal);
+  EXPECT_EQ(res[4].status, Status::kApplied) << res[4].message;
+  EXPECT_EQ(res[4].state, CaseState::kDecided);
+  EXPECT_EQ(res[4].epoch, 2);
+  EXPECT_EQ(res[5].status, Status::kStaleEpoch);
+
+  const auto stored = store_->get("VSC", t.receipt).value();
+  EXPECT_EQ(stored.state, CaseState::kDecided);
+  EXPECT_EQ(stored.outcome, Outcome::kApprove);
+  EXPECT_EQ(stored.officer, "ISO-1");
+  EXPECT_EQ(stored.epoch, 2);
+  const auto h = store_->history("VSC", t.receipt);
+  ASSERT_EQ(h.size(), 4U);
+  EXPECT_EQ(h[0].op, "import");
+  EXPECT_EQ(h[1].op, "offer");
+  EXPECT_EQ(h[1].who, "ISO-1");
+  EXPECT_EQ(h[2].op, "accept");
+  EXPECT_EQ(h[2].from, "offered");
+  EXPECT_EQ(h[2].to, "assigned");
+  EXPECT_EQ(h[3].op, "decide");
+  EXPECT_EQ(h[3].epoch, 2);
+  EXPECT_EQ(h[3].officer, "ISO-1");
+  EXPECT_EQ(h[3].detail, "note | with bars");
+  EXPECT_EQ(h[3].at, clock_.now());
+  EXPECT_EQ(h[3].id, stored.last_audit);
+}
+
+// Free text in both the actor and the detail survives the positional audit entry.
+TEST_F(CaseStoreImportTest, AuditKeepsFreeTextWhole) {
+  const Transition imported = import_sample(51);
+  Transition t;
+  t.op = Op::kHold;
+  t.receipt = imported.receipt;
+  t.center = "VSC";
+  t.actor = "docketctl:o|dd 12|";
+  t.detail = "|security check|";
+  ASSERT_EQ(store_->apply(t).status, Status::kApplied);
+  const auto h = store_->history("VSC", t.receipt);
+  ASSERT_EQ(h.size(), 2U);
+  EXPECT_EQ(h[1].who, "docketctl:o|dd 12|");
+  EXPECT_EQ(h[1].detail, "|security check|");
+  EXPECT_EQ(h[1].to, "on_hold");
+}
+
+// Audit entries written before the positional format (one stream field per item) are still read.
+TEST_F(CaseStoreImportTest, HistoryReadsEntriesOfTheEarlierFormat) {
+  const Transition imported = import_sample(52);
+  auto rec = store_->get("VSC", imported.receipt).value();
+  const std::string id =
+      conn_->command({"XADD", store_->audit_key("VSC"), "*", "r", imported.receipt.str(), "op",
+                      "hold", "from", "queued", "to", "on_hold", "who", "docketctl:ops", "at",
+                      "1770000123", "e", "1", "o", "", "x", "old entry", "p", rec.last_audit})
+          .as_string();
+  rec.state = CaseState::kOnHold;
+  rec.epoch = 1;
+  rec.last_audit = id;
+  conn_->command({"HSET", store_->cases_key("VSC"), imported.receipt.str(), encode(rec)});
+  const auto h = store_->history("VSC", imported.receipt);
+  ASSERT_EQ(h.size(), 2U);
+  EXPECT_EQ(h[0].op, "import");
+  EXPECT_EQ(h[1].op, "hold");
+  EXPECT_EQ(h[1].who, "docketctl:ops");
+  EXPECT_EQ(h[1].detail, "old entry");
+  EXPECT_EQ(h[1].at, TimePoint(Seconds(1'770'000'123)));
+  EXPECT_EQ(h[1].epoch, 1);
+}
+
 }  // namespace
 }  // namespace docket::store
 
