@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "docket/dispatch/fast_path.h"
 #include "docket/dispatch/metrics.h"
 #include "docket/service/recovery.h"
 
@@ -132,11 +133,16 @@ void Dispatcher::step(std::chrono::milliseconds timeout) {
   // before the lease timers run. Otherwise a long import starves the workers socket and
   // check_timers() expires sessions whose heartbeats are waiting unread.
   const auto management_until = Monotonic::now() + kManagementSlice;
+  // Submits are staged and recorded together, in one store call (flush_submits); any other
+  // request is served after the submits read before it, so it sees their cases.
   for (std::size_t i = 0; i < 64 && (i == 0 || Monotonic::now() < management_until); ++i) {
     auto in = management_.try_recv();
     if (!in) break;
+    if (stage_submit(*in)) continue;
+    flush_submits();
     handle_management(*in);
   }
+  flush_submits();
   check_timers();
   run_round();
 }
@@ -973,12 +979,26 @@ void Dispatcher::run_round() {
     round_due_ = false;
     return;
   }
-  if (!periodic && (!round_due_ || now < round_due_at_)) return;
+  // A short queue is placed at once, without waiting round_delay_ms for more changes: the
+  // greedy placement costs microseconds where the graph costs milliseconds.
+  const std::size_t queued = matcher_.index().queued();
+  const bool short_queue = !periodic && round_due_ && queued > 0 && queued <= options_.short_queue;
+  if (!periodic && !short_queue && (!round_due_ || now < round_due_at_)) return;
   round_due_ = false;
-  last_round_ = now;
-  if (matcher_.index().queued() == 0) return;
-  matching::RoundPlan plan = matcher_.plan_round();
-  ++stats_.rounds;
+  if (queued == 0) {
+    last_round_ = now;
+    return;
+  }
+  matching::RoundPlan plan;
+  if (short_queue) {
+    plan = plan_short_queue(matcher_, options_.short_queue);
+    ++stats_.short_rounds;
+    if (metrics_) metrics_->short_rounds.Increment();
+  } else {
+    last_round_ = now;
+    plan = matcher_.plan_round();
+    ++stats_.rounds;
+  }
   // Credit caps what each session may be sent.
   std::unordered_map<std::string, std::int64_t> room;
   std::vector<matching::Assignment> kept;

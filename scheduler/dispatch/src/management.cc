@@ -119,17 +119,68 @@ json to_json(const DispatchStats& s) {
 }
 
 json Dispatcher::submit(const json& args) {
+  std::vector<PendingSubmit> batch;
+  batch.push_back(parse_submit(args));
+  return std::move(commit_submits(batch).front());
+}
+
+bool Dispatcher::stage_submit(protocol::Received& in) {
+  if (in.error || in.message->type != Type::kRequest) return false;
+  const json& body = in.message->body;
+  const auto cmd = body.find("cmd");
+  if (cmd == body.end() || !cmd->is_string() || cmd->get_ref<const std::string&>() != "submit")
+    return false;
+  if (metrics_) metrics_->message(true, in.message->type).Increment();
+  const json* re = body.contains("id") ? &body["id"] : nullptr;
+  try {
+    static const json kNoArgs = json::object();
+    const json& args = body.contains("args") && !body["args"].is_null() ? body["args"] : kNoArgs;
+    if (!args.is_object()) bad("field 'args': expected an object");
+    PendingSubmit p = parse_submit(args);
+    p.peer = in.peer;
+    p.re = re ? *re : json();
+    pending_submits_.push_back(std::move(p));
+  } catch (const ProtocolError& e) {
+    reply_error(in.peer, e.code(), e.what(), re, true);
+  } catch (const InvalidArgument& e) {
+    reply_error(in.peer, Code::kBadRequest, e.what(), re, true);
+  }
+  return true;
+}
+
+void Dispatcher::flush_submits() {
+  if (pending_submits_.empty()) return;
+  std::vector<PendingSubmit> batch;
+  batch.swap(pending_submits_);
+  try {
+    auto results = commit_submits(batch);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      send(batch[i].peer,
+           Message{Type::kReply, {{"re", std::move(batch[i].re)}, {"result", std::move(results[i])}}},
+           true);
+    }
+  } catch (const IoError& e) {
+    ++stats_.store_outages;
+    for (auto& p : batch) {
+      reply_error(p.peer, Code::kUnavailable,
+                  std::string("the state of record cannot be reached: ") + e.what(), &p.re, true);
+    }
+  }
+}
+
+Dispatcher::PendingSubmit Dispatcher::parse_submit(const json& args) {
   const auto& list = protocol::require_array(args, "cases");
   if (list.size() > options_.max_submit_cases) {
     bad("field 'cases': at most " + std::to_string(options_.max_submit_cases) +
         " cases per request");
   }
-  json rejected = json::array();
-  std::vector<Case> cases;
-  std::vector<std::size_t> index;
-  const auto reject = [&](std::size_t i, const std::string& receipt, const char* code,
-                          const std::string& why) {
-    rejected.push_back({{"index", i}, {"receipt", receipt}, {"code", code}, {"message", why}});
+  PendingSubmit p;
+  p.listed = list.size();
+  p.cases.reserve(list.size());
+  p.index.reserve(list.size());
+  const auto reject = [&](std::size_t i, const std::string& receipt, const std::string& why) {
+    p.rejected.push_back(
+        {{"index", i}, {"receipt", receipt}, {"code", "bad_request"}, {"message", why}});
   };
   for (std::size_t i = 0; i < list.size(); ++i) {
     const auto& in = list[i];
@@ -173,33 +224,57 @@ json Dispatcher::submit(const json& args) {
       c.state = CaseState::kQueued;
       c.deadline = compute_deadline(c, catalog_.form(c.form), catalog_.center(c.center), calendar_,
                                     fallback_days_);
-      cases.push_back(std::move(c));
-      index.push_back(i);
+      p.cases.push_back(std::move(c));
+      p.index.push_back(i);
     } catch (const ProtocolError& e) {
-      reject(i, receipt_text, "bad_request", e.what());
+      reject(i, receipt_text, e.what());
     } catch (const InvalidArgument& e) {
-      reject(i, receipt_text, "bad_request", e.what());
+      reject(i, receipt_text, e.what());
     }
   }
+  return p;
+}
+
+std::vector<json> Dispatcher::commit_submits(std::vector<PendingSubmit>& batch) {
+  // One store call for every request read in this turn of the loop: a client that pipelines
+  // many small submits costs one round trip, not one each.
+  std::vector<Case> cases;
+  std::size_t total = 0;
+  for (const auto& p : batch) total += p.cases.size();
+  cases.reserve(total);
+  for (const auto& p : batch) cases.insert(cases.end(), p.cases.begin(), p.cases.end());
   const auto results = service::import_cases(store_, catalog_, matcher_, cases, "docketctl");
-  std::int64_t accepted = 0;
-  std::int64_t duplicates = 0;
-  for (std::size_t k = 0; k < cases.size(); ++k) {
-    if (results[k].status == store::TransitionResult::Status::kApplied) {
-      matcher_.enqueue(cases[k]);
-      if (agency_) agency_->on_receipt(cases[k].center, cases[k].form, cases[k].priority);
-      note(cases[k], CaseState::kReceived, CaseState::kQueued);
-      ++accepted;
-    } else if (results[k].status == store::TransitionResult::Status::kDuplicate) {
-      ++duplicates;
-    } else {
-      reject(index[k], cases[k].receipt.str(), "refused", results[k].message);
+  std::vector<json> out;
+  out.reserve(batch.size());
+  std::size_t k = 0;
+  std::int64_t accepted_all = 0;
+  for (auto& p : batch) {
+    std::int64_t accepted = 0;
+    std::int64_t duplicates = 0;
+    for (std::size_t j = 0; j < p.cases.size(); ++j, ++k) {
+      const Case& c = cases[k];
+      if (results[k].status == store::TransitionResult::Status::kApplied) {
+        matcher_.enqueue(c);
+        if (agency_) agency_->on_receipt(c.center, c.form, c.priority);
+        note(c, CaseState::kReceived, CaseState::kQueued);
+        ++accepted;
+      } else if (results[k].status == store::TransitionResult::Status::kDuplicate) {
+        ++duplicates;
+      } else {
+        p.rejected.push_back({{"index", p.index[j]},
+                              {"receipt", c.receipt.str()},
+                              {"code", "refused"},
+                              {"message", results[k].message}});
+      }
     }
+    if (!p.rejected.empty())
+      spdlog::warn("submit: {} of {} cases rejected", p.rejected.size(), p.listed);
+    accepted_all += accepted;
+    out.push_back(
+        {{"accepted", accepted}, {"duplicates", duplicates}, {"rejected", std::move(p.rejected)}});
   }
-  received(accepted);
-  if (!rejected.empty())
-    spdlog::warn("submit: {} of {} cases rejected", rejected.size(), list.size());
-  return {{"accepted", accepted}, {"duplicates", duplicates}, {"rejected", std::move(rejected)}};
+  received(accepted_all);
+  return out;
 }
 
 json Dispatcher::officer_json(OfficerId id) const {

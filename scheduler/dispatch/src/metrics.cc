@@ -39,7 +39,12 @@ DispatchMetrics::DispatchMetrics(prometheus::Registry& r)
                  .Name("docket_scheduler_leader")
                  .Help("1 while this scheduler is the one offering work")
                  .Register(r)
-                 .Add({})) {
+                 .Add({})),
+      short_rounds(prometheus::BuildCounter()
+                       .Name("docket_short_rounds_total")
+                       .Help("Rounds that placed a short queue greedily, without the graph")
+                       .Register(r)
+                       .Add({})) {
   for (int m = 0; m < 2; ++m) {
     zmq_[m] = &zmq_errors.Add({{"socket", socket_name(m)}});
   }

@@ -41,7 +41,8 @@ struct DispatchStats {
   std::int64_t referred = 0;
   std::int64_t transferred = 0;
   std::int64_t qa_sampled = 0;
-  std::int64_t rounds = 0;
+  std::int64_t rounds = 0;        ///< Full rounds (the graph solved).
+  std::int64_t short_rounds = 0;  ///< Short queues placed without the graph.
   std::int64_t rejected_messages = 0;
   std::int64_t store_refusals = 0;
   std::int64_t store_outages = 0;  ///< Requests answered `unavailable`.
@@ -120,6 +121,15 @@ class Dispatcher {
   struct Session;
   struct Item;
   struct Batch;
+  /// A `submit` request read and checked, waiting for its cases to be recorded.
+  struct PendingSubmit {
+    std::string peer;
+    nlohmann::json re;
+    std::size_t listed = 0;          // Cases in the request.
+    nlohmann::json rejected = nlohmann::json::array();
+    std::vector<Case> cases;         // The good ones, to import.
+    std::vector<std::size_t> index;  // Their positions in the request.
+  };
   struct PendingOffer {
     Monotonic::time_point at;
     std::uint64_t receipt;
@@ -156,6 +166,18 @@ class Dispatcher {
 
   // Management commands.
   nlohmann::json submit(const nlohmann::json& args);
+  /// Reads a submit request's cases; a bad case is rejected by itself. Throws ProtocolError for
+  /// a request that is wrong as a whole (no list, too many cases).
+  PendingSubmit parse_submit(const nlohmann::json& args);
+  /// Records the cases of many submit requests in one store call and queues the new ones;
+  /// returns each request's result, in order. Throws IoError when the store is unreachable
+  /// (nothing is then queued, and a request sent again imports its cases once).
+  std::vector<nlohmann::json> commit_submits(std::vector<PendingSubmit>& batch);
+  /// A submit request is read and kept for flush_submits() (true); any other message is left
+  /// to handle_management() (false).
+  bool stage_submit(protocol::Received& in);
+  /// Records every staged submit request in one store call and answers each.
+  void flush_submits();
   nlohmann::json officer_add(const nlohmann::json& args);
   nlohmann::json officer_update(const nlohmann::json& args);
   nlohmann::json officers(const nlohmann::json& args);
@@ -187,6 +209,7 @@ class Dispatcher {
   std::priority_queue<PendingOffer, std::vector<PendingOffer>, std::greater<>> offer_timeouts_;
   std::unordered_map<std::uint64_t, Monotonic::time_point> offered_at_;  // receipt -> store write
   std::map<std::string, Command> extra_commands_;
+  std::vector<PendingSubmit> pending_submits_;
   std::mt19937_64 rng_;
   bool round_due_ = false;
   bool stopping_ = false;

@@ -33,6 +33,9 @@ struct DispatchMetrics {
   prometheus::Histogram& offer_latency;
   /// 1 while this scheduler is the one offering work: docket_scheduler_leader.
   prometheus::Gauge& leader;
+  /// Rounds that placed a short queue without the graph (Options::short_queue):
+  /// docket_short_rounds_total. Full rounds are docket_assignment_round_seconds_count.
+  prometheus::Counter& short_rounds;
 
   prometheus::Counter& message(bool management, protocol::Type t);
   prometheus::Counter& rejection(bool management, protocol::Code c);

@@ -23,6 +23,10 @@ struct Options {
   /// Messages read from one socket before the loop turns to the other and to its timers.
   static constexpr std::size_t DEFAULT_READ_BATCH = 2048;
   static constexpr std::size_t DEFAULT_MAX_SUBMIT_CASES = 10'000;
+  /// While at most this many cases are queued, a due round places them greedily
+  /// (plan_short_queue, no graph) at once instead of solving the national graph after
+  /// round_delay_ms; the periodic round is always the full one. 0 turns the short path off.
+  static constexpr std::size_t DEFAULT_SHORT_QUEUE = 256;
 
   std::string worker_endpoint = protocol::DEFAULT_WORKER_ENDPOINT;
   std::string management_endpoint = protocol::DEFAULT_MANAGEMENT_ENDPOINT;
@@ -35,6 +39,7 @@ struct Options {
   std::size_t max_offers_per_message = DEFAULT_MAX_OFFERS_PER_MESSAGE;
   std::size_t read_batch = DEFAULT_READ_BATCH;
   std::size_t max_submit_cases = DEFAULT_MAX_SUBMIT_CASES;
+  std::size_t short_queue = DEFAULT_SHORT_QUEUE;
   /// Seed of the QA sampling draw (a decided case is sampled with its form's qa_sample_rate).
   std::uint64_t seed = 1;
   /// Days of slack under which a queued case counts as at risk of missing its deadline.
