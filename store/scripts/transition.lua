@@ -26,17 +26,11 @@ local FIELDS = 22
 local cases, audit = KEYS[1], KEYS[2]
 local now, ttl, retry_ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 
+-- One pattern match takes a record apart (one call into C instead of two per field). A record
+-- that does not have FIELDS fields yields an empty table.
+local RECORD = '^' .. string.rep('([^|]*)|', FIELDS - 1) .. '([^|]*)$'
 local function split(s)
-  local t, start = {}, 1
-  while true do
-    local i = string.find(s, '|', start, true)
-    if not i then
-      t[#t + 1] = string.sub(s, start)
-      return t
-    end
-    t[#t + 1] = string.sub(s, start, i - 1)
-    start = i + 1
-  end
+  return {string.match(s, RECORD)}
 end
 
 local function requeue_state(rec)
@@ -218,7 +212,7 @@ local function apply_one(t)
     end
     rec = incoming or split(t.record)
     if #rec ~= FIELDS or rec[F_VER] ~= '1' or not tonumber(rec[F_EPOCH]) then
-      return 'err|bad_request|record has ' .. #rec .. ' fields, expected ' .. FIELDS .. ' (version 1)'
+      return 'err|bad_request|the record does not have ' .. FIELDS .. ' fields (version 1)'
     end
     local from = rec[F_STATE]
     rec[F_STATE] = requeue_state(rec)
@@ -236,7 +230,7 @@ local function apply_one(t)
   local rec = load(t.receipt)
   if not rec then return 'err|unknown_case|' .. t.receipt .. ' is not in this center' end
   if #rec ~= FIELDS or not tonumber(rec[F_EPOCH]) then
-    return 'err|bad_request|the stored record of ' .. t.receipt .. ' is malformed (' .. #rec .. ' fields)'
+    return 'err|bad_request|the stored record of ' .. t.receipt .. ' is malformed (not ' .. FIELDS .. ' fields)'
   end
   if t.epoch ~= rec[F_EPOCH] then
     return 'err|stale_epoch|expected epoch ' .. t.epoch .. ', the case is at ' .. rec[F_EPOCH]

@@ -1,5 +1,6 @@
 #include "docket/store/case_store.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <chrono>
@@ -8,6 +9,7 @@
 #include <exception>
 #include <mutex>
 #include <thread>
+#include <unordered_set>
 #include <map>
 #include <random>
 
@@ -144,16 +146,39 @@ TransitionResult CaseStore::apply(const Transition& t) { return apply(std::vecto
 std::vector<TransitionResult> CaseStore::apply(const std::vector<Transition>& ts) {
   ensure_script();
   std::vector<TransitionResult> results(ts.size());
-  // Group by center, keeping input order inside each group.
+  // Group by center, and inside a center by case, keeping each case's transitions in input order
+  // (a stable sort): transitions of one case then sit side by side and, since a call is never cut
+  // inside one case's run, go in one call, where the script reads and writes the record once
+  // (a desk's ACCEPT and DECIDE of the same offers arrive in two messages of one batch).
+  // Transitions of different cases do not depend on each other's order, except through an
+  // idempotency key used twice (the first use answers the second): a center whose transitions
+  // repeat a key keeps the input order.
   std::map<std::string_view, std::vector<std::size_t>> by_center;
   for (std::size_t i = 0; i < ts.size(); ++i) by_center[ts[i].center].push_back(i);
+  for (auto& [center, items] : by_center) {
+    std::unordered_set<std::string_view> keys;
+    bool repeated = false;
+    for (std::size_t i : items) {
+      if (!ts[i].idempotency_key.empty() && !keys.insert(ts[i].idempotency_key).second) {
+        repeated = true;
+        break;
+      }
+    }
+    if (repeated) continue;
+    std::stable_sort(items.begin(), items.end(), [&ts](std::size_t a, std::size_t b) {
+      return ts[a].receipt.packed() < ts[b].receipt.packed();
+    });
+  }
 
   const std::string now = std::to_string(clock_.now().time_since_epoch().count());
   std::vector<RedisConnection::Call> calls;
   std::vector<std::vector<std::size_t>> call_items;
   for (const auto& [center, items] : by_center) {
-    for (std::size_t first = 0; first < items.size(); first += static_cast<std::size_t>(options_.batch_size)) {
-      const std::size_t last = std::min(items.size(), first + static_cast<std::size_t>(options_.batch_size));
+    for (std::size_t first = 0, last = 0; first < items.size(); first = last) {
+      last = std::min(items.size(), first + static_cast<std::size_t>(options_.batch_size));
+      while (last < items.size() &&
+             ts[items[last]].receipt.packed() == ts[items[last - 1]].receipt.packed())
+        ++last;
       RedisConnection::Call call;
       call.keys = {cases_key(center), audit_key(center)};
       call.args = {now, std::to_string(options_.idempotency_ttl_s),
