@@ -374,6 +374,56 @@ TEST_F(CaseStoreImportTest, TransitionsOfOneCaseInOneCallAreEachCheckedAndAudite
   EXPECT_EQ(h[3].id, stored.last_audit);
 }
 
+// A desk's ACCEPT and DECIDE arrive in two messages, so a batch holds every accept before every
+// decision. The store still reads each case's record once for both: it keeps a case's
+// transitions together (and in order) and never splits them between two script calls.
+TEST_F(CaseStoreImportTest, ABatchReadsEachCaseOnceEvenWhenItsTransitionsAreApart) {
+  const int n = 250;  // More than two calls' worth (batch_size 100).
+  std::vector<Transition> offers, rest;
+  for (int i = 0; i < n; ++i) {
+    Transition t = import_sample(1000 + i);
+    t.record.reset();
+    t.op = Op::kOffer;
+    t.officer = t.actor = "ISO-" + std::to_string(i % 9);
+    offers.push_back(t);
+  }
+  for (const auto& r : store_->apply(offers)) ASSERT_EQ(r.status, Status::kApplied);
+  for (auto t : offers) {
+    t.op = Op::kAccept;
+    t.epoch = 1;
+    rest.push_back(t);
+  }
+  for (auto t : offers) {
+    t.op = Op::kDecide;
+    t.epoch = 1;
+    t.arg = "approve";
+    t.idempotency_key = "w:approve:" + t.receipt.str() + ":1";
+    rest.push_back(t);
+  }
+  const auto reads = [&] {
+    const std::string info = conn_->command({"INFO", "commandstats"}).as_string();
+    const auto at = info.find("cmdstat_hget:calls=");
+    return at == std::string::npos ? 0L : std::stol(info.substr(at + 19));
+  };
+  const long before = reads();
+  const auto res = store_->apply(rest);
+  EXPECT_EQ(reads() - before, n);
+  for (int i = 0; i < n; ++i) {
+    EXPECT_EQ(res[i].status, Status::kApplied) << res[i].message;  // In input order.
+    EXPECT_EQ(res[i].state, CaseState::kAssigned);
+    EXPECT_EQ(res[n + i].status, Status::kApplied) << res[n + i].message;
+    EXPECT_EQ(res[n + i].state, CaseState::kDecided);
+  }
+  const auto h = store_->history("VSC", offers[7].receipt);
+  ASSERT_EQ(h.size(), 4U);
+  EXPECT_EQ(h[2].op, "accept");
+  EXPECT_EQ(h[3].op, "decide");
+  // Sent again, the decisions are answered from their keys and recorded once.
+  const std::vector<Transition> again(rest.begin() + n, rest.end());
+  for (const auto& r : store_->apply(again)) EXPECT_EQ(r.state, CaseState::kDecided);
+  EXPECT_EQ(store_->history("VSC", offers[7].receipt).size(), 4U);
+}
+
 // Free text in both the actor and the detail survives the positional audit entry.
 TEST_F(CaseStoreImportTest, AuditKeepsFreeTextWhole) {
   const Transition imported = import_sample(51);
