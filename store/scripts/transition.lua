@@ -32,6 +32,8 @@ local RECORD = '^' .. string.rep('([^|]*)|', FIELDS - 1) .. '([^|]*)$'
 local function split(s)
   return {string.match(s, RECORD)}
 end
+-- A new record as intake sends it: FIELDS - 1 fields, each ending in '|' (the audit id is added).
+local NEW_RECORD = '^' .. string.rep('[^|]*|', FIELDS - 1) .. '$'
 
 local function requeue_state(rec)
   if rec[F_SENIOR] == '1' then return 'qa_review' end
@@ -199,8 +201,7 @@ local function apply_one(t)
       -- audit id at its end; it is checked without being taken apart.
       local state = t.op == 'import' and 'queued' or 'received'
       local head = '1|' .. state .. '|'
-      local _, bars = string.gsub(t.record, '|', '|')
-      if bars ~= FIELDS - 1 or string.sub(t.record, 1, #head) ~= head or string.sub(t.record, -1) ~= '|' then
+      if not string.find(t.record, NEW_RECORD) or string.sub(t.record, 1, #head) ~= head then
         return 'err|bad_request|a new record must be version 1, in state ' .. state ..
                ', with ' .. FIELDS .. ' fields and no audit id'
       end
@@ -260,11 +261,13 @@ if call_key then
 end
 
 local n = (#ARGV - 4) / 9
+local t = {}
 for i = 0, n - 1 do
   local b = 4 + i * 9
-  local t = {op = ARGV[b + 1], receipt = ARGV[b + 2], epoch = ARGV[b + 3], actor = ARGV[b + 4],
-             officer = ARGV[b + 5], arg = ARGV[b + 6], idem = tonumber(ARGV[b + 7]),
-             record = ARGV[b + 8], detail = ARGV[b + 9]}
+  -- One table for every transition of the call: nothing keeps a reference to it past its turn.
+  t.op, t.receipt, t.epoch, t.actor = ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
+  t.officer, t.arg, t.idem = ARGV[b + 5], ARGV[b + 6], tonumber(ARGV[b + 7])
+  t.record, t.detail = ARGV[b + 8], ARGV[b + 9]
   local key = t.idem > 0 and KEYS[t.idem] or nil
   local answer = key and redis.call('GET', key)
   if not answer then

@@ -424,6 +424,30 @@ TEST_F(CaseStoreImportTest, ABatchReadsEachCaseOnceEvenWhenItsTransitionsAreApar
   EXPECT_EQ(store_->history("VSC", offers[7].receipt).size(), 4U);
 }
 
+// Intake's record is checked without being taken apart: the wrong number of fields, an audit id
+// already there, or another version or state is refused and nothing is stored.
+TEST_F(CaseStoreImportTest, AMalformedNewRecordIsRefusedAndNothingStored) {
+  const std::string sha = conn_->load_script(scripts::kTransition);
+  StoredCase c = testing::sample_case(60);
+  c.state = CaseState::kQueued;
+  const std::string good = encode(c);  // Ends with '|': no audit id yet.
+  const std::string receipt = c.receipt.str();
+  const auto import = [&](const std::string& record) {
+    const Reply r = conn_->eval(sha, scripts::kTransition,
+                                {store_->cases_key("VSC"), store_->audit_key("VSC")},
+                                {"1770000000", "60", "60", "0", "import", receipt, "0", "intake",
+                                 "", "", "0", record, ""});
+    return r.elements.at(0).str;
+  };
+  EXPECT_EQ(import(good.substr(0, good.size() - 1)).rfind("err|bad_request|", 0), 0U);  // 20 bars.
+  EXPECT_EQ(import(good + "1-1").rfind("err|bad_request|", 0), 0U);  // An audit id.
+  EXPECT_EQ(import(good + "|").rfind("err|bad_request|", 0), 0U);    // 22 bars.
+  EXPECT_EQ(import("2" + good.substr(1)).rfind("err|bad_request|", 0), 0U);  // Version 2.
+  EXPECT_FALSE(store_->get("VSC", c.receipt).has_value());
+  EXPECT_EQ(import(good), "ok|queued|0");
+  EXPECT_EQ(store_->get("VSC", c.receipt)->state, CaseState::kQueued);
+}
+
 // Free text in both the actor and the detail survives the positional audit entry.
 TEST_F(CaseStoreImportTest, AuditKeepsFreeTextWhole) {
   const Transition imported = import_sample(51);
