@@ -7,11 +7,11 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <map>
 #include <mutex>
+#include <random>
 #include <thread>
 #include <unordered_set>
-#include <map>
-#include <random>
 
 #include "docket/store/metrics.h"
 #include "docket/store/scripts.h"
@@ -69,7 +69,8 @@ std::string parse_audit(std::string_view v, AuditEntry& e) {
   std::size_t start = 0;
   for (auto& field : f) {
     const std::size_t bar = v.find('|', start);
-    if (bar == std::string_view::npos) throw InvalidArgument("malformed audit entry: " + std::string(v));
+    if (bar == std::string_view::npos)
+      throw InvalidArgument("malformed audit entry: " + std::string(v));
     field = v.substr(start, bar - start);
     start = bar + 1;
   }
@@ -339,6 +340,7 @@ std::vector<AuditEntry> CaseStore::history(std::string_view center, ReceiptNumbe
       for (std::size_t i = 0; i + 1 < kv.size(); i += 2) {
         const std::string& k = kv[i].str;
         const std::string& v = kv[i + 1].str;
+        // clang-format off
         if (k == "op") e.op = v;
         else if (k == "from") e.from = v;
         else if (k == "to") e.to = v;
@@ -348,6 +350,7 @@ std::vector<AuditEntry> CaseStore::history(std::string_view center, ReceiptNumbe
         else if (k == "at") e.at = TimePoint(Seconds(std::stoll(v)));
         else if (k == "e") e.epoch = std::stoll(v);
         else if (k == "p") prev = v;
+        // clang-format on
       }
     }
     out.push_back(std::move(e));

@@ -340,7 +340,7 @@ TEST_F(CaseStoreImportTest, TransitionsOfOneCaseInOneCallAreEachCheckedAndAudite
       add(Op::kDecide, 1, "ISO-2", "approve"),  // Not the holder: refused, nothing changes.
       add(Op::kDecide, 1, "ISO-1", "maybe"),    // A bad outcome: refused, nothing changes.
       add(Op::kDecide, 1, "ISO-1", "approve", "note | with bars"),
-      add(Op::kDecide, 1, "ISO-1", "deny"),     // Stale now: the decision moved the epoch.
+      add(Op::kDecide, 1, "ISO-1", "deny"),  // Stale now: the decision moved the epoch.
   };
   const auto res = store_->apply(ts);
   ASSERT_EQ(res.size(), ts.size());
@@ -433,15 +433,14 @@ TEST_F(CaseStoreImportTest, AMalformedNewRecordIsRefusedAndNothingStored) {
   const std::string good = encode(c);  // Ends with '|': no audit id yet.
   const std::string receipt = c.receipt.str();
   const auto import = [&](const std::string& record) {
-    const Reply r = conn_->eval(sha, scripts::kTransition,
-                                {store_->cases_key("VSC"), store_->audit_key("VSC")},
-                                {"1770000000", "60", "60", "0", "import", receipt, "0", "intake",
-                                 "", "", "0", record, ""});
+    const Reply r = conn_->eval(
+        sha, scripts::kTransition, {store_->cases_key("VSC"), store_->audit_key("VSC")},
+        {"1770000000", "60", "60", "0", "import", receipt, "0", "intake", "", "", "0", record, ""});
     return r.elements.at(0).str;
   };
   EXPECT_EQ(import(good.substr(0, good.size() - 1)).rfind("err|bad_request|", 0), 0U);  // 20 bars.
-  EXPECT_EQ(import(good + "1-1").rfind("err|bad_request|", 0), 0U);  // An audit id.
-  EXPECT_EQ(import(good + "|").rfind("err|bad_request|", 0), 0U);    // 22 bars.
+  EXPECT_EQ(import(good + "1-1").rfind("err|bad_request|", 0), 0U);          // An audit id.
+  EXPECT_EQ(import(good + "|").rfind("err|bad_request|", 0), 0U);            // 22 bars.
   EXPECT_EQ(import("2" + good.substr(1)).rfind("err|bad_request|", 0), 0U);  // Version 2.
   EXPECT_FALSE(store_->get("VSC", c.receipt).has_value());
   EXPECT_EQ(import(good), "ok|queued|0");
@@ -469,11 +468,31 @@ TEST_F(CaseStoreImportTest, AuditKeepsFreeTextWhole) {
 TEST_F(CaseStoreImportTest, HistoryReadsEntriesOfTheEarlierFormat) {
   const Transition imported = import_sample(52);
   auto rec = store_->get("VSC", imported.receipt).value();
-  const std::string id =
-      conn_->command({"XADD", store_->audit_key("VSC"), "*", "r", imported.receipt.str(), "op",
-                      "hold", "from", "queued", "to", "on_hold", "who", "docketctl:ops", "at",
-                      "1770000123", "e", "1", "o", "", "x", "old entry", "p", rec.last_audit})
-          .as_string();
+  const std::string id = conn_
+                             ->command({"XADD",
+                                        store_->audit_key("VSC"),
+                                        "*",
+                                        "r",
+                                        imported.receipt.str(),
+                                        "op",
+                                        "hold",
+                                        "from",
+                                        "queued",
+                                        "to",
+                                        "on_hold",
+                                        "who",
+                                        "docketctl:ops",
+                                        "at",
+                                        "1770000123",
+                                        "e",
+                                        "1",
+                                        "o",
+                                        "",
+                                        "x",
+                                        "old entry",
+                                        "p",
+                                        rec.last_audit})
+                             .as_string();
   rec.state = CaseState::kOnHold;
   rec.epoch = 1;
   rec.last_audit = id;

@@ -41,13 +41,12 @@ matching::RoundPlan plan_short_queue(matching::Matcher& matcher, std::size_t max
       const std::uint32_t slot = klass.queue[e].slot;
       const Case c = index.to_case(slot);
       const FormPolicy& form = catalog.form(c.form);
-      const auto relax = matcher.relaxation(form, matching::Matcher::slack_days(
-                                                      index.record(slot).deadline, now));
+      const auto relax =
+          matcher.relaxation(form, matching::Matcher::slack_days(index.record(slot).deadline, now));
       const int required = matching::required_level(c, form);
       const auto fits = [&](OfficerId id) {
-        return room(id) > 0 &&
-               matching::check(c, form, officers[id], id, relax) ==
-                   matching::Ineligibility::kEligible;
+        return room(id) > 0 && matching::check(c, form, officers[id], id, relax) ==
+                                   matching::Ineligibility::kEligible;
       };
       OfficerId best = kNoOfficer;
       bool preferred = false;

@@ -156,7 +156,8 @@ void Dispatcher::flush_submits() {
     auto results = commit_submits(batch);
     for (std::size_t i = 0; i < batch.size(); ++i) {
       send(batch[i].peer,
-           Message{Type::kReply, {{"re", std::move(batch[i].re)}, {"result", std::move(results[i])}}},
+           Message{Type::kReply,
+                   {{"re", std::move(batch[i].re)}, {"result", std::move(results[i])}}},
            true);
     }
   } catch (const IoError& e) {

@@ -95,8 +95,8 @@ TEST(ShortQueue, APreferredOfficerWithRoomGetsTheCase) {
   Case c = inst.cases.front();
   c.excluded.clear();
   const FormPolicy& form = cat.form(c.form);
-  const auto relax = m.relaxation(
-      form, Matcher::slack_days(c.deadline.time_since_epoch().count(), clock.now()));
+  const auto relax =
+      m.relaxation(form, Matcher::slack_days(c.deadline.time_since_epoch().count(), clock.now()));
   std::vector<OfficerId> eligible;
   for (OfficerId id = 0; id < m.officers().size(); ++id) {
     if (m.officer(id).free_slots() > 0 &&

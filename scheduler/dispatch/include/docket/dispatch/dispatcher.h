@@ -125,7 +125,7 @@ class Dispatcher {
   struct PendingSubmit {
     std::string peer;
     nlohmann::json re;
-    std::size_t listed = 0;          // Cases in the request.
+    std::size_t listed = 0;  // Cases in the request.
     nlohmann::json rejected = nlohmann::json::array();
     std::vector<Case> cases;         // The good ones, to import.
     std::vector<std::size_t> index;  // Their positions in the request.
