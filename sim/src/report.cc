@@ -96,7 +96,7 @@ void print_report(std::FILE* out, const std::vector<RunResult>& runs, const Cata
     std::fprintf(out, "\n");
   }
   std::fprintf(out, "\np80 cycle time per form, days (decided cases)\n%-10s", "form");
-  for (const auto& r : runs) std::fprintf(out, " %14.14s", label_of(r).c_str());
+  for (const auto& r : runs) std::fprintf(out, " %22.22s", label_of(r).c_str());
   std::fprintf(out, "\n");
   for (const auto& form : cat.forms()) {
     bool any = false;
@@ -111,7 +111,7 @@ void print_report(std::FILE* out, const std::vector<RunResult>& runs, const Cata
     }
     if (!any) continue;
     std::fprintf(out, "%-10s", form.code.c_str());
-    for (double v : p80) std::fprintf(out, " %14.1f", v);
+    for (double v : p80) std::fprintf(out, " %22.1f", v);
     std::fprintf(out, "\n");
   }
   std::fprintf(out, "\nother counts:");
