@@ -51,7 +51,8 @@ TEST_F(TriageTest, OnTimeCasesGoFirstThenLateOnesInDeadlineOrderThenFarDeadlines
   EXPECT_EQ(offered("triage", 1), (std::set<std::string>{"EAC0000000003"}));
   // The second slot goes to the late bucket, whose earliest deadline (received first) leads.
   EXPECT_EQ(offered("triage", 2), (std::set<std::string>{"EAC0000000003", "EAC0000000001"}));
-  EXPECT_EQ(offered("triage", 3), (std::set<std::string>{"EAC0000000003", "EAC0000000001", "EAC0000000002"}));
+  EXPECT_EQ(offered("triage", 3),
+            (std::set<std::string>{"EAC0000000003", "EAC0000000001", "EAC0000000002"}));
   EXPECT_EQ(offered("triage", 4).size(), 4U);
 }
 

@@ -34,9 +34,9 @@ class Rebalancer {
 /// What the national planner cost over a run.
 struct NationalRebalancerStats {
   std::int64_t plans = 0;
-  std::int64_t moved = 0;          ///< Cases the plans moved (before the simulator's checks).
-  double seconds = 0;              ///< Wall seconds in rebalance::plan(), summed.
-  double max_seconds = 0;          ///< The slowest plan.
+  std::int64_t moved = 0;  ///< Cases the plans moved (before the simulator's checks).
+  double seconds = 0;      ///< Wall seconds in rebalance::plan(), summed.
+  double max_seconds = 0;  ///< The slowest plan.
   std::int64_t max_graph_arcs = 0;
 };
 
@@ -68,6 +68,7 @@ class NationalRebalancer final : public Rebalancer {
 /// productive share of a shift, times the business days of an average week of the simulated
 /// period). The planner counts only officers present when it runs, so leave is not taken off
 /// again.
-rebalance::Options national_rebalance_options(const Scenario& scenario, const BusinessCalendar& calendar);
+rebalance::Options national_rebalance_options(const Scenario& scenario,
+                                              const BusinessCalendar& calendar);
 
 }  // namespace docket::sim
