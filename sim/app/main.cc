@@ -7,6 +7,7 @@
 // Exit codes: 0 done, 1 bad scenario, configuration or arguments, 2 an internal error.
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -21,7 +22,12 @@ namespace docket::sim {
 namespace {
 
 constexpr const char* kRebalanceSuffix = "+rebalance";
-constexpr const char* kAllPolicies = "fifo,skills-longest-idle,greedy-edf,min-cost-flow,min-cost-flow+rebalance";
+// Docket's policy with triage: the min-cost flow with the "triage" cost model in place of
+// "deadline-slack" (scheduler/matching/src/cost_models/triage.h).
+constexpr const char* kTriage = "min-cost-flow-triage";
+constexpr const char* kAllPolicies =
+    "fifo,skills-longest-idle,greedy-edf,min-cost-flow,min-cost-flow+rebalance,min-cost-flow-triage,"
+    "min-cost-flow-triage+rebalance";
 
 struct Args {
   std::string scenario = "sim/scenarios/national.yaml";
@@ -40,9 +46,24 @@ struct Args {
 };
 
 struct PolicySpec {
-  std::string name;
+  std::string name;    ///< As given to --policy, without +rebalance.
+  std::string policy;  ///< The matching::Policy it runs.
+  bool triage = false;
   bool rebalance = false;
 };
+
+// The scheduler's configuration with the triage cost model in place of deadline-slack (at the
+// same weight), or added if deadline-slack is not configured.
+config::NationalConfig with_triage(config::NationalConfig cfg) {
+  auto& models = cfg.scheduler.cost_models;
+  auto it = std::find_if(models.begin(), models.end(), [](const auto& m) { return m.name == "deadline-slack"; });
+  if (it != models.end()) {
+    it->name = "triage";
+  } else if (std::none_of(models.begin(), models.end(), [](const auto& m) { return m.name == "triage"; })) {
+    models.push_back({"triage", 1.0});
+  }
+  return cfg;
+}
 
 std::vector<PolicySpec> parse_policies(const std::string& text) {
   std::vector<PolicySpec> out;
@@ -56,10 +77,13 @@ std::vector<PolicySpec> parse_policies(const std::string& text) {
       p.rebalance = true;
       item.resize(item.size() - suffix.size());
     }
-    if (auto made = matching::make_policy(item); !made.ok()) {
-      throw InvalidArgument("--policy: " + made.error() + "; append " + suffix + " for national rebalancing, or use 'all'");
-    }
     p.name = item;
+    p.triage = item == kTriage;
+    p.policy = p.triage ? "min-cost-flow" : item;
+    if (auto made = matching::make_policy(p.policy); !made.ok()) {
+      throw InvalidArgument("--policy: " + made.error() + ", or " + kTriage + " (the min-cost flow with triage); append " +
+                            suffix + " for national rebalancing, or use 'all'");
+    }
     out.push_back(p);
   }
   if (out.empty()) throw InvalidArgument("--policy: no policy named");
@@ -88,18 +112,24 @@ int run(const Args& args) {
 
   std::vector<RunResult> runs;
   std::optional<std::int64_t> bound;
+  const config::NationalConfig triage_cfg = with_triage(cfg);
   for (const auto& spec : specs) {
-    auto policy = matching::make_policy(spec.name).value();
-    auto rebalancer = spec.rebalance ? make_load_rebalancer() : nullptr;
+    auto policy = matching::make_policy(spec.policy).value();
+    std::unique_ptr<NationalRebalancer> rebalancer;
+    if (spec.rebalance) rebalancer = std::make_unique<NationalRebalancer>(national_rebalance_options(sc, cfg.calendar));
     SimOptions opts;
     opts.check_invariants = args.check;
+    // Triage hands out each deadline bucket's own cases (EDF within the bucket, not within the
+    // whole class), so the class-wide EDF check does not apply to it.
+    if (spec.triage) opts.edf_policy.clear();
     opts.record_bound = !bound.has_value();
     opts.progress_days = args.progress;
     if (!args.round_log.empty()) {
       opts.round_log = specs.size() == 1 ? args.round_log : args.round_log + "." + spec.name + (spec.rebalance ? kRebalanceSuffix : "");
     }
-    Simulator sim(cfg, sc, *policy, rebalancer.get(), opts);
+    Simulator sim(spec.triage ? triage_cfg : cfg, sc, *policy, rebalancer.get(), opts);
     RunResult r = sim.run();
+    r.policy = spec.name;
     if (!bound) bound = lower_bound_misses(r);
     r.bound_jobs.clear();
     r.bound_jobs.shrink_to_fit();
@@ -115,6 +145,14 @@ int run(const Args& args) {
                   static_cast<double>(r.sum_case_nodes) / n, static_cast<double>(r.sum_officer_classes) / n,
                   static_cast<double>(r.sum_graph_arcs) / n, static_cast<long long>(r.max_graph_arcs),
                   static_cast<long long>(r.unplaced));
+    }
+    if (rebalancer) {
+      const NationalRebalancerStats& st = rebalancer->stats();
+      std::printf("    national planner: %lld plans (%.1f h a week per officer present), %lld cases moved, %lld transfers "
+                  "refused by the simulator, %.2f s in plan() (slowest %.3f s, %lld arcs at most)\n",
+                  static_cast<long long>(st.plans), rebalancer->options().officer_hours_per_week,
+                  static_cast<long long>(st.moved), static_cast<long long>(r.transfers_refused), st.seconds,
+                  st.max_seconds, static_cast<long long>(st.max_graph_arcs));
     }
     if (args.check) {
       std::printf("    invariants: %lld checks, %lld violations\n", static_cast<long long>(r.invariant_checks),
@@ -150,8 +188,8 @@ int main(int argc, char** argv) {
   CLI::App app{"docket-sim: what-if simulation of assignment policies on a calibrated national scenario"};
   app.add_option("--scenario", args.scenario, "Scenario file (YAML)")->capture_default_str();
   app.add_option("--policy", args.policies,
-                 "Comma-separated policies (fifo, skills-longest-idle, greedy-edf, min-cost-flow; append "
-                 "+rebalance for national rebalancing), or 'all'")
+                 "Comma-separated policies (fifo, skills-longest-idle, greedy-edf, min-cost-flow, "
+                 "min-cost-flow-triage; append +rebalance for the national planner), or 'all'")
       ->capture_default_str();
   app.add_option("--out", args.out, "Directory for CSV files and plots")->capture_default_str();
   app.add_option("--scale", args.scale, "Multiply receipts, backlog and roster (1 = national)");

@@ -47,6 +47,9 @@ Summary summarize(const RunResult& r) {
   for (const auto& [key, h] : r.cycle) all.merge(h);
   s.p50_days = all.quantile(0.5);
   s.p80_days = all.quantile(0.8);
+  s.open_p80_days = r.open_age.quantile(0.8);
+  all.merge(r.open_age);
+  s.p80_with_open_days = all.quantile(0.8);
   double avail = 0, worked = 0;
   for (std::size_t c = 0; c < r.available_hours.size(); ++c) {
     avail += r.available_hours[c];
@@ -73,15 +76,17 @@ void print_report(std::FILE* out, const std::vector<RunResult>& runs, const Cata
   std::fprintf(out, "deadlines due in the period: %lld; offline lower bound on misses: %s\n\n",
                static_cast<long long>(first.due),
                lb ? std::to_string(*lb).c_str() : "(not computed)");
-  std::fprintf(out, "%-32s %10s %7s %7s %7s %6s %9s %10s %10s %8s\n", "policy", "missed", "miss%", "p50 d",
-               "p80 d", "util%", "inv/1k", "decided", "pending", "wall s");
+  std::fprintf(out, "%-40s %10s %7s %7s %7s %6s %9s %10s %10s %10s %10s %8s\n", "policy", "missed", "miss%", "p50 d",
+               "p80 d", "util%", "inv/1k", "decided", "open", "open p80 d", "p80+open d", "wall s");
   for (const auto& r : runs) {
     const Summary s = summarize(r);
-    std::fprintf(out, "%-32s %10lld %6.2f%% %7.1f %7.1f %5.1f%% %9.1f %10lld %10lld %8.1f\n", s.label.c_str(),
-                 static_cast<long long>(s.missed), 100 * s.miss_rate, s.p50_days, s.p80_days, 100 * s.utilization,
-                 s.inversions_per_1k, static_cast<long long>(s.decided), static_cast<long long>(s.pending_at_end),
-                 s.seconds);
+    std::fprintf(out, "%-40s %10lld %6.2f%% %7.1f %7.1f %5.1f%% %9.1f %10lld %10lld %10.1f %10.1f %8.1f\n",
+                 s.label.c_str(), static_cast<long long>(s.missed), 100 * s.miss_rate, s.p50_days, s.p80_days,
+                 100 * s.utilization, s.inversions_per_1k, static_cast<long long>(s.decided),
+                 static_cast<long long>(s.pending_at_end), s.open_p80_days, s.p80_with_open_days, s.seconds);
   }
+  std::fprintf(out, "(p50/p80: decided cases, receipt to final decision; open: still open at the end, p80 of their "
+                    "age; p80+open: decided and open cases together, open ones at their age)\n");
   if (lb) {
     std::fprintf(out, "\ngap to the lower bound (missed - bound) / due:");
     for (const auto& r : runs) {
@@ -91,7 +96,7 @@ void print_report(std::FILE* out, const std::vector<RunResult>& runs, const Cata
     std::fprintf(out, "\n");
   }
   std::fprintf(out, "\np80 cycle time per form, days (decided cases)\n%-10s", "form");
-  for (const auto& r : runs) std::fprintf(out, " %14.14s", label_of(r).c_str());
+  for (const auto& r : runs) std::fprintf(out, " %22.22s", label_of(r).c_str());
   std::fprintf(out, "\n");
   for (const auto& form : cat.forms()) {
     bool any = false;
@@ -106,12 +111,12 @@ void print_report(std::FILE* out, const std::vector<RunResult>& runs, const Cata
     }
     if (!any) continue;
     std::fprintf(out, "%-10s", form.code.c_str());
-    for (double v : p80) std::fprintf(out, " %14.1f", v);
+    for (double v : p80) std::fprintf(out, " %22.1f", v);
     std::fprintf(out, "\n");
   }
   std::fprintf(out, "\nother counts:");
   for (const auto& r : runs) {
-    std::fprintf(out, "\n  %-32s rounds %lld, offers %lld (cross-center %lld), RFEs %lld (back to the same officer %lld), QA %lld, transfers %lld (refused %lld), round time %.1f s",
+    std::fprintf(out, "\n  %-40s rounds %lld, offers %lld (cross-center %lld), RFEs %lld (back to the same officer %lld), QA %lld, transfers %lld (refused %lld), round time %.1f s",
                  label_of(r).c_str(), static_cast<long long>(r.rounds), static_cast<long long>(r.offers),
                  static_cast<long long>(r.cross_center_offers), static_cast<long long>(r.rfes),
                  static_cast<long long>(r.rfe_same_officer), static_cast<long long>(r.qa_reviews),
@@ -126,14 +131,15 @@ void write_csv(const std::filesystem::path& dir, const std::vector<RunResult>& r
   {
     auto f = open(dir / "summary.csv");
     f << "policy,officers,backlog_at_start,received,decided,approved,pending_at_end,due,missed,miss_rate,"
-         "lower_bound_missed,p50_days,p80_days,utilization,fairness_pairs,inversions,inversions_per_1k,"
+         "lower_bound_missed,p50_days,p80_days,open_p80_days,p80_with_open_days,utilization,fairness_pairs,inversions,inversions_per_1k,"
          "rfes,rfe_same_officer,qa_reviews,transfers,transfers_refused,offers,cross_center_offers,rounds,"
          "seconds_total,seconds_rounds\n";
     for (const auto& r : runs) {
       const Summary s = summarize(r);
       f << s.label << ',' << r.officers << ',' << r.backlog_at_start << ',' << r.received << ',' << r.decided << ','
         << r.approved << ',' << r.pending_at_end << ',' << r.due << ',' << r.missed << ',' << s.miss_rate << ','
-        << (lb ? std::to_string(*lb) : "") << ',' << s.p50_days << ',' << s.p80_days << ',' << s.utilization << ','
+        << (lb ? std::to_string(*lb) : "") << ',' << s.p50_days << ',' << s.p80_days << ',' << s.open_p80_days << ','
+        << s.p80_with_open_days << ',' << s.utilization << ','
         << r.fairness_pairs << ',' << r.inversions << ',' << s.inversions_per_1k << ',' << r.rfes << ','
         << r.rfe_same_officer << ',' << r.qa_reviews << ',' << r.transfers << ',' << r.transfers_refused << ','
         << r.offers << ',' << r.cross_center_offers << ',' << r.rounds << ',' << r.seconds_total << ','

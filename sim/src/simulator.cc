@@ -289,7 +289,9 @@ class Simulator::Impl {
       if (any) {
         if (rounds_since % ticks_per_round == 0) {
           round(now);
-          if (rebalancer_ != nullptr && day - last_rebalance_day >= sc_.rebalance_interval_days) {
+          // The national planner counts the officers present: plan while every center works.
+          if (rebalancer_ != nullptr && day - last_rebalance_day >= sc_.rebalance_interval_days &&
+              std::all_of(zone_day_.begin(), zone_day_.end(), [](int d) { return d >= 0; })) {
             rebalance(now);
             last_rebalance_day = day;
           }
@@ -688,6 +690,7 @@ class Simulator::Impl {
       const auto& rec = index.record(slot);
       if (rec.state == CaseState::kDecided || rec.receipt == 0) continue;
       ++result_.pending_at_end;
+      result_.open_age.add(static_cast<double>(end_ - rec.received) / kDay);
       if (rec.deadline >= t0_.time_since_epoch().count() && rec.deadline < end_) {
         ++result_.due;
         ++result_.missed;

@@ -23,15 +23,38 @@ inline Scenario national_scenario(double scale, int days) {
   return s;
 }
 
-/// Runs one policy ("<name>" or "<name>+rebalance") on a scenario.
-inline RunResult run_policy(const Scenario& s, const std::string& spec, SimOptions opts = {}) {
+/// The national configuration with the triage cost model in place of deadline-slack, as
+/// docket-sim runs "min-cost-flow-triage".
+inline const config::NationalConfig& triage_config() {
+  static const config::NationalConfig cfg = [] {
+    config::NationalConfig c = national_config();
+    for (auto& m : c.scheduler.cost_models) {
+      if (m.name == "deadline-slack") m.name = "triage";
+    }
+    return c;
+  }();
+  return cfg;
+}
+
+/// Runs one policy ("<name>" or "<name>+rebalance"; "min-cost-flow-triage" is the min-cost flow
+/// with triage) on a scenario, with the national planner when rebalancing. Its statistics go to
+/// `planner` when given.
+inline RunResult run_policy(const Scenario& s, const std::string& spec, SimOptions opts = {},
+                            NationalRebalancerStats* planner = nullptr) {
   std::string name = spec;
   const bool rebalance = name.size() > 10 && name.ends_with("+rebalance");
   if (rebalance) name.resize(name.size() - 10);
-  auto policy = matching::make_policy(name).value();
-  auto rebalancer = rebalance ? make_load_rebalancer() : nullptr;
-  Simulator sim(national_config(), s, *policy, rebalancer.get(), opts);
-  return sim.run();
+  const bool triage = name == "min-cost-flow-triage";
+  auto policy = matching::make_policy(triage ? "min-cost-flow" : name).value();
+  std::unique_ptr<NationalRebalancer> rebalancer;
+  if (rebalance) rebalancer = std::make_unique<NationalRebalancer>(national_rebalance_options(s, national_config().calendar));
+  // Triage hands out each deadline bucket's own cases: EDF holds within a bucket, not across a
+  // class, so the class-wide check is off for it.
+  if (triage) opts.edf_policy.clear();
+  Simulator sim(triage ? triage_config() : national_config(), s, *policy, rebalancer.get(), opts);
+  RunResult r = sim.run();
+  if (planner != nullptr && rebalancer) *planner = rebalancer->stats();
+  return r;
 }
 
 }  // namespace docket::sim::testing

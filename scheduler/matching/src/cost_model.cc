@@ -10,6 +10,7 @@
 #include "cost_models/load_balance.h"
 #include "cost_models/skill_fit.h"
 #include "cost_models/transfer.h"
+#include "cost_models/triage.h"
 
 namespace docket::matching {
 namespace {
@@ -23,6 +24,7 @@ const std::map<std::string, Factory, std::less<>>& factories() {
       {"transfer", [] { return std::make_unique<TransferCostModel>(); }},
       {"load-balance", [] { return std::make_unique<LoadBalanceCostModel>(); }},
       {"affinity", [] { return std::make_unique<AffinityCostModel>(); }},
+      {"triage", [] { return std::make_unique<TriageCostModel>(); }},
   };
   return kFactories;
 }
@@ -36,6 +38,7 @@ Cost CostModel::to_group(const CaseNodeView&, const GroupView&) const { return 0
 Cost CostModel::to_pool(const GroupView&, const PoolView&) const { return 0; }
 Cost CostModel::to_preferred(const CaseNodeView&) const { return 0; }
 Cost CostModel::load_slot(int, int) const { return 0; }
+bool CostModel::serves_buckets_apart() const { return false; }
 
 Result<std::unique_ptr<CostModel>> make_cost_model(std::string_view name) {
   auto it = factories().find(name);
@@ -90,6 +93,11 @@ Cost CompositeCostModel::to_preferred(const CaseNodeView& node) const {
 }
 Cost CompositeCostModel::load_slot(int load, int capacity) const {
   return sum([&](const CostModel& m) { return m.load_slot(load, capacity); });
+}
+
+bool CompositeCostModel::serves_buckets_apart() const {
+  return std::any_of(models_.begin(), models_.end(),
+                     [](const Weighted& w) { return w.weight > 0 && w.model->serves_buckets_apart(); });
 }
 
 std::vector<CompositeCostModel::Term> CompositeCostModel::path_terms(const CaseNodeView& node,

@@ -62,6 +62,7 @@ Explanation Matcher::explain(ReceiptNumber r) {
   node.priority = c.priority;
   node.center = c.center;
   node.slack_days = static_cast<int>(std::clamp<std::int64_t>(e.slack_days, 0, 1'000'000));
+  node.overdue = c.deadline <= now;
   node.relax = e.relaxation;
   node.has_preferred = c.preferred_officer != kNoOfficer;
   node.cases = 1;

@@ -251,6 +251,7 @@ CaseNodeView Matcher::bucket_view(const ClassKey& key, std::size_t bucket) const
   v.priority = key.priority;
   v.center = key.center;
   v.slack_days = bucket == 0 ? 0 : std::max(0, edges_[bucket - 1]);
+  v.overdue = bucket == 0 && !edges_.empty() && edges_[0] <= 0;
   v.relax = relaxation(form, bucket < edges_.size() ? edges_[bucket] : 1'000'000);
   v.has_preferred = key.preferred != kNoOfficer;
   v.cases = 0;
@@ -794,8 +795,23 @@ RoundPlan Matcher::plan_round() {
       heap.pop_back();
     }
   };
+  // A cost model that ranks buckets of a class apart (triage) gets each bucket's own cases: a
+  // one-member class's node starts at its bucket's first case. Merged classes (QA reviews, RFE
+  // responses whose officer is not singled out) still hand out their earliest cases.
+  const bool by_bucket = costs_.serves_buckets_apart();
   for (std::uint32_t ni : s.order) {
     CaseNode& n = s.nodes[ni];
+    if (by_bucket && s.vclasses[n.vclass].end - s.vclasses[n.vclass].begin == 1) {
+      VirtualClass& vc = s.vclasses[n.vclass];
+      const CaseClass& cls = classes[s.vc_members[vc.begin]];
+      const auto head = cls.queue.begin() + static_cast<std::ptrdiff_t>(cls.head);
+      const auto first = n.bucket == 0 ? head
+                                       : std::upper_bound(head, cls.queue.end(), s.thresholds[n.bucket - 1],
+                                                          [](std::int32_t t, const QueueEntry& e) {
+                                                            return t < e.deadline_min;
+                                                          });
+      vc.cursor = static_cast<std::uint32_t>(first - cls.queue.begin());
+    }
     s.slots.clear();
     for (std::uint32_t i = n.groups_begin; i < n.groups_end; ++i) {
       const auto [arc, gi] = s.node_out[i];

@@ -33,6 +33,51 @@ TEST(CostModelTest, UrgencyGrowsAsSlackShrinksAndWithPriority) {
   EXPECT_GT(m->unassigned(v), normal);
 }
 
+// Triage: cases that can still be on time and are due within the window, least slack first;
+// then every late case alike; then on-time cases with more slack than the window.
+TEST(CostModelTest, TriageRanksOnTimeCasesAboveLateOnesAndLateOnesAboveFarDeadlines) {
+  auto m = make_cost_model("triage").value();
+  FormPolicy form;
+  form.effort_hours = 2.0;
+  CaseNodeView v;
+  v.form = &form;
+  auto cost = [&](int slack, bool overdue, Priority p = Priority::kNormal) {
+    v.slack_days = slack;
+    v.overdue = overdue;
+    v.priority = p;
+    return m->unassigned(v);
+  };
+  const Cost late = cost(0, true);
+  // Within the window: above every late case, and rising as slack shrinks.
+  Cost previous = late;
+  for (int slack : {29, 14, 7, 1, 0}) {
+    EXPECT_GT(cost(slack, false), previous) << slack;
+    previous = cost(slack, false);
+  }
+  // Beyond the window: below every late case, still ordered by slack.
+  EXPECT_LT(cost(30, false), late);
+  EXPECT_LT(cost(365, false), cost(30, false));
+  EXPECT_LT(cost(30, false, Priority::kLitigation), late);
+  // Late cases are one tier whatever their priority, above the far deadlines and below the
+  // window; priority orders them within it.
+  EXPECT_GT(cost(0, true, Priority::kLitigation), late);
+  EXPECT_LT(cost(0, true, Priority::kLitigation), cost(29, false));
+  // A due-today case whose effort exceeds a day's hours cannot be on time.
+  FormPolicy long_form;
+  long_form.effort_hours = 7.0;
+  v.form = &long_form;
+  EXPECT_EQ(cost(0, false), late);
+  EXPECT_GT(cost(1, false), late);
+  EXPECT_TRUE(m->serves_buckets_apart());
+  EXPECT_FALSE(make_cost_model("deadline-slack").value()->serves_buckets_apart());
+}
+
+TEST(CostModelTest, CompositeServesBucketsApartOnlyWithTriageWeighted) {
+  EXPECT_FALSE(CompositeCostModel({{"deadline-slack", 1.0}, {"skill-fit", 1.0}}).serves_buckets_apart());
+  EXPECT_TRUE(CompositeCostModel({{"triage", 1.0}, {"skill-fit", 1.0}}).serves_buckets_apart());
+  EXPECT_FALSE(CompositeCostModel({{"triage", 0.0}}).serves_buckets_apart());
+}
+
 TEST(CostModelTest, SkillFitPrefersTheClosestSufficientLevel) {
   auto m = make_cost_model("skill-fit").value();
   GroupView g;

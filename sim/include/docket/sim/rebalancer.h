@@ -1,10 +1,14 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string_view>
 #include <vector>
 
+#include "docket/core/calendar.h"
 #include "docket/matching/matcher.h"
+#include "docket/rebalance/options.h"
+#include "docket/sim/scenario.h"
 
 namespace docket::sim {
 
@@ -19,9 +23,6 @@ struct Transfer {
 /// (TRANSFERRED), holds it while its file travels and queues it at the destination; a move the
 /// hard rules forbid (an interview form, a form that is not transferable, a destination that
 /// does not adjudicate the form, a case not queued) is refused and counted.
-///
-/// The planner of scheduler/rebalance plugs in through an adapter implementing this interface
-/// (see docs/simulation.md).
 class Rebalancer {
  public:
   virtual ~Rebalancer() = default;
@@ -30,24 +31,44 @@ class Rebalancer {
   virtual std::vector<Transfer> plan(const matching::Matcher& matcher, TimePoint now) = 0;
 };
 
-/// The simulator's own simple planner, used until the national planner is available.
-struct LoadRebalancerOptions {
-  /// Centers whose queued work per officer-hour is within this share of the national mean for
-  /// the form are left alone, so cases do not shuttle back and forth over small differences.
-  static constexpr double DEFAULT_TOLERANCE = 0.15;
-  /// At most this share of a form's queue at a center moves in one call, because a transfer
-  /// costs transit days and moving a whole queue at once overshoots.
-  static constexpr double DEFAULT_MAX_SHARE_PER_CALL = 0.10;
-
-  double tolerance = DEFAULT_TOLERANCE;
-  double max_share_per_call = DEFAULT_MAX_SHARE_PER_CALL;
+/// What the national planner cost over a run.
+struct NationalRebalancerStats {
+  std::int64_t plans = 0;
+  std::int64_t moved = 0;  ///< Cases the plans moved (before the simulator's checks).
+  double seconds = 0;      ///< Wall seconds in rebalance::plan(), summed.
+  double max_seconds = 0;  ///< The slowest plan.
+  std::int64_t max_graph_arcs = 0;
 };
 
-/// Equalizes, per transferable form that needs no interview, the queued work (cases x the form's
-/// effort) per officer certified for the form at the required level (an officer's time split
-/// evenly over their certifications), between the centers allowed to adjudicate the form. It
-/// moves the earliest-deadline cases of the most loaded centers to the least loaded ones.
-/// Cases waiting for a particular officer (after an RFE) or for QA review stay put.
-std::unique_ptr<Rebalancer> make_load_rebalancer(LoadRebalancerOptions options = {});
+/// The scheduler's own national planner (scheduler/rebalance, `rebalance::plan`) behind the
+/// simulator's interface: each call plans at the matcher's clock with `options` and turns the
+/// plan's moves (receipt numbers and center codes) into Transfers. The planner counts the weekly
+/// capacity of the officers present when it runs, so the simulator calls it while every center is
+/// in its working hours. The plan is not applied with rebalance::apply (there is no store): the
+/// simulator withdraws, carries and queues the cases itself.
+class NationalRebalancer final : public Rebalancer {
+ public:
+  /// Throws InvalidArgument for options the planner refuses (an unknown solver, a horizon < 1).
+  explicit NationalRebalancer(rebalance::Options options);
+  std::string_view name() const override { return "national"; }
+  /// Throws InvalidArgument if `now` is not the matcher's clock (the planner plans at the
+  /// matcher's clock, and a plan for another time would misplace every deadline), and what
+  /// rebalance::plan() throws.
+  std::vector<Transfer> plan(const matching::Matcher& matcher, TimePoint now) override;
+  const NationalRebalancerStats& stats() const { return stats_; }
+  const rebalance::Options& options() const { return options_; }
+
+ private:
+  rebalance::Options options_;
+  NationalRebalancerStats stats_;
+};
+
+/// The planner's options for a scenario's officers: rebalance::Options defaults, except the
+/// adjudication hours an officer present gives per week, which are the simulator's own (the
+/// productive share of a shift, times the business days of an average week of the simulated
+/// period). The planner counts only officers present when it runs, so leave is not taken off
+/// again.
+rebalance::Options national_rebalance_options(const Scenario& scenario,
+                                              const BusinessCalendar& calendar);
 
 }  // namespace docket::sim

@@ -22,7 +22,13 @@ struct Summary {
   double utilization = 0;   ///< Worked / productive hours present, all officers.
   double inversions_per_1k = 0;  ///< Receipt-order inversions per 1,000 comparable pairs.
   std::int64_t decided = 0;
-  std::int64_t pending_at_end = 0;
+  std::int64_t pending_at_end = 0;  ///< Cases still open at the end (received, not decided).
+  /// 80th percentile of the open cases' age at the end, days: what a policy that leaves the
+  /// oldest cases waiting (triage) pays, and a lower p80 of decided cases does not show.
+  double open_p80_days = 0;
+  /// 80th percentile over decided cases at their cycle time and open ones at their age so far
+  /// (a lower bound on their cycle time).
+  double p80_with_open_days = 0;
   double seconds = 0;
 };
 Summary summarize(const RunResult& run);

@@ -69,6 +69,8 @@ struct RunResult {
   std::int64_t inversions = 0;
   // Cycle times by (form, center) of the final decision.
   std::map<std::pair<FormId, CenterId>, CycleHistogram> cycle;
+  // Age at the end of the run of the cases still open (received, not finally decided), in days.
+  CycleHistogram open_age;
   // Pending cases (received, not finally decided) per center at the end of each day.
   std::vector<std::vector<std::int64_t>> backlog_by_day;  ///< [day][center]
   // Officer time per center, in hours: present and productive, and spent on cases.

@@ -22,6 +22,10 @@ struct CaseNodeView {
   Priority priority = Priority::kNormal;
   CenterId center = kNoCenter;
   int slack_days = 0;            ///< Slack of the most urgent case the node may hold.
+  /// Every case of the node is past its deadline (the first deadline bucket, when its edge is
+  /// 0 days). slack_days is 0 then, as it is for cases due within the day, so a model that
+  /// must tell late cases from urgent ones reads this.
+  bool overdue = false;
   Relaxation relax;              ///< Bullseye relaxation in force for the node.
   bool has_preferred = false;    ///< The cases prefer one officer (affinity).
   std::int64_t cases = 0;
@@ -66,6 +70,12 @@ class CostModel {
   /// Cost of an officer's slot at `load` (0-based: the officer already holds `load` cases) out of
   /// `capacity`. Costs rising with load spread work across officers.
   virtual Cost load_slot(int load, int capacity) const;
+  /// Whether the model may rank a later deadline bucket of a class above an earlier one (as
+  /// triage ranks cases that can still be on time above late ones). The matcher then hands out
+  /// each bucket node's flow from that bucket's own cases, earliest deadline first within the
+  /// bucket (design.md's equivalence class includes the deadline bucket), instead of from the
+  /// class's earliest cases. Default: false.
+  virtual bool serves_buckets_apart() const;
 };
 
 /// Creates a cost model by name; an unknown name returns an error listing the known names.
@@ -86,6 +96,8 @@ class CompositeCostModel final : public CostModel {
   Cost to_pool(const GroupView& group, const PoolView& pool) const override;
   Cost to_preferred(const CaseNodeView& node) const override;
   Cost load_slot(int load, int capacity) const override;
+  /// True if any model with a positive weight serves buckets apart.
+  bool serves_buckets_apart() const override;
 
   /// One model's weighted share of a cost, for explain.
   struct Term {
