@@ -233,11 +233,11 @@ TEST(Simulated, AnOfferPastItsExpiryIsNotAccepted) {
   s.start();
   s.attach(&b);
   s.welcome();
-  s.advance_alive(31s);
-  // The first offer's expiry (+30 s) has passed on arrival; the second's (+60 s) has not.
-  json live = case_json("EAC2590012346", 8);
-  live["expires"] = kStart.time_since_epoch().count() + 60;
-  s.send(Type::kOffer, {{"offers", {case_json("EAC2590012345", 5), live}}});
+  s.clock().advance(1s);
+  // The first offer's expiry (+1 s) has passed on arrival; the second's (+30 s) has not.
+  json late = case_json("EAC2590012345", 5);
+  late["expires"] = kStart.time_since_epoch().count() + 1;
+  s.send(Type::kOffer, {{"offers", {late, case_json("EAC2590012346", 8)}}});
   // The dropped offer's credit goes back at once; the live offer is accepted.
   EXPECT_EQ(s.expect(Type::kCredit).body["credit"], 1);
   const auto accept = s.expect(Type::kAccept);
@@ -256,9 +256,10 @@ TEST(Interactive, AcceptingAnExpiredOfferSaysSo) {
   s.start();
   s.attach(&b);
   s.welcome();
-  s.send(Type::kOffer, {{"offers", {case_json("EAC2590012345", 5)}}});
+  json offer = case_json("EAC2590012345", 5);
+  offer["expires"] = kStart.time_since_epoch().count() + 1;
+  s.send(Type::kOffer, {{"offers", {offer}}});
   s.wait_event(Event::Kind::kOffer);
-  s.advance_alive(29s);
   s.clock().advance(1s);  // Now at its expiry, before the desk's next look.
   EXPECT_EQ(b.execute(s.desk(), "accept eac2590012345"),
             "offer EAC2590012345 has expired; dropped");
