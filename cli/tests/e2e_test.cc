@@ -318,7 +318,8 @@ TEST_F(Docketctl, SeveralEndpointsGoToTheFirstThatAnswersAsTheLeader) {
   EXPECT_EQ(leader.requests()[1]["cmd"], "queues");
 
   // None answering as the leader: exit 2, naming what each did.
-  const auto none = ctl({"ping", "--timeout", "0.5", "--scheduler", dead + "," + standby.endpoint()});
+  const auto none =
+      ctl({"ping", "--timeout", "0.5", "--scheduler", dead + "," + standby.endpoint()});
   EXPECT_EQ(none.code, 2) << none.err;
   EXPECT_NE(none.err.find("no scheduler answered as the leader"), std::string::npos) << none.err;
   EXPECT_NE(none.err.find(dead + " did not answer"), std::string::npos) << none.err;

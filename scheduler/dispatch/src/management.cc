@@ -276,7 +276,8 @@ json Dispatcher::officer_update(const json& args) {
   std::optional<int> capacity;
   if (args.contains("capacity")) {
     capacity = static_cast<int>(protocol::require_int(args, "capacity"));
-    if (*capacity < 1) bad("field 'capacity': must be at least 1, got " + std::to_string(*capacity));
+    if (*capacity < 1)
+      bad("field 'capacity': must be at least 1, got " + std::to_string(*capacity));
   }
   std::optional<Presence> presence;
   if (args.contains("presence")) {
@@ -297,7 +298,8 @@ json Dispatcher::officer_update(const json& args) {
       if (!level.is_number_integer() || level.get<int>() < 0 || level.get<int>() > kMaxSkillLevel)
         bad("skill " + form + ": level must be 1-5, or 0 to remove it");
       std::erase_if(merged, [&](const SkillLevel& s) { return s.skill == *sid; });
-      if (level.get<int>() > 0) merged.push_back({*sid, static_cast<std::uint8_t>(level.get<int>())});
+      if (level.get<int>() > 0)
+        merged.push_back({*sid, static_cast<std::uint8_t>(level.get<int>())});
     }
     if (merged.empty()) bad("officer " + name + " would hold no certification");
     std::sort(merged.begin(), merged.end());

@@ -12,8 +12,9 @@ namespace {
 prometheus::Family<prometheus::Counter>& renewal_family(prometheus::Registry& r) {
   return prometheus::BuildCounter()
       .Name("docket_scheduler_lease_renewals_total")
-      .Help("Renewals of the leader lease by result: ok, failed (Redis did not answer), lost "
-            "(the lease was no longer this scheduler's)")
+      .Help(
+          "Renewals of the leader lease by result: ok, failed (Redis did not answer), lost "
+          "(the lease was no longer this scheduler's)")
       .Register(r);
 }
 
@@ -50,7 +51,8 @@ Elector::Elector(store::RedisOptions redis, ElectorOptions options, LeaderMetric
   redis_ = std::make_unique<store::RedisConnection>(redis);
   lease_ = std::make_unique<Lease>(*redis_, options_.lease);
   on_deadline = [] {
-    spdlog::critical("leader: still serving at the hard-stop point after losing the lease; exiting");
+    spdlog::critical(
+        "leader: still serving at the hard-stop point after losing the lease; exiting");
     std::_Exit(EXIT_LOST_LEADERSHIP);
   };
 }
@@ -129,8 +131,8 @@ void Elector::step_down(const std::string& why) {
   // Called with mutex_ held.
   lost_reason_ = why;
   lost_.store(true);
-  spdlog::error("leader: stepping down from term {}: {}",
-                lease_->held() ? lease_->held()->term : 0, why);
+  spdlog::error("leader: stepping down from term {}: {}", lease_->held() ? lease_->held()->term : 0,
+                why);
 }
 
 void Elector::renew_loop() {

@@ -50,7 +50,6 @@ end
 return 0
 )lua";
 
-
 }  // namespace
 
 std::optional<LeaseRecord> LeaseRecord::parse(const std::string& value) {
@@ -115,11 +114,10 @@ AcquireResult Lease::try_acquire(bool force) {
   const std::string& sha = script(acquire_sha_, kAcquire);
   // Not idempotent (INCR): a lost connection is an error here, and the next attempt adopts the
   // lease if this one did take it.
-  const auto reply =
-      redis_.eval(sha, kAcquire, {options_.lease_key(), options_.term_key()},
-                  {options_.holder, std::to_string(options_.lease_ms), options_.advert,
-                   force ? "1" : "0"},
-                  /*idempotent=*/false);
+  const auto reply = redis_.eval(
+      sha, kAcquire, {options_.lease_key(), options_.term_key()},
+      {options_.holder, std::to_string(options_.lease_ms), options_.advert, force ? "1" : "0"},
+      /*idempotent=*/false);
   if (reply.type != store::Reply::Type::kArray || reply.elements.size() != 2)
     throw IoError("lease: unexpected answer to the acquire script");
   AcquireResult r;
@@ -141,7 +139,8 @@ bool Lease::renew() {
 
 bool Lease::release() {
   if (!held_) return false;
-  const auto reply = redis_.eval(script(release_sha_, kRelease), kRelease, {options_.lease_key()}, {held_->value});
+  const auto reply =
+      redis_.eval(script(release_sha_, kRelease), kRelease, {options_.lease_key()}, {held_->value});
   const bool deleted = reply.as_integer() == 1;
   held_.reset();
   return deleted;

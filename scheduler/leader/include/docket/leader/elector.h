@@ -120,9 +120,9 @@ class Elector {
   std::unique_ptr<Lease> lease_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
-  bool stopping_ = false;  // Guarded by mutex_.
-  bool finished_ = false;  // Guarded by mutex_.
-  std::string lost_reason_;  // Guarded by mutex_.
+  bool stopping_ = false;         // Guarded by mutex_.
+  bool finished_ = false;         // Guarded by mutex_.
+  std::string lost_reason_;       // Guarded by mutex_.
   Steady::time_point last_ok_{};  // When the last successful acquire or renewal was sent.
   std::atomic<bool> lost_{false};
   std::thread thread_;
