@@ -277,10 +277,22 @@ bool Desk::accept(const std::string& receipt) {
 }
 
 bool Desk::past_expiry(const HeldCase& c) const {
+  if (c.local_expiry.count() > 0) return clock_.monotonic() >= c.local_expiry;
   // `expires` is rounded up to the second by the scheduler, and this clock reads whole seconds
   // rounded down, so `now >= expires` never drops an offer the scheduler still holds open by
   // its own clock; a desk clock that runs ahead drops early, which only costs the offer.
   return c.info.expires && clock_.now() >= *c.info.expires;
+}
+
+void Desk::time_offer(HeldCase& h) const {
+  h.local_expiry = Millis(0);
+  if (!h.info.expires) return;
+  const auto apart = *h.info.expires - clock_.now();
+  if (apart > options_.calendar_tolerance || -apart > options_.calendar_tolerance) {
+    // The scheduler's timeout runs on its monotonic clock from when it sent the offer, so timing
+    // it from the arrival here is never earlier than the scheduler.
+    h.local_expiry = clock_.monotonic() + offer_timeout_;
+  }
 }
 
 void Desk::expire(const std::string& receipt) {
@@ -290,12 +302,15 @@ void Desk::expire(const std::string& receipt) {
   // The offer used a credit and will not be answered: grant it back, as for a timeout.
   if (std::exchange(c.owes_credit, false)) ++pending_credit_;
   ++stats_.expired;
-  const auto expires = c.info.expires->time_since_epoch().count();
-  const auto late = (clock_.now() - *c.info.expires).count();
+  const auto expires = c.info.expires ? c.info.expires->time_since_epoch().count() : 0;
+  const auto late = c.local_expiry.count() > 0
+                        ? (clock_.monotonic() - c.local_expiry).count() / 1000
+                        : (clock_.now() - *c.info.expires).count();
   spdlog::warn(
-      "desk: offer {} to {} (epoch {}) expired at {} ({} s ago) unanswered; dropped, not "
+      "desk: offer {} to {} (epoch {}) expired at {} ({} s ago{}) unanswered; dropped, not "
       "accepted late",
-      receipt, c.info.officer, c.info.epoch, expires, late);
+      receipt, c.info.officer, c.info.epoch, expires, late,
+      c.local_expiry.count() > 0 ? ", timed from its arrival" : "");
   emit({.kind = Event::Kind::kLost,
         .receipt = receipt,
         .officer = c.info.officer,
@@ -568,8 +583,11 @@ void Desk::on_welcome(const json& body) {
   const Millis heartbeat(
       protocol::optional_int(body, "heartbeat_ms", DeskOptions::DEFAULT_HEARTBEAT.count()));
   const Millis lease(protocol::optional_int(body, "lease_ms", 3 * heartbeat.count()));
-  if (heartbeat.count() <= 0 || lease.count() <= 0) {
-    throw protocol::ProtocolError(Code::kBadRequest, "heartbeat_ms and lease_ms must be positive");
+  const Millis offer_timeout(protocol::optional_int(body, "offer_timeout_ms",
+                                                    DeskOptions::DEFAULT_OFFER_TIMEOUT.count()));
+  if (heartbeat.count() <= 0 || lease.count() <= 0 || offer_timeout.count() <= 0) {
+    throw protocol::ProtocolError(Code::kBadRequest,
+                                  "heartbeat_ms, lease_ms and offer_timeout_ms must be positive");
   }
   std::map<std::string, OfficerInfo> infos;
   if (body.contains("officers") && !body["officers"].is_null()) {
@@ -618,6 +636,7 @@ void Desk::on_welcome(const json& body) {
   session_ = session;
   heartbeat_ = heartbeat;
   lease_ = lease;
+  offer_timeout_ = offer_timeout;
   backoff_ = options_.backoff_initial;
   retry_backoff_ = options_.backoff_initial;
   officer_info_ = std::move(infos);
@@ -636,6 +655,7 @@ void Desk::on_welcome(const json& body) {
     auto it = cases_.find(c.receipt);
     if (it == cases_.end()) {
       HeldCase h{.info = c, .stage = offered ? Stage::kOffered : Stage::kAssigned};
+      if (offered) time_offer(h);
       cases_.emplace(c.receipt, h);
       if (offered) ++stats_.offers;
       emit({.kind = offered ? Event::Kind::kOffer : Event::Kind::kAssigned,
@@ -648,6 +668,7 @@ void Desk::on_welcome(const json& body) {
     const Stage before = h.stage;
     h.info = c;
     h.owes_credit = false;
+    if (offered) time_offer(h);
     if (offered) {
       if (before == Stage::kAccepting || before == Stage::kDeclining) {
         enqueue(c.receipt);  // The answer is sent again with the epoch of now.
@@ -713,6 +734,7 @@ void Desk::on_offer(const json& body) {
       spdlog::info("desk: case {} offered again at epoch {}", c.receipt, c.epoch);
     }
     it->second = HeldCase{.info = c, .stage = Stage::kOffered, .owes_credit = true};
+    time_offer(it->second);
     if (past_expiry(it->second)) {
       // Arrived too late to be answered (a slow network or a desk that was not polling).
       expire(c.receipt);

@@ -200,6 +200,28 @@ TEST(Desk, OfferPastItsExpiryIsDroppedNotAcceptedLate) {
   EXPECT_TRUE(d.cases().empty());
 }
 
+TEST(Desk, AnOfferFromASimulatedCalendarIsTimedFromItsArrival) {
+  ScriptedScheduler s;
+  s.start();
+  s.welcome({{"offer_timeout_ms", 2000}});
+  // A scheduler on a simulated calendar (--start): its `expires` is a year before this desk's
+  // clock, which says nothing about when the offer times out.
+  json offer = case_json(kR1, 3);
+  offer["expires"] = kStart.time_since_epoch().count() - 365 * 86'400;
+  s.send(Type::kOffer, {{"offers", {offer}}});
+  s.wait_event(Event::Kind::kOffer);
+  Desk& d = s.desk();
+  ASSERT_NE(d.find(kR1), nullptr);
+  s.clock().advance(1999ms);
+  s.pump();
+  EXPECT_NE(d.find(kR1), nullptr);
+  // At offer_timeout_ms after its arrival it is dropped like any expired offer.
+  s.clock().advance(1ms);
+  EXPECT_FALSE(d.accept(kR1));
+  EXPECT_EQ(s.wait_event(Event::Kind::kLost).code, "offer_expired");
+  EXPECT_EQ(d.stats().expired, 1);
+}
+
 TEST(Desk, UnavailableDecisionIsSentAgainWithBackoffAndRecordedOnce) {
   ScriptedScheduler s;
   s.start();

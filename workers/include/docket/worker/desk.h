@@ -69,6 +69,9 @@ struct HeldCase {
   /// The offer used one of this session's credits, so answering it grants one back. Offers
   /// resumed in a WELCOME were counted against an earlier session and grant nothing.
   bool owes_credit = false;
+  /// When the offer expires on the desk's monotonic clock, for an offer whose `expires` is in
+  /// another calendar than the desk's (see DeskOptions::calendar_tolerance); zero otherwise.
+  Millis local_expiry{0};
   std::optional<Decision> decision{};  ///< Set while kDeciding.
   std::string decline_reason{};
   bool recuse = false;
@@ -152,6 +155,12 @@ struct DeskOptions {
   /// Messages read per poll() before timers run, so a flood cannot starve the heartbeat.
   static constexpr std::size_t DEFAULT_MAX_READS = 4096;
   static constexpr const char* DEFAULT_AGENT = "docket-worker/0.1.0";
+  /// The protocol's offer timeout, until WELCOME announces the scheduler's.
+  static constexpr Millis DEFAULT_OFFER_TIMEOUT{30'000};
+  /// An offer's `expires` further than this from the desk's wall clock is taken to be in another
+  /// calendar (a scheduler on a simulated one, --start/--time-scale, or clocks far apart): such
+  /// an offer is timed from its arrival with the WELCOME's offer_timeout_ms instead.
+  static constexpr Seconds DEFAULT_CALENDAR_TOLERANCE{3600};
 
   /// The scheduler's worker endpoint, or several separated by commas (the schedulers of a
   /// high-availability group, of which only the leader serves): the desk starts with the first
@@ -169,6 +178,7 @@ struct DeskOptions {
   std::size_t max_batch = DEFAULT_MAX_BATCH;
   std::size_t max_reads = DEFAULT_MAX_READS;
   std::string agent = DEFAULT_AGENT;
+  Seconds calendar_tolerance = DEFAULT_CALENDAR_TOLERANCE;
   protocol::ChannelOptions channel;  ///< Message limit, CURVE keys, routing id.
 };
 
@@ -272,6 +282,8 @@ class Desk {
   void drop(const std::string& receipt);
   /// True when the case is an offer whose `expires` is at or before the desk's wall time.
   bool past_expiry(const HeldCase& c) const;
+  /// Sets h.local_expiry when h's `expires` is in another calendar (see DeskOptions).
+  void time_offer(HeldCase& h) const;
   /// Drops an expired offer: logs, counts, reports kLost `offer_expired`, grants its credit back.
   void expire(const std::string& receipt);
   /// Expires every unanswered offer past its `expires`; runs at most once per wall second.
@@ -294,6 +306,7 @@ class Desk {
   std::string session_;
   Millis heartbeat_ = DeskOptions::DEFAULT_HEARTBEAT;
   Millis lease_ = DeskOptions::DEFAULT_LEASE;
+  Millis offer_timeout_ = DeskOptions::DEFAULT_OFFER_TIMEOUT;
   Millis backoff_;
   Millis retry_backoff_;
   Millis last_sent_{0};
