@@ -583,8 +583,8 @@ void Desk::on_welcome(const json& body) {
   const Millis heartbeat(
       protocol::optional_int(body, "heartbeat_ms", DeskOptions::DEFAULT_HEARTBEAT.count()));
   const Millis lease(protocol::optional_int(body, "lease_ms", 3 * heartbeat.count()));
-  const Millis offer_timeout(protocol::optional_int(body, "offer_timeout_ms",
-                                                    DeskOptions::DEFAULT_OFFER_TIMEOUT.count()));
+  const Millis offer_timeout(
+      protocol::optional_int(body, "offer_timeout_ms", DeskOptions::DEFAULT_OFFER_TIMEOUT.count()));
   if (heartbeat.count() <= 0 || lease.count() <= 0 || offer_timeout.count() <= 0) {
     throw protocol::ProtocolError(Code::kBadRequest,
                                   "heartbeat_ms, lease_ms and offer_timeout_ms must be positive");
