@@ -43,7 +43,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   double timeout_s = 5.0;
   bool no_progress = false;
   app.add_option("-s,--scheduler", ctx.session_options.endpoint,
-                 "The scheduler's management endpoint, tcp://host:port")
+                 "The scheduler's management endpoint, tcp://host:port; several separated by "
+                 "commas (the first that answers as the leader is used)")
       ->envname("DOCKET_SCHEDULER")
       ->capture_default_str();
   app.add_option("-t,--timeout", timeout_s, "Seconds to wait for each answer")

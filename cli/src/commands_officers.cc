@@ -119,7 +119,7 @@ int do_update(Context& ctx, const UpdateOptions& o) {
   if (!o.skills.empty()) {
     json skills = json::object();
     try {
-      for (const auto& s : o.skills) add_skill(skills, s);
+      for (const auto& s : o.skills) add_skill(skills, s, 0);
     } catch (const InvalidArgument& e) {
       throw UsageError(e.what());
     }
@@ -165,7 +165,10 @@ void register_officer_commands(CLI::App& app, Action& action) {
     sub->add_option("officer", o->officer, "Officer id")->required();
     sub->add_option("--capacity", o->capacity, "Concurrent cases")->check(CLI::PositiveNumber);
     sub->add_option("--presence", o->presence, "available, away or offline");
-    sub->add_option("--skill", o->skills, "FORM:LEVEL (level 1-5); repeat for more")->take_all();
+    sub->add_option("--skill", o->skills,
+                    "FORM:LEVEL (level 1-5, 0 removes the certification); the others stay; "
+                    "repeat for more")
+        ->take_all();
     detail::on_run(sub, action, o, do_update);
   }
   {

@@ -25,7 +25,7 @@ int do_ping(Context& ctx, const NoOptions&) {
     print_json(*ctx.out, result);
     return to_int(ExitCode::kOk);
   }
-  *ctx.out << ctx.session_options.endpoint << ": docket-scheduler "
+  *ctx.out << ctx.session().endpoint() << ": docket-scheduler "
            << cell_text(result.value("version", json(nullptr))) << ", protocol "
            << cell_text(result.value("protocol", json(nullptr))) << ", "
            << (result.value("leader", true) ? "leader" : "standby (not the leader)") << ", "

@@ -46,15 +46,16 @@ const std::vector<std::string>& roster_columns() {
 
 }  // namespace
 
-void add_skill(nlohmann::json& skills, std::string_view text) {
+void add_skill(nlohmann::json& skills, std::string_view text, int min_level) {
   const auto colon = text.rfind(':');
   if (colon == std::string_view::npos || colon == 0) {
     throw InvalidArgument("skill '" + std::string(text) + "': expected FORM:LEVEL, e.g. I-485:3");
   }
   const auto name = trimmed(text.substr(0, colon));
   const auto level = to_int(trimmed(text.substr(colon + 1)));
-  if (!level || *level < kMinSkillLevel || *level > kMaxSkillLevel) {
-    throw InvalidArgument("skill '" + std::string(text) + "': the level must be 1-5");
+  if (!level || *level < min_level || *level > kMaxSkillLevel) {
+    throw InvalidArgument("skill '" + std::string(text) + "': the level must be " +
+                          std::to_string(min_level) + "-5");
   }
   skills[name] = *level;
 }

@@ -1,9 +1,25 @@
 #include "docket/cli/session.h"
 
+#include <algorithm>
+#include <string_view>
+
 namespace docket::cli {
 
 Session::Session(SessionOptions options) : options_(std::move(options)) {
-  protocol::ChannelOptions channel;
+  std::string_view rest = options_.endpoint;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    std::string_view one = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
+    while (!one.empty() && one.back() == ' ') one.remove_suffix(1);
+    if (!one.empty()) endpoints_.emplace_back(one);
+  }
+  if (endpoints_.empty()) {
+    throw InvalidArgument("--scheduler: no endpoint in '" + options_.endpoint + "'");
+  }
+  leader_found_ = endpoints_.size() == 1;
+  protocol::ChannelOptions& channel = channel_;
   if (!options_.server_key.empty()) {
     // A management client needs no lasting identity: a fresh key pair per run is enough for
     // CURVE's encryption, and the scheduler authorizes by its own policy.
@@ -12,11 +28,42 @@ Session::Session(SessionOptions options) : options_(std::move(options)) {
     channel.curve.public_key = pub;
     channel.curve.secret = sec;
   }
+  connect(0);
+}
+
+void Session::connect(std::size_t index) {
+  client_.reset();
+  current_ = index;
   try {
-    client_ = std::make_unique<protocol::Client>(ctx_, options_.endpoint, channel);
+    client_ = std::make_unique<protocol::Client>(ctx_, endpoints_[index], channel_);
   } catch (const IoError& e) {
     throw InvalidArgument(std::string("--scheduler: ") + e.what() + " (expected tcp://host:port)");
   }
+}
+
+void Session::find_leader() {
+  leader_found_ = true;
+  const auto saved = options_.timeout;
+  options_.timeout = std::min(options_.timeout, options_.probe_timeout);
+  std::string tried;
+  for (std::size_t i = 0; i < endpoints_.size(); ++i) {
+    if (i != current_) connect(i);
+    try {
+      const Answer a = wait(send("ping", nlohmann::json::object()));
+      if (!a.refused && a.result.value("leader", false)) {
+        options_.timeout = saved;
+        return;
+      }
+      tried += (tried.empty() ? "" : "; ") + endpoints_[i] + " answered as a standby";
+    } catch (const TimeoutError&) {
+      tried += (tried.empty() ? "" : "; ") + endpoints_[i] + " did not answer";
+    }
+    pending_.clear();
+    early_.clear();
+  }
+  options_.timeout = saved;
+  throw TimeoutError("no scheduler answered as the leader within " +
+                     std::to_string(options_.probe_timeout.count()) + " ms each (" + tried + ")");
 }
 
 Session::~Session() {
@@ -25,6 +72,7 @@ Session::~Session() {
 }
 
 std::int64_t Session::send(const std::string& cmd, nlohmann::json args) {
+  if (!leader_found_) find_leader();
   const std::int64_t id = next_id_++;
   pending_.insert(id);
   client_->send(protocol::Message{protocol::Type::kRequest,
@@ -44,7 +92,7 @@ Answer Session::wait(std::int64_t id) {
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       pending_.erase(id);
-      throw TimeoutError("no answer from " + options_.endpoint + " within " +
+      throw TimeoutError("no answer from " + endpoint() + " within " +
                          std::to_string(options_.timeout.count()) + " ms");
     }
     std::optional<protocol::Message> m;

@@ -292,6 +292,41 @@ TEST_F(Docketctl, NoSchedulerExits2WithinTheTimeout) {
   EXPECT_NE(r.err.find(endpoint), std::string::npos) << r.err;
 }
 
+TEST_F(Docketctl, SeveralEndpointsGoToTheFirstThatAnswersAsTheLeader) {
+  std::string dead;
+  {
+    zmq::context_t ctx;
+    protocol::Server probe(ctx, "tcp://127.0.0.1:0");
+    dead = probe.endpoint();
+  }
+  const auto answer = [](bool leader) {
+    return [leader](const std::string& cmd, const json&) {
+      return cmd == "ping" ? ok({{"version", "0.1.0"}, {"protocol", 1}, {"leader", leader}})
+                           : ok({{"rows", json::array()}});
+    };
+  };
+  ScriptedScheduler standby(answer(false));
+  ScriptedScheduler leader(answer(true));
+  const auto r = ctl({"queues", "--json", "--scheduler",
+                      dead + "," + standby.endpoint() + ", " + leader.endpoint()});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out), json::parse(R"({"rows":[]})"));
+  ASSERT_EQ(standby.requests().size(), 1u);
+  EXPECT_EQ(standby.requests()[0]["cmd"], "ping");
+  ASSERT_EQ(leader.requests().size(), 2u);
+  EXPECT_EQ(leader.requests()[0]["cmd"], "ping");
+  EXPECT_EQ(leader.requests()[1]["cmd"], "queues");
+
+  // None answering as the leader: exit 2, naming what each did.
+  const auto none =
+      ctl({"ping", "--timeout", "0.5", "--scheduler", dead + "," + standby.endpoint()});
+  EXPECT_EQ(none.code, 2) << none.err;
+  EXPECT_NE(none.err.find("no scheduler answered as the leader"), std::string::npos) << none.err;
+  EXPECT_NE(none.err.find(dead + " did not answer"), std::string::npos) << none.err;
+  EXPECT_NE(none.err.find(standby.endpoint() + " answered as a standby"), std::string::npos)
+      << none.err;
+}
+
 TEST_F(Docketctl, QueuesJsonPrintsTheSchedulersResult) {
   const auto result = json::parse(R"({"rows":[{"center":"CSC","form":"I-485","queued":48213,
       "offered":12,"assigned":310,"on_hold":4,"rfe_pending":1022,"qa_review":3,"oldest_days":412,

@@ -59,6 +59,10 @@ TEST(OfficerInput, SkillsNeedALevel) {
   EXPECT_EQ(skills, json::parse(R"({"I-485":3,"I-129F":1})"));
   EXPECT_THROW(add_skill(skills, "I-485"), InvalidArgument);
   EXPECT_THROW(add_skill(skills, "I-485:0"), InvalidArgument);
+  // officer update allows level 0, which removes a certification.
+  add_skill(skills, "I-485:0", 0);
+  EXPECT_EQ(skills["I-485"], 0);
+  EXPECT_THROW(add_skill(skills, "I-485:6", 0), InvalidArgument);
   RawOfficer no_center;
   no_center.id = "ISO-1";
   EXPECT_THROW(make_officer(no_center), InvalidArgument);

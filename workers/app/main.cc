@@ -109,6 +109,7 @@ class StatsPrinter {
                                      {"duplicates", s.duplicates},
                                      {"refused", s.refused},
                                      {"lost", s.lost},
+                                     {"expired", s.expired},
                                      {"reconnects", s.reconnects},
                                      {"malformed", s.malformed},
                                      {"held", desk.cases().size()},
@@ -119,11 +120,11 @@ class StatsPrinter {
     } else {
       std::printf(
           "stats: offered %lld accepted %lld declined %lld decided %lld (%.1f/s, offers %.1f/s, "
-          "accepted %.0f%%) refused %lld lost %lld held %zu reconnects %lld\n",
+          "accepted %.0f%%) refused %lld lost %lld expired %lld held %zu reconnects %lld\n",
           static_cast<long long>(s.offers), static_cast<long long>(s.accepted),
           static_cast<long long>(s.declined), static_cast<long long>(s.decided), decided_rate,
           offer_rate, accept_share * 100.0, static_cast<long long>(s.refused),
-          static_cast<long long>(s.lost), desk.cases().size(),
+          static_cast<long long>(s.lost), static_cast<long long>(s.expired), desk.cases().size(),
           static_cast<long long>(s.reconnects));
     }
     std::fflush(stdout);

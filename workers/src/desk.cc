@@ -156,6 +156,18 @@ Desk::Desk(zmq::context_t& ctx, DeskOptions options, const DeskClock& clock)
   }
   if (options_.credit < 0) throw InvalidArgument("credit must not be negative");
   if (options_.max_batch == 0) options_.max_batch = 1;
+  std::string_view rest = options_.endpoint;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    std::string_view one = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
+    while (!one.empty() && one.back() == ' ') one.remove_suffix(1);
+    if (!one.empty()) endpoints_.emplace_back(one);
+  }
+  if (endpoints_.empty()) {
+    throw InvalidArgument("no scheduler endpoint in '" + options_.endpoint + "'");
+  }
 }
 
 Desk::~Desk() = default;
@@ -166,7 +178,7 @@ void Desk::start() {
 }
 
 void Desk::connect() {
-  client_ = std::make_unique<protocol::Client>(ctx_, options_.endpoint, options_.channel);
+  client_ = std::make_unique<protocol::Client>(ctx_, endpoint(), options_.channel);
   state_ = State::kConnecting;
   last_received_ = clock_.monotonic();
   send_hello();
@@ -177,9 +189,14 @@ void Desk::disconnect(const std::string& why) {
   ++stats_.reconnects;
   state_ = State::kBackoff;
   reconnect_at_ = clock_.monotonic() + backoff_;
-  spdlog::warn("desk: disconnected ({}); reconnecting in {} ms", why, backoff_.count());
+  const std::string from = endpoint();
+  // The next attempt goes to the next scheduler given (a standby may have taken over); the
+  // backoff grows only once all of them have been tried.
+  current_ = (current_ + 1) % endpoints_.size();
+  spdlog::warn("desk: disconnected from {} ({}); reconnecting to {} in {} ms", from, why,
+               endpoint(), backoff_.count());
   emit({.kind = Event::Kind::kDisconnected, .message = why});
-  backoff_ = std::min(backoff_ * 2, options_.backoff_max);
+  if (current_ == 0) backoff_ = std::min(backoff_ * 2, options_.backoff_max);
   // Answers to requests of the old session will never come; the cases keep their stages, and
   // the answers are queued again once the next WELCOME says which cases are still ours.
   in_flight_.clear();
@@ -204,7 +221,7 @@ void Desk::send_hello() {
                {"officers", std::move(officers)},
                {"credit", options_.credit}};
   if (!leases.empty()) body["leases"] = std::move(leases);
-  spdlog::info("desk: HELLO to {} for {} officer(s), credit {}, {} lease(s)", options_.endpoint,
+  spdlog::info("desk: HELLO to {} for {} officer(s), credit {}, {} lease(s)", endpoint(),
                options_.officers.size(), options_.credit, cases_.size());
   send(Type::kHello, std::move(body));
 }
@@ -247,11 +264,70 @@ HeldCase& Desk::held(const std::string& receipt, std::initializer_list<Stage> st
 
 void Desk::enqueue(const std::string& receipt) { outbox_.push_back(receipt); }
 
-void Desk::accept(const std::string& receipt) {
+bool Desk::accept(const std::string& receipt) {
   auto& c = held(receipt, {Stage::kOffered});
+  if (past_expiry(c)) {
+    expire(receipt);
+    return false;
+  }
   c.stage = Stage::kAccepting;
   if (std::exchange(c.owes_credit, false)) ++pending_credit_;
   enqueue(receipt);
+  return true;
+}
+
+bool Desk::past_expiry(const HeldCase& c) const {
+  if (c.local_expiry.count() > 0) return clock_.monotonic() >= c.local_expiry;
+  // `expires` is rounded up to the second by the scheduler, and this clock reads whole seconds
+  // rounded down, so `now >= expires` never drops an offer the scheduler still holds open by
+  // its own clock; a desk clock that runs ahead drops early, which only costs the offer.
+  return c.info.expires && clock_.now() >= *c.info.expires;
+}
+
+void Desk::time_offer(HeldCase& h) const {
+  h.local_expiry = Millis(0);
+  if (!h.info.expires) return;
+  const auto apart = *h.info.expires - clock_.now();
+  if (apart > options_.calendar_tolerance || -apart > options_.calendar_tolerance) {
+    // The scheduler's timeout runs on its monotonic clock from when it sent the offer, so timing
+    // it from the arrival here is never earlier than the scheduler.
+    h.local_expiry = clock_.monotonic() + offer_timeout_;
+  }
+}
+
+void Desk::expire(const std::string& receipt) {
+  auto it = cases_.find(receipt);
+  if (it == cases_.end()) return;
+  HeldCase& c = it->second;
+  // The offer used a credit and will not be answered: grant it back, as for a timeout.
+  if (std::exchange(c.owes_credit, false)) ++pending_credit_;
+  ++stats_.expired;
+  const auto expires = c.info.expires ? c.info.expires->time_since_epoch().count() : 0;
+  const auto late = c.local_expiry.count() > 0
+                        ? (clock_.monotonic() - c.local_expiry).count() / 1000
+                        : (clock_.now() - *c.info.expires).count();
+  spdlog::warn(
+      "desk: offer {} to {} (epoch {}) expired at {} ({} s ago{}) unanswered; dropped, not "
+      "accepted late",
+      receipt, c.info.officer, c.info.epoch, expires, late,
+      c.local_expiry.count() > 0 ? ", timed from its arrival" : "");
+  emit({.kind = Event::Kind::kLost,
+        .receipt = receipt,
+        .officer = c.info.officer,
+        .code = "offer_expired",
+        .message = "expired " + std::to_string(late) + " s ago"});
+  cases_.erase(it);
+}
+
+void Desk::expire_offers() {
+  const TimePoint now = clock_.now();
+  if (now == last_expiry_sweep_) return;
+  last_expiry_sweep_ = now;
+  std::vector<std::string> due;
+  for (const auto& [receipt, c] : cases_) {
+    if (c.stage == Stage::kOffered && past_expiry(c)) due.push_back(receipt);
+  }
+  for (const auto& receipt : due) expire(receipt);
 }
 
 void Desk::decline(const std::string& receipt, std::string reason, bool recuse) {
@@ -323,6 +399,11 @@ void Desk::flush() {
     auto it = cases_.find(receipt);
     if (it == cases_.end()) continue;
     const HeldCase& c = it->second;
+    if (c.stage == Stage::kAccepting && past_expiry(c)) {
+      // Accepted while the answer could not go out (a reconnect), and expired meanwhile.
+      expire(receipt);
+      continue;
+    }
     switch (c.stage) {
       case Stage::kAccepting:
         accept_items.push_back({{"receipt", receipt}, {"epoch", c.info.epoch}});
@@ -428,6 +509,7 @@ Millis Desk::time_to_next_timer() const {
 }
 
 void Desk::run_timers() {
+  if (state_ != State::kStopped && state_ != State::kRejected) expire_offers();
   const Millis now = clock_.monotonic();
   switch (state_) {
     case State::kBackoff:
@@ -501,8 +583,11 @@ void Desk::on_welcome(const json& body) {
   const Millis heartbeat(
       protocol::optional_int(body, "heartbeat_ms", DeskOptions::DEFAULT_HEARTBEAT.count()));
   const Millis lease(protocol::optional_int(body, "lease_ms", 3 * heartbeat.count()));
-  if (heartbeat.count() <= 0 || lease.count() <= 0) {
-    throw protocol::ProtocolError(Code::kBadRequest, "heartbeat_ms and lease_ms must be positive");
+  const Millis offer_timeout(
+      protocol::optional_int(body, "offer_timeout_ms", DeskOptions::DEFAULT_OFFER_TIMEOUT.count()));
+  if (heartbeat.count() <= 0 || lease.count() <= 0 || offer_timeout.count() <= 0) {
+    throw protocol::ProtocolError(Code::kBadRequest,
+                                  "heartbeat_ms, lease_ms and offer_timeout_ms must be positive");
   }
   std::map<std::string, OfficerInfo> infos;
   if (body.contains("officers") && !body["officers"].is_null()) {
@@ -551,6 +636,7 @@ void Desk::on_welcome(const json& body) {
   session_ = session;
   heartbeat_ = heartbeat;
   lease_ = lease;
+  offer_timeout_ = offer_timeout;
   backoff_ = options_.backoff_initial;
   retry_backoff_ = options_.backoff_initial;
   officer_info_ = std::move(infos);
@@ -569,6 +655,7 @@ void Desk::on_welcome(const json& body) {
     auto it = cases_.find(c.receipt);
     if (it == cases_.end()) {
       HeldCase h{.info = c, .stage = offered ? Stage::kOffered : Stage::kAssigned};
+      if (offered) time_offer(h);
       cases_.emplace(c.receipt, h);
       if (offered) ++stats_.offers;
       emit({.kind = offered ? Event::Kind::kOffer : Event::Kind::kAssigned,
@@ -581,6 +668,7 @@ void Desk::on_welcome(const json& body) {
     const Stage before = h.stage;
     h.info = c;
     h.owes_credit = false;
+    if (offered) time_offer(h);
     if (offered) {
       if (before == Stage::kAccepting || before == Stage::kDeclining) {
         enqueue(c.receipt);  // The answer is sent again with the epoch of now.
@@ -646,6 +734,12 @@ void Desk::on_offer(const json& body) {
       spdlog::info("desk: case {} offered again at epoch {}", c.receipt, c.epoch);
     }
     it->second = HeldCase{.info = c, .stage = Stage::kOffered, .owes_credit = true};
+    time_offer(it->second);
+    if (past_expiry(it->second)) {
+      // Arrived too late to be answered (a slow network or a desk that was not polling).
+      expire(c.receipt);
+      continue;
+    }
     emit({.kind = Event::Kind::kOffer, .receipt = c.receipt, .officer = c.officer, .info = c});
   }
 }

@@ -181,7 +181,7 @@ std::string InteractiveBehaviour::execute(Desk& desk, std::string_view line) {
       return cmd + ": which receipt?";
     }
     if (cmd == "accept") {
-      desk.accept(upper(w[1]));
+      if (!desk.accept(upper(w[1]))) return "offer " + upper(w[1]) + " has expired; dropped";
       return "accepting " + upper(w[1]);
     }
     if (cmd == "decline" || cmd == "recuse") {

@@ -152,6 +152,76 @@ TEST(Desk, LeaseLostDropsTheCaseAndGivesAnUnansweredOffersCreditBack) {
   EXPECT_EQ(s.desk().stats().lost, 2);
 }
 
+/// An offer that expires `seconds` after the test's start.
+json offer_expiring(const std::string& receipt, std::int64_t epoch, int seconds) {
+  json c = case_json(receipt, epoch);
+  c["expires"] = kStart.time_since_epoch().count() + seconds;
+  return c;
+}
+
+TEST(Desk, OfferPastItsExpiryIsDroppedNotAcceptedLate) {
+  // The clock moves by whole seconds and less than the 3 s lease in all, so the scheduler's
+  // silence never matters here.
+  ScriptedScheduler s;
+  s.start();
+  s.welcome();
+  s.send(Type::kOffer, {{"offers", {offer_expiring(kR1, 3, 1), offer_expiring(kR2, 4, 2)}}});
+  s.wait_event(Event::Kind::kOffer);
+  s.wait_event(Event::Kind::kOffer);
+  Desk& d = s.desk();
+
+  // Left unanswered, kR1 is dropped once its expiry passes, and its credit goes back.
+  s.clock().advance(1s);
+  const Event expired = s.wait_event(Event::Kind::kLost);
+  EXPECT_EQ(expired.receipt, kR1);
+  EXPECT_EQ(expired.code, "offer_expired");
+  EXPECT_EQ(expired.officer, "ISO-CSC-00001");
+  EXPECT_EQ(d.find(kR1), nullptr);
+  EXPECT_THROW(d.accept(kR1), InvalidArgument);
+  EXPECT_EQ(s.expect(Type::kCredit).body["credit"], 1);
+  ASSERT_NE(d.find(kR2), nullptr);
+
+  // Accepting kR2 at its expiry, before the desk looked, is refused by the desk itself: no
+  // ACCEPT goes out, only the credit.
+  s.clock().advance(1s);
+  EXPECT_FALSE(d.accept(kR2));
+  EXPECT_EQ(d.find(kR2), nullptr);
+  EXPECT_EQ(s.wait_event(Event::Kind::kLost).code, "offer_expired");
+  EXPECT_EQ(s.expect(Type::kCredit).body["credit"], 1);
+
+  // An offer that arrives already expired is never reported as an offer.
+  s.events().clear();
+  s.send(Type::kOffer, {{"offers", {offer_expiring(kR3, 2, 1)}}});
+  EXPECT_EQ(s.wait_event(Event::Kind::kLost).receipt, kR3);
+  EXPECT_EQ(s.count(Event::Kind::kOffer), 0u);
+  EXPECT_EQ(s.expect(Type::kCredit).body["credit"], 1);
+  EXPECT_EQ(d.stats().expired, 3);
+  EXPECT_EQ(d.stats().accepted, 0);
+  EXPECT_TRUE(d.cases().empty());
+}
+
+TEST(Desk, AnOfferFromASimulatedCalendarIsTimedFromItsArrival) {
+  ScriptedScheduler s;
+  s.start();
+  s.welcome({{"offer_timeout_ms", 2000}});
+  // A scheduler on a simulated calendar (--start): its `expires` is a year before this desk's
+  // clock, which says nothing about when the offer times out.
+  json offer = case_json(kR1, 3);
+  offer["expires"] = kStart.time_since_epoch().count() - 365 * 86'400;
+  s.send(Type::kOffer, {{"offers", {offer}}});
+  s.wait_event(Event::Kind::kOffer);
+  Desk& d = s.desk();
+  ASSERT_NE(d.find(kR1), nullptr);
+  s.clock().advance(1999ms);
+  s.pump();
+  EXPECT_NE(d.find(kR1), nullptr);
+  // At offer_timeout_ms after its arrival it is dropped like any expired offer.
+  s.clock().advance(1ms);
+  EXPECT_FALSE(d.accept(kR1));
+  EXPECT_EQ(s.wait_event(Event::Kind::kLost).code, "offer_expired");
+  EXPECT_EQ(d.stats().expired, 1);
+}
+
 TEST(Desk, UnavailableDecisionIsSentAgainWithBackoffAndRecordedOnce) {
   ScriptedScheduler s;
   s.start();
@@ -209,8 +279,12 @@ TEST(Desk, SilentSchedulerMeansReconnectWithBackoffAndLeases) {
   ScriptedScheduler s;
   s.start();
   s.welcome({{"resumed", {case_json(kR1, 4, "assigned"), case_json(kR2, 3, "offered")}}});
+  // The scheduler's last sign of life must have been read before the clock moves, or the desk
+  // would date it later (a loaded machine may deliver it after the first pump).
+  const auto received = s.desk().stats().received;
   s.send(Type::kHeartbeat, json::object());
-  s.pump();
+  for (int i = 0; i < 10000 && s.desk().stats().received == received; ++i) s.pump();
+  ASSERT_GT(s.desk().stats().received, received);
   s.clock().advance(2999ms);
   s.next(false);  // The desk's own heartbeats go on meanwhile.
   EXPECT_TRUE(s.desk().registered());
@@ -248,6 +322,55 @@ TEST(Desk, SilentSchedulerMeansReconnectWithBackoffAndLeases) {
   EXPECT_EQ(s.desk().cases().size(), 1u);
   EXPECT_EQ(s.desk().next_backoff(), 100ms);  // Reset by the WELCOME.
   EXPECT_EQ(s.desk().stats().reconnects, 2);
+}
+
+TEST(Desk, ReconnectsGoToTheNextSchedulerGivenAndTheBackoffGrowsAfterAllWereTried) {
+  ScriptedScheduler s;
+  protocol::Server other(s.context(), "tcp://127.0.0.1:0");
+  // The other scheduler is listed first: a standby that does not answer.
+  Desk& d = s.start_at(other.endpoint() + ", " + s.server().endpoint());
+  EXPECT_EQ(d.endpoints().size(), 2u);
+  EXPECT_EQ(d.endpoint(), other.endpoint());
+  // Its HELLO reaches the first endpoint and goes unanswered.
+  std::optional<protocol::Received> hello;
+  for (int i = 0; i < 10000 && !hello; ++i) {
+    s.pump();
+    hello = other.try_recv();
+  }
+  ASSERT_TRUE(hello && hello->message);
+  EXPECT_EQ(protocol::to_string(hello->message->type), "HELLO");
+  s.clock().advance(3000ms);
+  s.wait_event(Event::Kind::kDisconnected);
+  EXPECT_EQ(d.endpoint(), s.server().endpoint());
+  // The first retry goes to the second endpoint after the initial backoff, not a doubled one.
+  EXPECT_EQ(d.next_backoff(), 100ms);
+  s.clock().advance(100ms);
+  s.welcome({{"resumed", {case_json(kR1, 4, "assigned")}}});
+  EXPECT_TRUE(d.registered());
+
+  // That scheduler stops: the desk moves on to the first again after the backoff the WELCOME
+  // reset, and, the list having wrapped around, the attempt after that waits twice as long.
+  s.send(Type::kShutdown, {{"reason", "lost the leader lease"}});
+  s.wait_event(Event::Kind::kDisconnected);
+  EXPECT_EQ(d.endpoint(), other.endpoint());
+  EXPECT_EQ(d.next_backoff(), 200ms);
+  s.clock().advance(100ms);
+  hello.reset();
+  for (int i = 0; i < 10000 && !hello; ++i) {
+    s.pump();
+    hello = other.try_recv();
+  }
+  ASSERT_TRUE(hello && hello->message);
+  EXPECT_EQ(hello->message->body["leases"][0]["receipt"], kR1);
+}
+
+TEST(Desk, AnEndpointListWithNoEndpointIsRefused) {
+  zmq::context_t ctx;
+  ManualDeskClock clock(kStart);
+  DeskOptions o;
+  o.officers = {{"ISO-CSC-00001", Presence::kAvailable}};
+  o.endpoint = " , ";
+  EXPECT_THROW(Desk(ctx, o, clock), InvalidArgument);
 }
 
 TEST(Desk, ShutdownMeansReconnect) {

@@ -42,6 +42,18 @@ class ScriptedScheduler {
     return *desk_;
   }
 
+  /// A desk given `endpoints` as they are (this server's endpoint() among others), started.
+  Desk& start_at(std::string endpoints, std::vector<std::string> officers = {"ISO-CSC-00001"}) {
+    DeskOptions o;
+    o.endpoint = std::move(endpoints);
+    for (auto& id : officers) o.officers.push_back({id, Presence::kAvailable});
+    o.credit = 4;
+    desk_ = std::make_unique<Desk>(ctx_, std::move(o), clock_);
+    desk_->start();
+    return *desk_;
+  }
+  zmq::context_t& context() { return ctx_; }
+
   Desk& desk() { return *desk_; }
   ManualDeskClock& clock() { return clock_; }
   protocol::Server& server() { return server_; }

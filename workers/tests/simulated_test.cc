@@ -224,6 +224,55 @@ TEST(Simulated, ZeroEffortDecidesAtOnceAndALostCaseIsDropped) {
   EXPECT_EQ(b.backlog(), 0u);
 }
 
+TEST(Simulated, AnOfferPastItsExpiryIsNotAccepted) {
+  const Catalog cat = sample_catalog();
+  SimulatedOptions o;
+  o.time_scale = 3600;
+  SimulatedBehaviour b(cat, o);
+  ScriptedScheduler s;
+  s.start();
+  s.attach(&b);
+  s.welcome();
+  s.clock().advance(1s);
+  // The first offer's expiry (+1 s) has passed on arrival; the second's (+30 s) has not.
+  json late = case_json("EAC2590012345", 5);
+  late["expires"] = kStart.time_since_epoch().count() + 1;
+  s.send(Type::kOffer, {{"offers", {late, case_json("EAC2590012346", 8)}}});
+  // The dropped offer's credit goes back at once; the live offer is accepted.
+  EXPECT_EQ(s.expect(Type::kCredit).body["credit"], 1);
+  const auto accept = s.expect(Type::kAccept);
+  EXPECT_EQ(accept.body["offers"], json::parse(R"([{"receipt":"EAC2590012346","epoch":8}])"));
+  EXPECT_EQ(accept.body["credit"], 1);
+  EXPECT_EQ(s.wait_event(Event::Kind::kLost).code, "offer_expired");
+  EXPECT_EQ(s.desk().stats().expired, 1);
+}
+
+TEST(Interactive, AcceptingAnExpiredOfferSaysSo) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  std::FILE* out = std::tmpfile();
+  InteractiveBehaviour b(fds[0], out);
+  ScriptedScheduler s;
+  s.start();
+  s.attach(&b);
+  s.welcome();
+  json offer = case_json("EAC2590012345", 5);
+  offer["expires"] = kStart.time_since_epoch().count() + 1;
+  s.send(Type::kOffer, {{"offers", {offer}}});
+  s.wait_event(Event::Kind::kOffer);
+  s.clock().advance(1s);  // Now at its expiry, before the desk's next look.
+  EXPECT_EQ(b.execute(s.desk(), "accept eac2590012345"),
+            "offer EAC2590012345 has expired; dropped");
+  s.expect(Type::kCredit);
+  std::rewind(out);
+  std::string printed(4096, '\0');
+  printed.resize(std::fread(printed.data(), 1, printed.size(), out));
+  EXPECT_NE(printed.find("LOST     EAC2590012345 (offer_expired)"), std::string::npos) << printed;
+  std::fclose(out);
+  ::close(fds[0]);
+  ::close(fds[1]);
+}
+
 TEST(Interactive, CommandsDriveTheDesk) {
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);

@@ -8,8 +8,13 @@
 // Then it serves: officer desk agents (docket-worker) on the workers socket, docketctl on the
 // management socket (docs/protocol.md), Prometheus on the metrics address.
 //
+// Several schedulers may run against one Redis: one holds the leader lease and serves, the others
+// stand by (they serve /metrics only) and take over when the lease expires (docs/operations.md,
+// "High availability").
+//
 // Exit codes: 0 stopped by SIGINT/SIGTERM or --run-for, 1 bad configuration or arguments, 2 the
-// store is unreachable, a socket cannot be bound, or another internal error.
+// store is unreachable, a socket cannot be bound, or another internal error, 3 the leader lease
+// was lost (this scheduler stopped serving; restart it to stand by again).
 
 #include <spdlog/spdlog.h>
 
@@ -27,6 +32,7 @@
 #include "docket/core/error.h"
 #include "docket/dispatch/dispatcher.h"
 #include "docket/dispatch/metrics.h"
+#include "docket/leader/elector.h"
 #include "docket/matching/matcher.h"
 #include "docket/matching/metrics.h"
 #include "docket/metrics/agency.h"
@@ -63,6 +69,7 @@ struct Args {
   std::string curve_key_file;    // The server's CURVE secret key (Z85, 40 characters).
   bool simulate_intake = false;  // Receipts at the calibrated rate and RFE responses.
   bool json = false;
+  int lease_ms = leader::LeaseOptions::DEFAULT_LEASE_MS;  // The leader lease's time to live.
 };
 
 // The applicant side of a compressed-time demo: new receipts at the forms' annual rates (the
@@ -258,6 +265,34 @@ int run(Args& args) {
   store::CaseStore store(conn, *clock);
   store.set_metrics(&store_metrics);
 
+  // Only the holder of the leader lease reads the state of record into memory and binds the
+  // sockets; until then this process is a standby that serves /metrics (leader 0) and nothing
+  // else, so a worker or docketctl pointed at it moves on to the next endpoint it was given.
+  leader::LeaderMetrics leader_metrics(metrics_server.registry());
+  leader::ElectorOptions eo;
+  eo.lease.lease_ms = args.lease_ms;
+  eo.lease.advert = nlohmann::json{{"workers", args.dispatch.worker_endpoint},
+                                   {"management", args.dispatch.management_endpoint},
+                                   {"metrics", metrics_server.url()}}
+                        .dump();
+  // The embedded server is this process's own child: no other scheduler can share it, and a
+  // lease a crashed earlier run left in its AOF must not delay the start.
+  eo.force = embedded.has_value();
+  leader::Elector elector(ro, eo, &leader_metrics);
+  std::printf("metrics: %s\n", metrics_server.url().c_str());
+  if (!embedded) {
+    std::printf("standby: campaigning for the leader lease (%d ms) as %s\n", args.lease_ms,
+                elector.holder().c_str());
+  }
+  std::fflush(stdout);
+  const auto lease = elector.campaign(g_stop);
+  if (!lease) {
+    std::printf("stopped while on standby\n");
+    return 0;
+  }
+  std::printf("leader: term %lld\n", static_cast<long long>(lease->term));
+  std::fflush(stdout);
+
   matching::Matcher matcher(cfg.catalog, cfg.scheduler, *clock);
   for (const auto& o : cfg.officers) matcher.add_officer(o);
   matcher.set_metrics(&matcher_metrics);
@@ -308,13 +343,18 @@ int run(Args& args) {
   }
   std::printf("docket-scheduler %s: %zu officers, %zu forms, %zu centers\n", DOCKET_VERSION,
               cfg.officers.size(), cfg.catalog.forms().size(), cfg.catalog.centers().size());
-  std::printf("workers: %s\nmanagement: %s\nmetrics: %s\n", dispatcher.worker_endpoint().c_str(),
-              dispatcher.management_endpoint().c_str(), metrics_server.url().c_str());
+  std::printf("workers: %s\nmanagement: %s\n", dispatcher.worker_endpoint().c_str(),
+              dispatcher.management_endpoint().c_str());
   std::fflush(stdout);
 
   const auto started = std::chrono::steady_clock::now();
   auto next_progress = started + std::chrono::duration<double>(args.progress_every);
+  bool lost = false;
   while (!g_stop) {
+    if (elector.lost()) {
+      lost = true;
+      break;
+    }
     dispatcher.step(std::chrono::milliseconds(50));
     const auto now = std::chrono::steady_clock::now();
     if (intake) intake->step(dispatcher);
@@ -332,6 +372,12 @@ int run(Args& args) {
     }
   }
   dispatcher.shutdown();
+  // Nothing is written to the store after this point, so the elector's hard stop is disarmed;
+  // a clean stop hands the lease over at once instead of letting it expire.
+  elector.finish(/*release=*/!lost);
+  if (lost) {
+    spdlog::error("lost the leader lease ({}); stopped serving", elector.lost_reason());
+  }
   const auto s = dispatcher.stats();
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -355,7 +401,7 @@ int run(Args& args) {
         s.p80_cycle_days, static_cast<long long>(s.rounds),
         static_cast<long long>(s.rejected_messages));
   }
-  return 0;
+  return lost ? leader::EXIT_LOST_LEADERSHIP : 0;
 }
 
 }  // namespace
@@ -406,6 +452,9 @@ int main(int argc, char** argv) {
                "demo: new receipts at the calibrated annual rate and RFE responses, in the "
                "scheduler's time");
   app.add_flag("--json", args.json, "print the summary as JSON");
+  app.add_option("--lease-ms", args.lease_ms,
+                 "leader lease: its time to live; renewed every third of it, given up at half")
+      ->check(CLI::Range(docket::leader::LeaseOptions::MIN_LEASE_MS, 600'000));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -346,18 +346,64 @@ json Dispatcher::officer_update(const json& args) {
   const auto name = protocol::require_string(args, "officer");
   const auto id = matcher_.find_officer(name);
   if (!id) throw ProtocolError(Code::kUnknownOfficer, "officer " + name + " is not on the roster");
-  if (args.contains("capacity"))
-    matcher_.set_capacity(*id, static_cast<int>(protocol::require_int(args, "capacity")));
+  const Officer& current = matcher_.officer(*id);
+  // Every field is read and checked before anything changes, so a request with one bad field
+  // leaves the officer exactly as it was.
+  std::optional<int> capacity;
+  if (args.contains("capacity")) {
+    capacity = static_cast<int>(protocol::require_int(args, "capacity"));
+    if (*capacity < 1)
+      bad("field 'capacity': must be at least 1, got " + std::to_string(*capacity));
+  }
+  std::optional<Presence> presence;
   if (args.contains("presence")) {
-    const auto p = parse_presence(protocol::require_string(args, "presence"));
-    if (!p) bad("presence must be available, away or offline");
-    declared_presence_[*id] = *p;
+    presence = parse_presence(protocol::require_string(args, "presence"));
+    if (!presence) bad("presence must be available, away or offline");
+  }
+  std::optional<std::vector<SkillLevel>> skills;
+  std::string skills_text;
+  if (args.contains("skills")) {
+    // The named certifications are set to their level (0 removes one); the others stay.
+    const auto& in = args.at("skills");
+    if (!in.is_object() || in.empty())
+      bad("field 'skills': expected an object of form: level (0 removes the certification)");
+    std::vector<SkillLevel> merged = current.skills;
+    for (const auto& [form, level] : in.items()) {
+      const auto sid = catalog_.find_skill(form);
+      if (!sid) bad("unknown skill '" + form + "'");
+      if (!level.is_number_integer() || level.get<int>() < 0 || level.get<int>() > kMaxSkillLevel)
+        bad("skill " + form + ": level must be 1-5, or 0 to remove it");
+      std::erase_if(merged, [&](const SkillLevel& s) { return s.skill == *sid; });
+      if (level.get<int>() > 0)
+        merged.push_back({*sid, static_cast<std::uint8_t>(level.get<int>())});
+    }
+    if (merged.empty()) bad("officer " + name + " would hold no certification");
+    std::sort(merged.begin(), merged.end());
+    for (const auto& s : merged) {
+      if (!skills_text.empty()) skills_text += ", ";
+      skills_text += catalog_.skill_name(s.skill) + ":" + std::to_string(s.level);
+    }
+    skills = std::move(merged);
+  }
+
+  if (skills) {
+    // The matcher offers no setter for skills, and its officers are only reachable as const.
+    // The entry lives in the matcher's own (non-const) roster, so editing it in place is
+    // defined; set_capacity() below then recomputes the officer's profile class, which is all a
+    // round derives from the skills (rounds are built fresh from the roster). Cases the officer
+    // holds stay: neither the load nor the case index is touched.
+    auto& editable = const_cast<Officer&>(current);
+    editable.skills = std::move(*skills);
+  }
+  if (capacity || skills) matcher_.set_capacity(*id, capacity.value_or(current.capacity));
+  if (presence) {
+    declared_presence_[*id] = *presence;
     set_effective_presence(*id);
   }
-  if (args.contains("skills")) {
-    // Skills change the officer's profile: the roster entry is replaced by an updated copy.
-    bad("skills cannot be changed on a running scheduler yet; update the roster and restart");
-  }
+  spdlog::info("officer {} updated:{}{}{}", name,
+               capacity ? " capacity " + std::to_string(*capacity) : std::string(),
+               presence ? " presence " + std::string(to_string(*presence)) : std::string(),
+               skills ? " skills " + skills_text : std::string());
   round_due_ = true;
   round_due_at_ = Monotonic::now();
   return {{"officer", officer_json(*id)}};

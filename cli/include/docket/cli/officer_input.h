@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "docket/core/types.h"
+
 /// Officers for `docketctl officer add`: from flags, or from a roster file in the formats of
 /// config/README.md ("Officer roster, CSV" and "Officer roster, YAML"), each turned into the
 /// `<officer>` object of docs/protocol.md section 4.
@@ -29,8 +31,9 @@ struct RawOfficer {
 nlohmann::json make_officer(const RawOfficer& raw);
 
 /// Parses "I-485:3" into the skills object ({"I-485": 3}), merging into `skills`. Throws
-/// InvalidArgument for a missing colon or a level outside 1-5.
-void add_skill(nlohmann::json& skills, std::string_view text);
+/// InvalidArgument for a missing colon or a level outside `min_level`-5 (`officer update` passes
+/// 0, the level that removes a certification).
+void add_skill(nlohmann::json& skills, std::string_view text, int min_level = kMinSkillLevel);
 
 /// One officer of a roster file, or why its entry was refused.
 struct OfficerLine {

@@ -69,6 +69,9 @@ struct HeldCase {
   /// The offer used one of this session's credits, so answering it grants one back. Offers
   /// resumed in a WELCOME were counted against an earlier session and grant nothing.
   bool owes_credit = false;
+  /// When the offer expires on the desk's monotonic clock, for an offer whose `expires` is in
+  /// another calendar than the desk's (see DeskOptions::calendar_tolerance); zero otherwise.
+  Millis local_expiry{0};
   std::optional<Decision> decision{};  ///< Set while kDeciding.
   std::string decline_reason{};
   bool recuse = false;
@@ -99,7 +102,8 @@ struct Event {
     kDeclined,      ///< A decline was recorded (`receipt`).
     kDecided,       ///< A decision was recorded (`receipt`, `decision`, `duplicate`).
     kRefused,       ///< An answer about a case was refused (`receipt`, `code`, `message`).
-    kLost,          ///< The case is no longer this desk's (`receipt`, `code` = the reason).
+    kLost,          ///< The case is no longer this desk's (`receipt`, `code` = the reason;
+                    ///< `offer_expired` when the desk dropped an offer past its `expires`).
     kPullResult,    ///< A PULL was answered (`officer`, `count` = offers sent).
     kPresenceSet,   ///< A PRESENCE change was recorded (`officer`).
     kError,         ///< The scheduler answered ERROR (`code`, `message`).
@@ -127,6 +131,7 @@ struct DeskStats {
   std::int64_t duplicates = 0;  ///< Of those, answered `duplicate: true`.
   std::int64_t refused = 0;     ///< Per-case refusals (stale_epoch, not_holder, ...).
   std::int64_t lost = 0;        ///< Cases dropped by LEASE_LOST or not resumed.
+  std::int64_t expired = 0;     ///< Offers dropped unanswered because their `expires` passed.
   std::int64_t resent = 0;      ///< Requests sent again after ERROR unavailable.
   std::int64_t malformed = 0;   ///< Messages from the scheduler that could not be read.
   std::int64_t errors = 0;      ///< ERROR messages received.
@@ -150,7 +155,17 @@ struct DeskOptions {
   /// Messages read per poll() before timers run, so a flood cannot starve the heartbeat.
   static constexpr std::size_t DEFAULT_MAX_READS = 4096;
   static constexpr const char* DEFAULT_AGENT = "docket-worker/0.1.0";
+  /// The protocol's offer timeout, until WELCOME announces the scheduler's.
+  static constexpr Millis DEFAULT_OFFER_TIMEOUT{30'000};
+  /// An offer's `expires` further than this from the desk's wall clock is taken to be in another
+  /// calendar (a scheduler on a simulated one, --start/--time-scale, or clocks far apart): such
+  /// an offer is timed from its arrival with the WELCOME's offer_timeout_ms instead.
+  static constexpr Seconds DEFAULT_CALENDAR_TOLERANCE{3600};
 
+  /// The scheduler's worker endpoint, or several separated by commas (the schedulers of a
+  /// high-availability group, of which only the leader serves): the desk starts with the first
+  /// and moves to the next each time it reconnects, so a desk whose scheduler went silent or
+  /// stopped tries the others. The backoff doubles once every endpoint has been tried.
   std::string endpoint = protocol::DEFAULT_WORKER_ENDPOINT;
   std::vector<OfficerSpec> officers;
   /// The fixed window of offers in flight: HELLO grants it, and every answered offer grants one
@@ -163,6 +178,7 @@ struct DeskOptions {
   std::size_t max_batch = DEFAULT_MAX_BATCH;
   std::size_t max_reads = DEFAULT_MAX_READS;
   std::string agent = DEFAULT_AGENT;
+  Seconds calendar_tolerance = DEFAULT_CALENDAR_TOLERANCE;
   protocol::ChannelOptions channel;  ///< Message limit, CURVE keys, routing id.
 };
 
@@ -185,7 +201,7 @@ class Desk {
   };
 
   /// Throws InvalidArgument when `options.officers` is empty, an officer id is empty or repeated,
-  /// or `credit` is negative. Neither connects nor sends.
+  /// `credit` is negative, or `endpoint` names no endpoint. Neither connects nor sends.
   Desk(zmq::context_t& ctx, DeskOptions options, const DeskClock& clock);
   ~Desk();
   Desk(const Desk&) = delete;
@@ -202,8 +218,11 @@ class Desk {
   /// Sends the queued answers now (poll() does this too). Does nothing unless registered.
   void flush();
 
-  /// Accepts an offer. Throws InvalidArgument unless `receipt` is an unanswered offer here.
-  void accept(const std::string& receipt);
+  /// Accepts an offer. An offer whose `expires` has passed (by this desk's clock) is not
+  /// accepted late: it is dropped, logged and reported as kLost with code `offer_expired`, and
+  /// false is returned; the scheduler returns it to its queue on its own timeout. Throws
+  /// InvalidArgument unless `receipt` is an unanswered offer here.
+  bool accept(const std::string& receipt);
   /// Declines an offer; `recuse` also excludes the officer from the case for good. Throws
   /// InvalidArgument unless `receipt` is an unanswered offer here.
   void decline(const std::string& receipt, std::string reason = {}, bool recuse = false);
@@ -223,6 +242,10 @@ class Desk {
   /// True once any WELCOME has arrived (the scheduler was reachable at least once).
   bool ever_registered() const { return ever_registered_; }
   const std::string& session() const { return session_; }
+  /// The endpoint the desk is connected (or connecting) to now.
+  const std::string& endpoint() const { return endpoints_[current_]; }
+  /// Every endpoint given, in the order they are tried.
+  const std::vector<std::string>& endpoints() const { return endpoints_; }
   Millis heartbeat_interval() const { return heartbeat_; }
   Millis lease() const { return lease_; }
   /// The backoff the next reconnect will wait.
@@ -257,6 +280,14 @@ class Desk {
   void on_case_results(const Request& r, const nlohmann::json& body);
   void revert(const std::string& receipt);
   void drop(const std::string& receipt);
+  /// True when the case is an offer whose `expires` is at or before the desk's wall time.
+  bool past_expiry(const HeldCase& c) const;
+  /// Sets h.local_expiry when h's `expires` is in another calendar (see DeskOptions).
+  void time_offer(HeldCase& h) const;
+  /// Drops an expired offer: logs, counts, reports kLost `offer_expired`, grants its credit back.
+  void expire(const std::string& receipt);
+  /// Expires every unanswered offer past its `expires`; runs at most once per wall second.
+  void expire_offers();
   void enqueue(const std::string& receipt);
   void run_timers();
   Millis time_to_next_timer() const;
@@ -268,11 +299,14 @@ class Desk {
   DeskOptions options_;
   const DeskClock& clock_;
   std::unique_ptr<protocol::Client> client_;
+  std::vector<std::string> endpoints_;
+  std::size_t current_ = 0;  ///< Index into endpoints_.
   State state_ = State::kIdle;
   bool ever_registered_ = false;
   std::string session_;
   Millis heartbeat_ = DeskOptions::DEFAULT_HEARTBEAT;
   Millis lease_ = DeskOptions::DEFAULT_LEASE;
+  Millis offer_timeout_ = DeskOptions::DEFAULT_OFFER_TIMEOUT;
   Millis backoff_;
   Millis retry_backoff_;
   Millis last_sent_{0};
@@ -287,6 +321,7 @@ class Desk {
   std::map<std::int64_t, Request> in_flight_;
   std::multimap<Millis, Request> retries_;  ///< Refused with `unavailable`, by when to resend.
   int pending_credit_ = 0;
+  TimePoint last_expiry_sweep_{};
   std::vector<Event> events_;
   DeskStats stats_;
 };

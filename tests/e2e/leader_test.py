@@ -1,0 +1,208 @@
+"""End-to-end tests of high availability: two docket-scheduler processes on one redis-server, a
+real docket-worker given both endpoints, docketctl given both, and a leader killed with SIGKILL.
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+import zmq
+
+from docket_e2e import CONFIG, Peer, binary, new_case, wait_for
+
+O1 = "ISO-CSC-00001"
+RECEIPT = "WAC2590000201"
+# Short enough that the test stays well under a minute, long enough for a loaded machine: the
+# lease is renewed every 500 ms and given up after 750 ms without a renewal.
+LEASE_MS = 1500
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def metric(text, name):
+    m = re.search(r"^" + re.escape(name) + r"(?:\{\})? (\S+)$", text, re.M)
+    return float(m.group(1)) if m else None
+
+
+class Redis:
+    """A plain redis-server on a free loopback port, no persistence."""
+
+    def __init__(self, tmp):
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", tmp],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(self.ping, timeout=20)
+
+    def ping(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
+
+
+class HaScheduler:
+    """docket-scheduler against a shared Redis, on fixed ports so that they are known before it
+    is elected (a standby binds nothing but its metrics endpoint)."""
+
+    def __init__(self, tmp, name, redis_port):
+        self.workers = f"tcp://127.0.0.1:{free_port()}"
+        self.management = f"tcp://127.0.0.1:{free_port()}"
+        self.log_path = os.path.join(tmp, f"{name}.log")
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [binary("docket-scheduler"), "--config", CONFIG, "--redis", f"127.0.0.1:{redis_port}",
+             "--lease-ms", str(LEASE_MS), "--heartbeat-ms", "100", "--liveness", "5",
+             "--metrics-listen", "127.0.0.1:0", "--workers", self.workers,
+             "--management", self.management],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        self.metrics = wait_for(lambda: self.line(r"^metrics: (\S+)"), timeout=30)
+
+    def output(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def line(self, pattern):
+        m = re.search(pattern, self.output(), re.M)
+        if m is None and self.proc.poll() is not None:
+            raise RuntimeError("docket-scheduler exited:\n" + self.output())
+        return m.group(1) if m else None
+
+    def serving(self):
+        """True once elected: the sockets are bound and printed."""
+        return self.line(r"^(management): ") is not None
+
+    def scrape(self):
+        import urllib.request
+        with urllib.request.urlopen(self.metrics, timeout=5) as r:
+            return r.read().decode()
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=30)
+        self.log.close()
+        return self.proc.returncode
+
+
+class Failover(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="docket-ha-")
+        self.redis = Redis(self.tmp)
+        self.ctx = zmq.Context()
+        self.procs = []
+        self.schedulers = []
+
+    def tearDown(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        for s in self.schedulers:
+            s.stop(signal.SIGKILL)
+        self.ctx.destroy(linger=0)
+        self.redis.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def scheduler(self, name):
+        s = HaScheduler(self.tmp, name, self.redis.port)
+        self.schedulers.append(s)
+        return s
+
+    def ctl(self, *args, scheduler):
+        r = subprocess.run([binary("docketctl"), "--scheduler", scheduler, "--timeout", "10", *args],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return r.stdout
+
+    def test_the_standby_takes_over_a_killed_leader_and_the_desk_carries_on(self):
+        a = self.scheduler("a")
+        wait_for(a.serving, timeout=30)
+        b = self.scheduler("b")
+        wait_for(lambda: b.line(r"^(standby): "), timeout=30)
+        # One leader: the metrics say so on both, with the term each knows.
+        self.assertEqual(metric(a.scrape(), "docket_scheduler_leader"), 1)
+        self.assertEqual(metric(a.scrape(), "docket_scheduler_leader_term"), 1)
+        wait_for(lambda: metric(b.scrape(), "docket_scheduler_leader_term") == 1, timeout=10)
+        self.assertEqual(metric(b.scrape(), "docket_scheduler_leader"), 0)
+        self.assertFalse(b.serving())
+        both_mgmt = f"{a.management},{b.management}"
+        self.assertRegex(self.ctl("ping", scheduler=both_mgmt),
+                         "^" + re.escape(a.management) + r": docket-scheduler .*, leader,")
+
+        mgmt_a = Peer(self.ctx, a.management)
+        self.assertEqual(mgmt_a.call("submit", {"cases": [new_case(RECEIPT)]})["accepted"], 1)
+        # A person's desk, given both schedulers; the test types its commands.
+        desk_log = open(os.path.join(self.tmp, "desk.log"), "w")
+        desk = subprocess.Popen([binary("docket-worker"), "--scheduler", f"{a.workers},{b.workers}",
+                                 "--officer", O1, "--behaviour", "interactive"],
+                                stdin=subprocess.PIPE, stdout=desk_log, stderr=subprocess.STDOUT,
+                                text=True)
+        self.procs.append(desk)
+
+        def held(mgmt, state):
+            return [c for c in mgmt.call("my-cases", {"officer": O1})["cases"]
+                    if c["receipt"] == RECEIPT and c["state"] == state]
+
+        wait_for(lambda: held(mgmt_a, "offered"), timeout=20)
+        desk.stdin.write(f"accept {RECEIPT}\n")
+        desk.stdin.flush()
+        before = wait_for(lambda: held(mgmt_a, "assigned"), timeout=20)[0]
+        mgmt_a.sock.close()
+
+        a.stop(signal.SIGKILL)
+        # The standby takes over once the lease expires, with the next term.
+        wait_for(b.serving, timeout=30)
+        self.assertIn("leader: term 2", b.output())
+        self.assertEqual(metric(b.scrape(), "docket_scheduler_leader"), 1)
+        self.assertEqual(metric(b.scrape(), "docket_scheduler_leader_term"), 2)
+
+        # The desk moves to it and resumes the case it holds, at the same epoch.
+        mgmt_b = Peer(self.ctx, b.management)
+        officer = lambda: [o for o in mgmt_b.call("officers")["officers"] if o["officer"] == O1][0]
+        wait_for(lambda: officer()["connected"], timeout=30)
+        resumed = held(mgmt_b, "assigned")
+        self.assertEqual(resumed[0]["epoch"], before["epoch"])
+        wait_for(lambda: "1 case(s) resumed" in open(desk_log.name).read(), timeout=10)
+
+        desk.stdin.write(f"decide {RECEIPT} approve\n")
+        desk.stdin.flush()
+        wait_for(lambda: mgmt_b.call("status", {"receipt": RECEIPT})["case"]["state"] == "decided",
+                 timeout=20)
+        ops = [h["op"] for h in mgmt_b.call("status", {"receipt": RECEIPT})["history"]]
+        self.assertEqual(ops, ["import", "offer", "accept", "decide"])
+        self.assertEqual(mgmt_b.call("stats")["decided"], 1)
+        # docketctl given both finds the new leader past the dead one.
+        self.assertRegex(self.ctl("ping", scheduler=both_mgmt),
+                         "^" + re.escape(b.management) + r": docket-scheduler .*, leader,")
+        mgmt_b.sock.close()
+
+        desk.stdin.write("quit\n")
+        desk.stdin.flush()
+        self.assertEqual(desk.wait(timeout=20), 0)
+        desk_log.close()
+        # A clean stop of the leader hands the lease back (exit 0).
+        self.assertEqual(b.stop(), 0)
+        self.assertIn("released the lease of term 2", b.output())
+
+
+if __name__ == "__main__":
+    unittest.main()
