@@ -18,6 +18,7 @@
 #include "docket/core/clock.h"
 #include "docket/core/officer.h"
 #include "docket/core/types.h"
+#include "docket/metrics/deadline_watch.h"
 
 namespace docket::metrics {
 
@@ -152,7 +153,10 @@ class AgencyMetrics {
   /// outcome that does not complete a case (request evidence, refer, transfer).
   void on_completion(CenterId center, FormId form, Outcome outcome, Seconds cycle_time);
   /// A case's deadline passed before its decision (once per case): docket_deadline_misses_total.
+  /// deadlines() decides when; the scheduler calls it rather than this.
   void on_deadline_miss(CenterId center, FormId form, Priority priority);
+  /// The watch that counts each undecided case's deadline miss once, when the deadline passes.
+  DeadlineWatch& deadlines() { return deadlines_; }
   /// Cases of a (center, form) projected to miss their deadline, as the caller estimates them:
   /// docket_cases_at_risk.
   void set_at_risk(CenterId center, FormId form, std::int64_t cases);
@@ -231,6 +235,7 @@ class AgencyMetrics {
   void publish_posted(std::size_t index);
 
   const Clock& clock_;
+  DeadlineWatch deadlines_{*this};
   std::vector<std::string> centers_;
   std::vector<std::string> forms_;
   std::vector<Pending> pending_;              // by index(center, form)
