@@ -119,7 +119,7 @@ class Prometheus:
 
 class PrometheusScrapesTheScheduler(unittest.TestCase):
     def setUp(self):
-        self.s = Scheduler(args=("--heartbeat-ms", "100", "--liveness", "3"))
+        self.s = Scheduler()
         self.addCleanup(self.s.close)
         self.ctx = zmq.Context()
         self.addCleanup(self.ctx.destroy, linger=0)
