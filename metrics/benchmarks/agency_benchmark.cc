@@ -183,7 +183,12 @@ void BM_InstrumentationOverhead(benchmark::State& state) {
   state.counters["overhead_pct"] = 100.0 * (instrumented_ns / plain_ns - 1.0);
   state.counters["transitions_per_batch"] = static_cast<double>(plain_n) / static_cast<double>(state.iterations());
 }
-BENCHMARK(BM_InstrumentationOverhead)->Arg(1)->Arg(0)->UseManualTime()->MinTime(3.0)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_InstrumentationOverhead)
+    ->Arg(1)
+    ->Arg(0)
+    ->UseManualTime()
+    ->MinTime(3.0)
+    ->Unit(benchmark::kMillisecond);
 
 // The metrics calls alone, per case lifecycle (receipt, offer, accept, decision: 4 transitions),
 // without the matcher: what the overhead is made of. A tick after every 5,000 cases, as the

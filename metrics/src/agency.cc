@@ -50,7 +50,9 @@ std::int64_t TrailingQuantile::slice_of(TimePoint t) {
 
 void TrailingQuantile::advance(std::int64_t slice) {
   if (slice <= current_) return;
-  auto ring = [](std::int64_t s) { return static_cast<std::size_t>(((s % kSlices) + kSlices) % kSlices) * kBuckets; };
+  auto ring = [](std::int64_t s) {
+    return static_cast<std::size_t>(((s % kSlices) + kSlices) % kSlices) * kBuckets;
+  };
   // The current slice becomes one of the others; then the slices that reuse ring rows fall out.
   constexpr auto kRow = static_cast<std::size_t>(kBuckets);
   for (std::size_t b = 0; b < kRow; ++b) window_[b] += slices_[current_row_ + b];
@@ -76,7 +78,8 @@ namespace {
 const std::array<double, TrailingQuantile::kBucketsPerOctave> kEighths = [] {
   std::array<double, TrailingQuantile::kBucketsPerOctave> a{};
   for (int k = 0; k < TrailingQuantile::kBucketsPerOctave - 1; ++k) {
-    a[static_cast<std::size_t>(k)] = std::exp2(static_cast<double>(k + 1) / TrailingQuantile::kBucketsPerOctave);
+    a[static_cast<std::size_t>(k)] =
+        std::exp2(static_cast<double>(k + 1) / TrailingQuantile::kBucketsPerOctave);
   }
   a.back() = 2.0;
   return a;
@@ -173,7 +176,8 @@ class BucketMap {
         // No bound inside: every value of the bucket has the bucket of one of them.
         const double mid = fine == TrailingQuantile::kBuckets - 1
                                ? TrailingQuantile::lower_bound(fine)
-                               : std::sqrt(TrailingQuantile::lower_bound(fine) * TrailingQuantile::upper_bound(fine));
+                               : std::sqrt(TrailingQuantile::lower_bound(fine) *
+                                           TrailingQuantile::upper_bound(fine));
         c.base = static_cast<std::uint8_t>(bucket_index(bounds, mid));
       }
       c.search = inside > 1;
@@ -182,7 +186,8 @@ class BucketMap {
   }
   std::size_t index(double v, int fine) const {
     const Cell& c = cells_[static_cast<std::size_t>(fine)];
-    if (c.search) [[unlikely]] return bucket_index(bounds_, v);
+    if (c.search) [[unlikely]]
+      return bucket_index(bounds_, v);
     return c.base + (v > c.bound ? 1u : 0u);
   }
 
@@ -196,7 +201,8 @@ class BucketMap {
   std::array<Cell, TrailingQuantile::kBuckets> cells_{};
 };
 
-const BucketMap<AgencyMetrics::kCycleTimeBuckets.size()> kCycleMap(AgencyMetrics::kCycleTimeBuckets);
+const BucketMap<AgencyMetrics::kCycleTimeBuckets.size()> kCycleMap(
+    AgencyMetrics::kCycleTimeBuckets);
 const BucketMap<AgencyMetrics::kQueueWaitBuckets.size()> kWaitMap(AgencyMetrics::kQueueWaitBuckets);
 
 }  // namespace
@@ -386,8 +392,9 @@ void AgencyMetrics::on_offered(CenterId center, FormId form, Seconds queue_wait_
   const std::size_t i = index(center, form);
   const auto v = static_cast<double>(queue_wait_time.count());
   pending_[i].wait_sum += v;
-  observations_.push_back({static_cast<std::uint32_t>(i), true,
-                           static_cast<std::uint8_t>(kWaitMap.index(v, TrailingQuantile::bucket_of(v))), 0});
+  observations_.push_back(
+      {static_cast<std::uint32_t>(i), true,
+       static_cast<std::uint8_t>(kWaitMap.index(v, TrailingQuantile::bucket_of(v))), 0});
 }
 
 void AgencyMetrics::on_offer_outcome(CenterId center, OfferOutcome outcome) {
@@ -405,7 +412,8 @@ void AgencyMetrics::on_completion(CenterId center, FormId form, Outcome outcome,
   ++p.completions[outcome == Outcome::kApprove ? 0 : 1];
   p.cycle_sum += v;
   const int fine = TrailingQuantile::bucket_of(v);
-  observations_.push_back({static_cast<std::uint32_t>(i), false, static_cast<std::uint8_t>(kCycleMap.index(v, fine)),
+  observations_.push_back({static_cast<std::uint32_t>(i), false,
+                           static_cast<std::uint8_t>(kCycleMap.index(v, fine)),
                            static_cast<std::uint8_t>(fine)});
 }
 
@@ -445,7 +453,8 @@ void AgencyMetrics::fold() {
     }
     ++f.cycle[o.bucket];
     TrailingQuantile* w = f.window;
-    if (w == nullptr) [[unlikely]] w = &make_window(o.index);
+    if (w == nullptr) [[unlikely]]
+      w = &make_window(o.index);
     w->add_to_bucket(o.fine);
     f.window_changed = true;
   }
@@ -524,7 +533,8 @@ double AgencyMetrics::posted_processing_time(CenterId center, FormId form) const
   const TrailingQuantile* w = folded_[i].window;
   const bool logged = std::any_of(observations_.begin(), observations_.end(),
                                   [&](const Observation& o) { return o.index == i && !o.wait; });
-  if (!logged) return w != nullptr ? w->quantile(kPostedQuantile) : std::numeric_limits<double>::quiet_NaN();
+  if (!logged)
+    return w != nullptr ? w->quantile(kPostedQuantile) : std::numeric_limits<double>::quiet_NaN();
   // Completions since the last tick are still in the log: a copy of the window takes them.
   TrailingQuantile copy;
   if (w != nullptr) {

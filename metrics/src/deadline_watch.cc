@@ -9,8 +9,8 @@ void DeadlineWatch::begin_sweep(TimePoint now) {
   seen_.clear();
 }
 
-bool DeadlineWatch::open_case(std::uint64_t receipt, CenterId center, FormId form, Priority priority,
-                              TimePoint deadline) {
+bool DeadlineWatch::open_case(std::uint64_t receipt, CenterId center, FormId form,
+                              Priority priority, TimePoint deadline) {
   if (!(deadline < now_)) return false;
   if (counted_.contains(receipt)) {
     seen_.push_back(receipt);
@@ -25,7 +25,8 @@ bool DeadlineWatch::open_case(std::uint64_t receipt, CenterId center, FormId for
 void DeadlineWatch::end_sweep() {
   // Every late case seen is in counted_, so equal sizes mean equal sets; a larger counted_
   // holds cases that left without closed().
-  if (counted_.size() != seen_.size()) counted_ = std::unordered_set<std::uint64_t>(seen_.begin(), seen_.end());
+  if (counted_.size() != seen_.size())
+    counted_ = std::unordered_set<std::uint64_t>(seen_.begin(), seen_.end());
 }
 
 bool DeadlineWatch::closed(std::uint64_t receipt, CenterId center, FormId form, Priority priority,

@@ -62,13 +62,14 @@ TEST(TrailingQuantileTest, BucketOfAgreesWithTheDefinitionAtEveryEdge) {
       ++sub;
     }
     const long i = 1 + static_cast<long>(e - 1) * TrailingQuantile::kBucketsPerOctave + sub;
-    return i >= TrailingQuantile::kBuckets - 1 ? TrailingQuantile::kBuckets - 1 : static_cast<int>(i);
+    return i >= TrailingQuantile::kBuckets - 1 ? TrailingQuantile::kBuckets - 1
+                                               : static_cast<int>(i);
   };
   std::vector<double> values = {0, 1, 3599, 3599.999, 3600, 3600.001, 86400, 1e9, 1e300};
   for (int b = 0; b < TrailingQuantile::kBuckets; ++b) {
     const double lo = TrailingQuantile::lower_bound(b);
-    values.insert(values.end(), {lo, std::nextafter(lo, 0.0), std::nextafter(lo, 1e308), std::floor(lo),
-                                 std::ceil(lo), std::ceil(lo) + 1});
+    values.insert(values.end(), {lo, std::nextafter(lo, 0.0), std::nextafter(lo, 1e308),
+                                 std::floor(lo), std::ceil(lo), std::ceil(lo) + 1});
   }
   std::mt19937_64 rng(7);
   std::uniform_real_distribution<double> exponent(0, 9.5);
@@ -76,7 +77,8 @@ TEST(TrailingQuantileTest, BucketOfAgreesWithTheDefinitionAtEveryEdge) {
   for (double v : values) ASSERT_EQ(TrailingQuantile::bucket_of(v), by_definition(v)) << v;
   EXPECT_EQ(TrailingQuantile::bucket_of(std::numeric_limits<double>::quiet_NaN()), 0);
   // Where frexp leaves the exponent unspecified, infinity is simply beyond every bound.
-  EXPECT_EQ(TrailingQuantile::bucket_of(std::numeric_limits<double>::infinity()), TrailingQuantile::kBuckets - 1);
+  EXPECT_EQ(TrailingQuantile::bucket_of(std::numeric_limits<double>::infinity()),
+            TrailingQuantile::kBuckets - 1);
 }
 
 TEST(TrailingQuantileTest, QuantilesAreWithinOneBucketOfTheExactValue) {
@@ -281,8 +283,9 @@ TEST_F(AgencyMetricsTest, HistogramBucketsAreInclusiveAtEveryBound) {
   const std::string text = scrape(m);
   auto expect_buckets = [&](const std::string& name, const auto& bounds) {
     for (double b : bounds) {
-      const auto at_or_below = std::count_if(values.begin(), values.end(),
-                                             [&](std::int64_t v) { return static_cast<double>(v) <= b; });
+      const auto at_or_below = std::count_if(values.begin(), values.end(), [&](std::int64_t v) {
+        return static_cast<double>(v) <= b;
+      });
       char le[32];
       std::snprintf(le, sizeof le, "%.0f", b);
       EXPECT_EQ(sample(text, name + R"(_bucket{center="VSC",form="I-130",le=")" + le + "\"}"),

@@ -30,15 +30,18 @@ class DeadlineWatchTest : public ::testing::Test {
   // docket_deadline_misses_total of VSC I-130 at `priority`, as a scrape shows it after a tick.
   double misses(std::string_view priority = "normal") {
     metrics_.tick();
-    return sample(serialize(registry_), std::string(R"(docket_deadline_misses_total{center="VSC",form="I-130",priority=")") +
-                                            std::string(priority) + "\"}")
+    return sample(
+               serialize(registry_),
+               std::string(R"(docket_deadline_misses_total{center="VSC",form="I-130",priority=")") +
+                   std::string(priority) + "\"}")
         .value_or(-1);
   }
   // One sweep at the clock's time over the cases given as (receipt, deadline).
   void sweep(std::initializer_list<std::pair<std::uint64_t, TimePoint>> open) {
     DeadlineWatch& w = metrics_.deadlines();
     w.begin_sweep(clock_.now());
-    for (const auto& [receipt, deadline] : open) w.open_case(receipt, vsc_, i130_, Priority::kNormal, deadline);
+    for (const auto& [receipt, deadline] : open)
+      w.open_case(receipt, vsc_, i130_, Priority::kNormal, deadline);
     w.end_sweep();
   }
 
@@ -60,7 +63,8 @@ TEST_F(DeadlineWatchTest, AMissIsCountedWhenTheDeadlinePassesAndNotAgainAtTheDec
   EXPECT_EQ(metrics_.deadlines().late_open(), 1u);
   sweep({{kLate, deadline}});
   EXPECT_EQ(misses(), 1);  // Once.
-  EXPECT_FALSE(metrics_.deadlines().closed(kLate, vsc_, i130_, Priority::kNormal, deadline, clock_.now()));
+  EXPECT_FALSE(
+      metrics_.deadlines().closed(kLate, vsc_, i130_, Priority::kNormal, deadline, clock_.now()));
   EXPECT_EQ(misses(), 1);  // Not again at the decision.
   EXPECT_EQ(metrics_.deadlines().late_open(), 0u);
 }
@@ -69,11 +73,12 @@ TEST_F(DeadlineWatchTest, ADeadlinePassingBetweenSweepsIsCountedAtTheDecision) {
   const TimePoint deadline = clock_.now() + Seconds(10);
   sweep({{kLate, deadline}});
   clock_.advance(Seconds(20));
-  EXPECT_TRUE(metrics_.deadlines().closed(kLate, vsc_, i130_, Priority::kNormal, deadline, clock_.now()));
+  EXPECT_TRUE(
+      metrics_.deadlines().closed(kLate, vsc_, i130_, Priority::kNormal, deadline, clock_.now()));
   EXPECT_EQ(misses(), 1);
   // A case decided in time is no miss.
-  EXPECT_FALSE(metrics_.deadlines().closed(kOnTime, vsc_, i130_, Priority::kNormal, clock_.now() + Seconds(1),
-                                           clock_.now()));
+  EXPECT_FALSE(metrics_.deadlines().closed(kOnTime, vsc_, i130_, Priority::kNormal,
+                                           clock_.now() + Seconds(1), clock_.now()));
   EXPECT_EQ(misses(), 1);
 }
 
@@ -81,7 +86,8 @@ TEST_F(DeadlineWatchTest, CasesLateBeforeTheWatchBeganAreNotCountedAgain) {
   const TimePoint past = clock_.now() - Seconds(86400);
   metrics_.deadlines().already_late(kRestored);
   sweep({{kRestored, past}});
-  EXPECT_FALSE(metrics_.deadlines().closed(kRestored, vsc_, i130_, Priority::kNormal, past, clock_.now()));
+  EXPECT_FALSE(
+      metrics_.deadlines().closed(kRestored, vsc_, i130_, Priority::kNormal, past, clock_.now()));
   EXPECT_EQ(misses(), 0);
 }
 
@@ -99,8 +105,8 @@ TEST_F(DeadlineWatchTest, PrioritiesAreCountedApartAndUnknownIdsAreRefused) {
   DeadlineWatch& w = metrics_.deadlines();
   w.begin_sweep(clock_.now());
   EXPECT_TRUE(w.open_case(kLate, vsc_, i130_, Priority::kPremium, clock_.now() - Seconds(1)));
-  EXPECT_THROW(w.open_case(kOnTime, vsc_, static_cast<FormId>(cat_.forms().size()), Priority::kNormal,
-                           clock_.now() - Seconds(1)),
+  EXPECT_THROW(w.open_case(kOnTime, vsc_, static_cast<FormId>(cat_.forms().size()),
+                           Priority::kNormal, clock_.now() - Seconds(1)),
                InvalidArgument);
   w.end_sweep();
   EXPECT_EQ(misses("premium"), 1);

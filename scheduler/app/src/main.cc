@@ -145,8 +145,8 @@ void add_rebalancing(dispatch::Dispatcher& d, store::CaseStore& store, store::Re
     body.erase("explain");
     rebalance::ApplyReport report;
     d.with_roster_presence([&] {
-      report =
-          rebalance::apply(rebalance::from_json(body.dump()), store, conn, matcher, {}, &metrics, &agency);
+      report = rebalance::apply(rebalance::from_json(body.dump()), store, conn, matcher, {},
+                                &metrics, &agency);
     });
     return nlohmann::json{{"plan", report.plan_id},
                           {"moved", report.moved},
@@ -157,8 +157,9 @@ void add_rebalancing(dispatch::Dispatcher& d, store::CaseStore& store, store::Re
   d.add_command("drain", [&](const nlohmann::json& a) {
     const auto center = protocol::require_string(a, "center");
     rebalance::DrainCenterReport report;
-    d.with_roster_presence(
-        [&] { report = rebalance::drain_center(center, store, conn, matcher, {}, &metrics, &agency); });
+    d.with_roster_presence([&] {
+      report = rebalance::drain_center(center, store, conn, matcher, {}, &metrics, &agency);
+    });
     return nlohmann::json{{"center", center},
                           {"plan", report.applied.plan_id},
                           {"moved", report.applied.moved},

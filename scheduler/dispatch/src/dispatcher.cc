@@ -722,7 +722,9 @@ void Dispatcher::after_decision(ReceiptNumber r, OfficerId officer, const std::s
       }
       // A miss is counted once, by the watch: at the sweep after the deadline passed, or here
       // when it passed since. A QA review's decision is not the case's.
-      if (!c.senior_review) agency_->deadlines().closed(c.receipt.packed(), c.center, c.form, c.priority, c.deadline, now);
+      if (!c.senior_review)
+        agency_->deadlines().closed(c.receipt.packed(), c.center, c.form, c.priority, c.deadline,
+                                    now);
     }
     cycle_days_.push_back(std::chrono::duration<double>(now - c.received).count() / 86'400.0);
     if (cycle_days_.size() > DispatchStats::kWindow) cycle_days_.pop_front();
@@ -847,9 +849,10 @@ void Dispatcher::refresh_agency() {
   for (std::uint32_t slot = 0; slot < idx.slots(); ++slot) {
     const auto& rec = idx.record(slot);
     if (rec.receipt == 0 || rec.state == CaseState::kDecided) continue;
-    if (!rec.senior_review && rec.state != CaseState::kQaReview && rec.state != CaseState::kTransferred &&
-        rec.state != CaseState::kReceived) {
-      deadlines.open_case(rec.receipt, rec.center, rec.form, rec.priority, TimePoint(Seconds(rec.deadline)));
+    if (!rec.senior_review && rec.state != CaseState::kQaReview &&
+        rec.state != CaseState::kTransferred && rec.state != CaseState::kReceived) {
+      deadlines.open_case(rec.receipt, rec.center, rec.form, rec.priority,
+                          TimePoint(Seconds(rec.deadline)));
     }
     if (rec.state != CaseState::kQueued && rec.state != CaseState::kQaReview) continue;
     if (matching::Matcher::slack_days(rec.deadline, now) < options_.at_risk_slack_days) {

@@ -44,8 +44,8 @@ std::vector<ResolvedMove> resolve(const Plan& plan, const Catalog& catalog) {
 // Brings the matcher in line with a case the store holds queued at `to`: out of the source queue,
 // into the destination's (an interview case's field office follows it within its district). The
 // agency's backlog hears of each state the matcher's record leaves and enters.
-void sync_matcher(matching::Matcher& matcher, ReceiptNumber r, CenterId from, CenterId to, std::int64_t epoch,
-                  metrics::AgencyMetrics* agency) {
+void sync_matcher(matching::Matcher& matcher, ReceiptNumber r, CenterId from, CenterId to,
+                  std::int64_t epoch, metrics::AgencyMetrics* agency) {
   matching::CaseIndex& index = matcher.index();
   auto slot = index.find(r);
   if (!slot) return;  // Not tracked here; recovery loads it from the store.
@@ -239,8 +239,9 @@ std::vector<std::string> unfinished_plans(const store::CaseStore& store, store::
   return out;
 }
 
-DrainCenterReport drain_center(std::string_view center, store::CaseStore& store, store::RedisConnection& redis,
-                               matching::Matcher& matcher, Options options, RebalanceMetrics* metrics,
+DrainCenterReport drain_center(std::string_view center, store::CaseStore& store,
+                               store::RedisConnection& redis, matching::Matcher& matcher,
+                               Options options, RebalanceMetrics* metrics,
                                metrics::AgencyMetrics* agency) {
   DrainCenterReport report;
   try {
@@ -258,8 +259,9 @@ DrainCenterReport drain_center(std::string_view center, store::CaseStore& store,
   return report;
 }
 
-DrainOfficerReport drain_officer(std::string_view officer, store::CaseStore& store, matching::Matcher& matcher,
-                                 Presence presence, RebalanceMetrics* metrics, metrics::AgencyMetrics* agency) {
+DrainOfficerReport drain_officer(std::string_view officer, store::CaseStore& store,
+                                 matching::Matcher& matcher, Presence presence,
+                                 RebalanceMetrics* metrics, metrics::AgencyMetrics* agency) {
   DrainOfficerReport report;
   report.officer = officer;
   try {

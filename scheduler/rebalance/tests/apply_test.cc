@@ -6,8 +6,8 @@
 #include <array>
 #include <chrono>
 #include <map>
-#include <tuple>
 #include <thread>
+#include <tuple>
 
 #include <prometheus/registry.h>
 
@@ -101,11 +101,12 @@ class RebalanceApplyTest : public store::testing::RedisServerFixture {
     for (const Center& c : cat_.centers()) {
       for (const FormPolicy& f : cat_.forms()) {
         for (int st = 0; st < metrics::kBacklogStateCount; ++st) {
-          const double gauge = m.backlog
-                                   .Add({{"center", c.code},
-                                         {"form", f.code},
-                                         {"state", std::string(kStates[static_cast<std::size_t>(st)])}})
-                                   .Value();
+          const double gauge =
+              m.backlog
+                  .Add({{"center", c.code},
+                        {"form", f.code},
+                        {"state", std::string(kStates[static_cast<std::size_t>(st)])}})
+                  .Value();
           const auto it = counted.find({c.id, f.id, st});
           EXPECT_EQ(gauge, it == counted.end() ? 0.0 : it->second)
               << c.code << " " << f.code << " " << kStates[static_cast<std::size_t>(st)];
@@ -183,7 +184,8 @@ TEST_F(RebalanceApplyTest, AfterAnApplyTheBacklogGaugesAreTheIndexCenterByCenter
   ASSERT_GT(p.moved, 0);
   EXPECT_EQ(apply(p, *store_, redis(), matcher(), {}, nullptr, m.get()).moved, p.moved);
   expect_backlog_is_the_index(*m);
-  const double vsc = m->backlog.Add({{"center", "VSC"}, {"form", "I-130"}, {"state", "queued"}}).Value();
+  const double vsc =
+      m->backlog.Add({{"center", "VSC"}, {"form", "I-130"}, {"state", "queued"}}).Value();
   EXPECT_LT(vsc, 120.0);  // The cases moved left the source's gauge.
   // Applying again moves nothing and reports nothing.
   EXPECT_EQ(apply(p, *store_, redis(), matcher(), {}, nullptr, m.get()).moved, 0);
@@ -334,7 +336,8 @@ TEST_F(RebalanceApplyTest, DrainOfficerLeavesNoCaseWithAnAbsentOfficer) {
   prometheus::Registry registry;
   RebalanceMetrics metrics(registry);
   const auto m = agency(registry);
-  const DrainOfficerReport r = drain_officer(who, *store_, matcher(), Presence::kAway, &metrics, m.get());
+  const DrainOfficerReport r =
+      drain_officer(who, *store_, matcher(), Presence::kAway, &metrics, m.get());
   expect_backlog_is_the_index(*m);
   EXPECT_EQ(r.requeued, 3);
   EXPECT_TRUE(r.failed.empty());
@@ -372,7 +375,8 @@ TEST_F(RebalanceApplyTest, DrainCenterMovesEveryCaseThatMayLeave) {
   EXPECT_THROW(drain_center("XYZ", *store_, redis(), matcher()), InvalidArgument);
   prometheus::Registry registry;
   const auto m = agency(registry);
-  const DrainCenterReport r = drain_center("VSC", *store_, redis(), matcher(), {}, nullptr, m.get());
+  const DrainCenterReport r =
+      drain_center("VSC", *store_, redis(), matcher(), {}, nullptr, m.get());
   expect_backlog_is_the_index(*m);
   EXPECT_EQ(r.plan.kind, "drain");
   EXPECT_EQ(r.plan.moved, 500);

@@ -85,7 +85,7 @@ class TrailingQuantile {
   std::size_t current_row_ = 0;        // Offset in slices_ of the current slice's row.
   std::uint64_t current_count_ = 0;    // Completions in the current slice.
   std::int64_t current_ = 0;
-  std::uint64_t count_ = 0;                        // Completions in the window's other slices.
+  std::uint64_t count_ = 0;                       // Completions in the window's other slices.
   std::array<std::uint64_t, kBuckets> window_{};  // Sum of the window's other slices.
 };
 

@@ -40,14 +40,15 @@ class DeadlineWatch {
   /// An undecided case in the sweep. Counts a miss when the deadline is before the sweep's `now`
   /// and the case was not counted; returns whether it counted one. Throws InvalidArgument (from
   /// AgencyMetrics) for an unknown center or form.
-  bool open_case(std::uint64_t receipt, CenterId center, FormId form, Priority priority, TimePoint deadline);
+  bool open_case(std::uint64_t receipt, CenterId center, FormId form, Priority priority,
+                 TimePoint deadline);
   /// Ends the sweep: counted cases the sweep did not see (gone without closed()) are forgotten.
   void end_sweep();
 
   /// A case was decided at `now`: counts a miss if its deadline passed and no sweep counted it;
   /// returns whether it counted one. The case is forgotten either way.
-  bool closed(std::uint64_t receipt, CenterId center, FormId form, Priority priority, TimePoint deadline,
-              TimePoint now);
+  bool closed(std::uint64_t receipt, CenterId center, FormId form, Priority priority,
+              TimePoint deadline, TimePoint now);
 
   /// Undecided cases past their deadline, counted.
   std::size_t late_open() const { return counted_.size(); }

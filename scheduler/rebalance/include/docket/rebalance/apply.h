@@ -53,10 +53,9 @@ ApplyReport apply(const Plan& plan, store::CaseStore& store, store::RedisConnect
 /// destination yet, and the rest are moved as apply() does. Exactly once: the store's idempotency
 /// keys and state checks make a repeated step answer instead of reapplying. Throws
 /// InvalidArgument when no journal exists for the id. `agency` as for apply().
-ApplyReport resume(std::string_view plan_id, store::CaseStore& store,
-                   store::RedisConnection& redis, matching::Matcher& matcher,
-                   const Options& options = {}, RebalanceMetrics* metrics = nullptr,
-                   metrics::AgencyMetrics* agency = nullptr);
+ApplyReport resume(std::string_view plan_id, store::CaseStore& store, store::RedisConnection& redis,
+                   matching::Matcher& matcher, const Options& options = {},
+                   RebalanceMetrics* metrics = nullptr, metrics::AgencyMetrics* agency = nullptr);
 
 /// Ids of plans whose journal says they were started and not finished (for recovery at start).
 std::vector<std::string> unfinished_plans(const store::CaseStore& store,
