@@ -1,6 +1,7 @@
 #include "docket/metrics/agency.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 
@@ -49,42 +50,69 @@ std::int64_t TrailingQuantile::slice_of(TimePoint t) {
 
 void TrailingQuantile::advance(std::int64_t slice) {
   if (slice <= current_) return;
+  auto ring = [](std::int64_t s) {
+    return static_cast<std::size_t>(((s % kSlices) + kSlices) % kSlices) * kBuckets;
+  };
+  // The current slice becomes one of the others; then the slices that reuse ring rows fall out.
+  constexpr auto kRow = static_cast<std::size_t>(kBuckets);
+  for (std::size_t b = 0; b < kRow; ++b) window_[b] += slices_[current_row_ + b];
+  count_ += current_count_;
+  current_count_ = 0;
   const std::int64_t first = std::max(current_ + 1, slice - kSlices + 1);
   for (std::int64_t s = first; s <= slice; ++s) {
-    const auto ring = static_cast<std::size_t>(((s % kSlices) + kSlices) % kSlices);
-    std::uint32_t* row = &slices_[ring * kBuckets];
-    for (int b = 0; b < kBuckets; ++b) {
-      window_[static_cast<std::size_t>(b)] -= row[b];
+    std::uint32_t* row = &slices_[ring(s)];
+    for (std::size_t b = 0; b < kRow; ++b) {
+      window_[b] -= row[b];
       count_ -= row[b];
       row[b] = 0;
     }
   }
   current_ = slice;
+  current_row_ = ring(slice);
 }
 
-void TrailingQuantile::add(double seconds) {
-  const auto ring = static_cast<std::size_t>(((current_ % kSlices) + kSlices) % kSlices);
-  const auto b = static_cast<std::size_t>(bucket_of(seconds));
-  ++slices_[ring * kBuckets + b];
-  ++window_[b];
-  ++count_;
-}
+namespace {
+
+// The eighths of an octave: kEighths[k] = 2^((k + 1) / 8), the lower bound of eighth k + 1 of a
+// mantissa in [1, 2); the last is 2, above every mantissa.
+const std::array<double, TrailingQuantile::kBucketsPerOctave> kEighths = [] {
+  std::array<double, TrailingQuantile::kBucketsPerOctave> a{};
+  for (int k = 0; k < TrailingQuantile::kBucketsPerOctave - 1; ++k) {
+    a[static_cast<std::size_t>(k)] =
+        std::exp2(static_cast<double>(k + 1) / TrailingQuantile::kBucketsPerOctave);
+  }
+  a.back() = 2.0;
+  return a;
+}();
+
+// The eighth that holds the start of each 1/32 of [1, 2). An eighth is wider than 1/32 (at least
+// 2^(1/8) - 1 = 0.09), so a 1/32 meets at most two eighths and one comparison settles it.
+constexpr int kMantissaTopBits = 5;
+const std::array<std::uint8_t, 1u << kMantissaTopBits> kEighthAt = [] {
+  std::array<std::uint8_t, 1u << kMantissaTopBits> a{};
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const double m = 1.0 + static_cast<double>(i) / static_cast<double>(a.size());
+    std::uint8_t k = 0;
+    while (m >= kEighths[k]) ++k;
+    a[i] = k;
+  }
+  return a;
+}();
+
+}  // namespace
 
 int TrailingQuantile::bucket_of(double seconds) {
   if (!(seconds >= kFirstBound)) return 0;  // Also NaN and negatives.
-  // seconds / kFirstBound = m * 2^e with m in [0.5, 1): the octave is e - 1, and the eighth of
-  // the octave is where 2m falls among 2^(k/8).
-  static const std::array<double, kBucketsPerOctave - 1> kSteps = [] {
-    std::array<double, kBucketsPerOctave - 1> a{};
-    for (int k = 1; k < kBucketsPerOctave; ++k) a[static_cast<std::size_t>(k - 1)] = std::exp2(static_cast<double>(k) / kBucketsPerOctave);
-    return a;
-  }();
-  int e = 0;
-  const double m = 2 * std::frexp(seconds / kFirstBound, &e);
-  int sub = 0;
-  while (sub < kBucketsPerOctave - 1 && m >= kSteps[static_cast<std::size_t>(sub)]) ++sub;
-  const long i = 1 + static_cast<long>(e - 1) * kBucketsPerOctave + sub;
-  return i >= kBuckets - 1 ? kBuckets - 1 : static_cast<int>(i);
+  // seconds / kFirstBound = m * 2^octave with m in [1, 2): the exponent bits give the octave,
+  // the top mantissa bits the eighth of it, give or take the one comparison.
+  const auto bits = std::bit_cast<std::uint64_t>(seconds / kFirstBound);
+  const auto octave = static_cast<std::int64_t>(bits >> 52) - 1023;  // Positive: the value is >= 1.
+  if (octave >= (kBuckets - 2) / kBucketsPerOctave) return kBuckets - 1;  // Also infinity.
+  constexpr std::uint64_t kMantissa = (std::uint64_t{1} << 52) - 1;
+  const double m = std::bit_cast<double>((bits & kMantissa) | std::bit_cast<std::uint64_t>(1.0));
+  std::uint8_t k = kEighthAt[(bits & kMantissa) >> (52 - kMantissaTopBits)];
+  if (m >= kEighths[k]) ++k;
+  return 1 + static_cast<int>(octave) * kBucketsPerOctave + k;
 }
 
 double TrailingQuantile::lower_bound(int bucket) {
@@ -98,12 +126,13 @@ double TrailingQuantile::upper_bound(int bucket) {
 }
 
 double TrailingQuantile::quantile(double q) const {
-  if (count_ == 0) return std::numeric_limits<double>::quiet_NaN();
-  const auto n = static_cast<double>(count_);
+  if (count() == 0) return std::numeric_limits<double>::quiet_NaN();
+  const auto n = static_cast<double>(count());
   const double rank = std::clamp(std::ceil(q * n - 1e-9), 1.0, n);  // 1-based, nearest rank.
   double below = 0;
   for (int b = 0; b < kBuckets; ++b) {
-    const auto in = static_cast<double>(window_[static_cast<std::size_t>(b)]);
+    const auto in = static_cast<double>(window_[static_cast<std::size_t>(b)] +
+                                        slices_[current_row_ + static_cast<std::size_t>(b)]);
     if (below + in < rank) {
       below += in;
       continue;
@@ -128,6 +157,54 @@ std::size_t bucket_index(const std::array<double, N>& bounds, double v) {
   return static_cast<std::size_t>(std::lower_bound(bounds.begin(), bounds.end(), v) - bounds.begin());
 }
 
+// A value's Prometheus bucket from its TrailingQuantile bucket, which the event path computes
+// anyway: a TrailingQuantile bucket (an eighth of an octave) holds at most one bound of the
+// histograms above an hour, so the answer is a table entry and one comparison instead of a
+// binary search. The bucket below an hour, where the queue-wait bounds crowd, searches.
+template <std::size_t N>
+class BucketMap {
+ public:
+  explicit BucketMap(const std::array<double, N>& bounds) : bounds_(bounds) {
+    for (int fine = 1; fine < TrailingQuantile::kBuckets; ++fine) {
+      Cell& c = cells_[static_cast<std::size_t>(fine)];
+      int inside = 0;
+      for (std::size_t k = 0; k < N; ++k) {
+        if (TrailingQuantile::bucket_of(bounds[k]) != fine) continue;
+        if (++inside == 1) c.bound = bounds[k], c.base = static_cast<std::uint8_t>(k);
+      }
+      if (inside == 0) {
+        // No bound inside: every value of the bucket has the bucket of one of them.
+        const double mid = fine == TrailingQuantile::kBuckets - 1
+                               ? TrailingQuantile::lower_bound(fine)
+                               : std::sqrt(TrailingQuantile::lower_bound(fine) *
+                                           TrailingQuantile::upper_bound(fine));
+        c.base = static_cast<std::uint8_t>(bucket_index(bounds, mid));
+      }
+      c.search = inside > 1;
+    }
+    cells_[0].search = true;
+  }
+  std::size_t index(double v, int fine) const {
+    const Cell& c = cells_[static_cast<std::size_t>(fine)];
+    if (c.search) [[unlikely]]
+      return bucket_index(bounds_, v);
+    return c.base + (v > c.bound ? 1u : 0u);
+  }
+
+ private:
+  struct Cell {
+    double bound = std::numeric_limits<double>::infinity();
+    std::uint8_t base = 0;
+    bool search = false;
+  };
+  const std::array<double, N>& bounds_;
+  std::array<Cell, TrailingQuantile::kBuckets> cells_{};
+};
+
+const BucketMap<AgencyMetrics::kCycleTimeBuckets.size()> kCycleMap(
+    AgencyMetrics::kCycleTimeBuckets);
+const BucketMap<AgencyMetrics::kQueueWaitBuckets.size()> kWaitMap(AgencyMetrics::kQueueWaitBuckets);
+
 }  // namespace
 
 struct AgencyMetrics::Pair {
@@ -143,15 +220,22 @@ struct AgencyMetrics::Pair {
   std::unique_ptr<TrailingQuantile> window;
 };
 
-// Plain integers, written only by the event loop; tick() moves them to the series.
-struct AgencyMetrics::Pending {
-  bool window_changed = false;
+// Plain integers, written only by the event loop; tick() moves them to the series. What every
+// event of a case touches fits one cache line, so that a case's whole lifecycle costs one line
+// of this table: the event loop runs rounds between a case's events, which evict it.
+struct alignas(64) AgencyMetrics::Pending {
   std::array<std::uint32_t, kPriorityCount> receipts{};
-  std::array<std::uint32_t, kPriorityCount> misses{};
   std::array<std::uint32_t, 2> completions{};
   std::array<std::int32_t, kBacklogStateCount> backlog{};
   double cycle_sum = 0;
   double wait_sum = 0;
+};
+
+// What tick() gathers per pair before publishing: histogram buckets from the observation log,
+// deadline misses (rare), and the pair's posted-time window.
+struct AgencyMetrics::Folded {
+  bool window_changed = false;
+  std::array<std::uint32_t, kPriorityCount> misses{};
   std::array<std::uint32_t, kCycleTimeBuckets.size() + 1> cycle{};
   std::array<std::uint32_t, kQueueWaitBuckets.size() + 1> wait{};
   TrailingQuantile* window = nullptr;  // Pair::window, once there is one
@@ -214,9 +298,11 @@ AgencyMetrics::AgencyMetrics(prometheus::Registry& registry, const Catalog& cata
                          .Help("Offers by outcome (accepted, declined, timed_out, lease_expired)")
                          .Register(registry)),
       clock_(clock) {
+  static_assert(sizeof(Pending) == 64, "a pair's counts are one cache line");
   for (const Center& c : catalog.centers()) centers_.push_back(c.code);
   for (const FormPolicy& f : catalog.forms()) forms_.push_back(f.code);
   pending_.resize(centers_.size() * forms_.size());
+  folded_.resize(centers_.size() * forms_.size());
   pairs_.resize(centers_.size() * forms_.size());
   roster_.resize(centers_.size());
   per_center_.resize(centers_.size());
@@ -277,7 +363,7 @@ TrailingQuantile& AgencyMetrics::make_window(std::size_t i) {
   p.window = std::make_unique<TrailingQuantile>();
   p.window->advance(slice_);
   windowed_.push_back(i);
-  pending_[i].window = p.window.get();
+  folded_[i].window = p.window.get();
   return *p.window;
 }
 
@@ -303,10 +389,12 @@ void AgencyMetrics::on_transition(CenterId center, FormId form, CaseState from, 
 }
 
 void AgencyMetrics::on_offered(CenterId center, FormId form, Seconds queue_wait_time) {
-  Pending& p = pending_[index(center, form)];
+  const std::size_t i = index(center, form);
   const auto v = static_cast<double>(queue_wait_time.count());
-  ++p.wait[bucket_index(kQueueWaitBuckets, v)];
-  p.wait_sum += v;
+  pending_[i].wait_sum += v;
+  observations_.push_back(
+      {static_cast<std::uint32_t>(i), true,
+       static_cast<std::uint8_t>(kWaitMap.index(v, TrailingQuantile::bucket_of(v))), 0});
 }
 
 void AgencyMetrics::on_offer_outcome(CenterId center, OfferOutcome outcome) {
@@ -322,17 +410,15 @@ void AgencyMetrics::on_completion(CenterId center, FormId form, Outcome outcome,
   Pending& p = pending_[i];
   const auto v = static_cast<double>(cycle.count());
   ++p.completions[outcome == Outcome::kApprove ? 0 : 1];
-  ++p.cycle[bucket_index(kCycleTimeBuckets, v)];
   p.cycle_sum += v;
-  TrailingQuantile* w = p.window;
-  if (w == nullptr) [[unlikely]] w = &make_window(i);
-  w->add(v);
-  p.window_changed = true;
+  const int fine = TrailingQuantile::bucket_of(v);
+  observations_.push_back({static_cast<std::uint32_t>(i), false,
+                           static_cast<std::uint8_t>(kCycleMap.index(v, fine)),
+                           static_cast<std::uint8_t>(fine)});
 }
 
 void AgencyMetrics::on_deadline_miss(CenterId center, FormId form, Priority priority) {
-  Pending& p = pending_[index(center, form)];
-  ++p.misses[static_cast<std::size_t>(priority)];
+  ++folded_[index(center, form)].misses[static_cast<std::size_t>(priority)];
 }
 
 void AgencyMetrics::set_at_risk(CenterId center, FormId form, std::int64_t cases) {
@@ -358,9 +444,27 @@ void AgencyMetrics::set_officers(std::span<const Officer> roster) {
   }
 }
 
+void AgencyMetrics::fold() {
+  for (const Observation& o : observations_) {
+    Folded& f = folded_[o.index];
+    if (o.wait) {
+      ++f.wait[o.bucket];
+      continue;
+    }
+    ++f.cycle[o.bucket];
+    TrailingQuantile* w = f.window;
+    if (w == nullptr) [[unlikely]]
+      w = &make_window(o.index);
+    w->add_to_bucket(o.fine);
+    f.window_changed = true;
+  }
+  observations_.clear();
+}
+
 void AgencyMetrics::tick() {
+  fold();
   for (std::size_t i = 0; i < pending_.size(); ++i) {
-    if (has_events(pending_[i])) flush(pending_[i], series(i));
+    if (has_events(pending_[i], folded_[i])) flush(pending_[i], folded_[i], series(i));
   }
   for (PerCenter& pc : per_center_) {
     for (std::size_t o = 0; o < pc.pending.size(); ++o) {
@@ -373,23 +477,23 @@ void AgencyMetrics::tick() {
   slice_ = std::max(slice_, slice);
   for (std::size_t i : windowed_) {
     if (rolled) {
-      pending_[i].window->advance(slice_);
-      pending_[i].window_changed = true;
+      folded_[i].window->advance(slice_);
+      folded_[i].window_changed = true;
     }
-    if (pending_[i].window_changed) publish_posted(i);
+    if (folded_[i].window_changed) publish_posted(i);
   }
 }
 
-bool AgencyMetrics::has_events(const Pending& p) {
+bool AgencyMetrics::has_events(const Pending& p, const Folded& f) {
   auto nonzero = [](const auto& a) { return std::any_of(a.begin(), a.end(), [](auto n) { return n != 0; }); };
-  return nonzero(p.receipts) || nonzero(p.misses) || nonzero(p.completions) || nonzero(p.backlog) ||
-         nonzero(p.cycle) || nonzero(p.wait);
+  return nonzero(p.receipts) || nonzero(f.misses) || nonzero(p.completions) || nonzero(p.backlog) ||
+         nonzero(f.cycle) || nonzero(f.wait);
 }
 
-void AgencyMetrics::flush(Pending& p, Pair& s) {
+void AgencyMetrics::flush(Pending& p, Folded& f, Pair& s) {
   for (std::size_t k = 0; k < p.receipts.size(); ++k) {
     if (p.receipts[k] != 0) s.receipts[k]->Increment(p.receipts[k]);
-    if (p.misses[k] != 0) s.misses[k]->Increment(p.misses[k]);
+    if (f.misses[k] != 0) s.misses[k]->Increment(f.misses[k]);
   }
   for (std::size_t k = 0; k < p.completions.size(); ++k) {
     if (p.completions[k] != 0) s.completions[k]->Increment(p.completions[k]);
@@ -397,24 +501,23 @@ void AgencyMetrics::flush(Pending& p, Pair& s) {
   for (std::size_t k = 0; k < p.backlog.size(); ++k) {
     if (p.backlog[k] != 0) s.backlog[k]->Increment(p.backlog[k]);
   }
-  if (std::any_of(p.cycle.begin(), p.cycle.end(), [](std::uint32_t n) { return n != 0; })) {
-    scratch_.assign(p.cycle.begin(), p.cycle.end());
+  if (std::any_of(f.cycle.begin(), f.cycle.end(), [](std::uint32_t n) { return n != 0; })) {
+    scratch_.assign(f.cycle.begin(), f.cycle.end());
     s.cycle_time->ObserveMultiple(scratch_, p.cycle_sum);
   }
-  if (std::any_of(p.wait.begin(), p.wait.end(), [](std::uint32_t n) { return n != 0; })) {
-    scratch_.assign(p.wait.begin(), p.wait.end());
+  if (std::any_of(f.wait.begin(), f.wait.end(), [](std::uint32_t n) { return n != 0; })) {
+    scratch_.assign(f.wait.begin(), f.wait.end());
     s.queue_wait->ObserveMultiple(scratch_, p.wait_sum);
   }
-  TrailingQuantile* window = p.window;
-  const bool window_changed = p.window_changed;
   p = Pending{};
-  p.window = window;
-  p.window_changed = window_changed;
+  f.misses = {};
+  f.cycle = {};
+  f.wait = {};
 }
 
 void AgencyMetrics::publish_posted(std::size_t i) {
   Pair& p = series(i);
-  pending_[i].window_changed = false;
+  folded_[i].window_changed = false;
   const double q = p.window->quantile(kPostedQuantile);
   if (std::isnan(q)) {
     if (p.posted != nullptr) posted_time.Remove(p.posted);
@@ -426,8 +529,23 @@ void AgencyMetrics::publish_posted(std::size_t i) {
 }
 
 double AgencyMetrics::posted_processing_time(CenterId center, FormId form) const {
-  const TrailingQuantile* w = pending_[index(center, form)].window;
-  return w != nullptr ? w->quantile(kPostedQuantile) : std::numeric_limits<double>::quiet_NaN();
+  const std::size_t i = index(center, form);
+  const TrailingQuantile* w = folded_[i].window;
+  const bool logged = std::any_of(observations_.begin(), observations_.end(),
+                                  [&](const Observation& o) { return o.index == i && !o.wait; });
+  if (!logged)
+    return w != nullptr ? w->quantile(kPostedQuantile) : std::numeric_limits<double>::quiet_NaN();
+  // Completions since the last tick are still in the log: a copy of the window takes them.
+  TrailingQuantile copy;
+  if (w != nullptr) {
+    copy = *w;
+  } else {
+    copy.advance(slice_);
+  }
+  for (const Observation& o : observations_) {
+    if (o.index == i && !o.wait) copy.add_to_bucket(o.fine);
+  }
+  return copy.quantile(kPostedQuantile);
 }
 
 }  // namespace docket::metrics

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <limits>
 #include <random>
 #include <regex>
 #include <set>
@@ -45,6 +47,38 @@ TEST(TrailingQuantileTest, BucketsTileTheLineAndAreAnEighthOfAnOctave) {
   }
   // Up to 2^17 hours, about 15 years.
   EXPECT_GE(TrailingQuantile::lower_bound(TrailingQuantile::kBuckets - 1), 14 * 365.0 * kDay);
+}
+
+// bucket_of reads exponent and mantissa bits; it must agree with the definition (the eighth of
+// the octave is where 2m of frexp falls among 2^(k/8)) everywhere, edges included.
+TEST(TrailingQuantileTest, BucketOfAgreesWithTheDefinitionAtEveryEdge) {
+  auto by_definition = [](double seconds) {
+    if (!(seconds >= TrailingQuantile::kFirstBound)) return 0;
+    int e = 0;
+    const double m = 2 * std::frexp(seconds / TrailingQuantile::kFirstBound, &e);
+    int sub = 0;
+    while (sub < TrailingQuantile::kBucketsPerOctave - 1 &&
+           m >= std::exp2(static_cast<double>(sub + 1) / TrailingQuantile::kBucketsPerOctave)) {
+      ++sub;
+    }
+    const long i = 1 + static_cast<long>(e - 1) * TrailingQuantile::kBucketsPerOctave + sub;
+    return i >= TrailingQuantile::kBuckets - 1 ? TrailingQuantile::kBuckets - 1
+                                               : static_cast<int>(i);
+  };
+  std::vector<double> values = {0, 1, 3599, 3599.999, 3600, 3600.001, 86400, 1e9, 1e300};
+  for (int b = 0; b < TrailingQuantile::kBuckets; ++b) {
+    const double lo = TrailingQuantile::lower_bound(b);
+    values.insert(values.end(), {lo, std::nextafter(lo, 0.0), std::nextafter(lo, 1e308),
+                                 std::floor(lo), std::ceil(lo), std::ceil(lo) + 1});
+  }
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> exponent(0, 9.5);
+  for (int i = 0; i < 200000; ++i) values.push_back(std::round(std::pow(10.0, exponent(rng))));
+  for (double v : values) ASSERT_EQ(TrailingQuantile::bucket_of(v), by_definition(v)) << v;
+  EXPECT_EQ(TrailingQuantile::bucket_of(std::numeric_limits<double>::quiet_NaN()), 0);
+  // Where frexp leaves the exponent unspecified, infinity is simply beyond every bound.
+  EXPECT_EQ(TrailingQuantile::bucket_of(std::numeric_limits<double>::infinity()),
+            TrailingQuantile::kBuckets - 1);
 }
 
 TEST(TrailingQuantileTest, QuantilesAreWithinOneBucketOfTheExactValue) {
@@ -229,6 +263,38 @@ TEST_F(AgencyMetricsTest, CompletionsFeedTheHistogramAndThePostedTime) {
   EXPECT_EQ(sample(text, R"(docket_posted_processing_time_seconds{center="CSC",form="I-130"})"), std::nullopt);
   EXPECT_THROW(m.on_completion(vsc, i130, Outcome::kRequestEvidence, Seconds(kDay)), InvalidArgument);
   EXPECT_THROW(m.on_completion(vsc, i130, Outcome::kTransfer, Seconds(kDay)), InvalidArgument);
+}
+
+// Values on, just below and just above every bound land in Prometheus' `le` bucket (the first
+// bound at or above the value), for both histograms.
+TEST_F(AgencyMetricsTest, HistogramBucketsAreInclusiveAtEveryBound) {
+  AgencyMetrics m(registry_, cat_, clock_);
+  const CenterId vsc = center("VSC");
+  const FormId i130 = form("I-130");
+  std::vector<std::int64_t> values = {0, 1, 59, 61, 3599, 200'000'000, 1'000'000'000'000};
+  for (double b : AgencyMetrics::kQueueWaitBuckets) {
+    const auto v = static_cast<std::int64_t>(b);
+    values.insert(values.end(), {v - 1, v, v + 1});
+  }
+  for (std::int64_t v : values) {
+    m.on_completion(vsc, i130, Outcome::kApprove, Seconds(v));
+    m.on_offered(vsc, i130, Seconds(v));
+  }
+  const std::string text = scrape(m);
+  auto expect_buckets = [&](const std::string& name, const auto& bounds) {
+    for (double b : bounds) {
+      const auto at_or_below = std::count_if(values.begin(), values.end(), [&](std::int64_t v) {
+        return static_cast<double>(v) <= b;
+      });
+      char le[32];
+      std::snprintf(le, sizeof le, "%.0f", b);
+      EXPECT_EQ(sample(text, name + R"(_bucket{center="VSC",form="I-130",le=")" + le + "\"}"),
+                static_cast<double>(at_or_below))
+          << name << " le=" << le;
+    }
+  };
+  expect_buckets("docket_cycle_time_seconds", AgencyMetrics::kCycleTimeBuckets);
+  expect_buckets("docket_queue_wait_seconds", AgencyMetrics::kQueueWaitBuckets);
 }
 
 TEST_F(AgencyMetricsTest, ThePostedTimeForgetsCompletionsOlderThanSixMonths) {

@@ -1,14 +1,17 @@
-// A process that exposes every metric Docket has today, fed with a little traffic, and prints
-// one scrape of its own endpoint: what check_metric_names.py checks the dashboards and rules
-// against until it is pointed at docket-scheduler itself.
+// A process that exposes every metric struct docket-scheduler registers, fed with a little
+// traffic, and prints one scrape of its own endpoint: what check_metric_names.py checks the
+// dashboards and rules against in the unit tests, without a scheduler process (the e2e test
+// programs_test.LiveMetrics checks the same names against a running docket-scheduler).
 
 #include <cstdio>
 #include <exception>
 
+#include "docket/dispatch/metrics.h"
 #include "docket/matching/matcher.h"
 #include "docket/matching/metrics.h"
 #include "docket/metrics/agency.h"
 #include "docket/metrics/metrics.h"
+#include "docket/rebalance/metrics.h"
 #include "docket/store/metrics.h"
 #include "docket/testing/fixtures.h"
 #include "scrape_util.h"
@@ -22,6 +25,18 @@ int main() try {
   const Catalog cat = testing::small_catalog();
   ManualClock clock(testing::test_epoch());
   metrics::AgencyMetrics agency(server.registry(), cat, clock);
+  dispatch::DispatchMetrics dispatch_metrics(server.registry());
+  rebalance::RebalanceMetrics rebalance_metrics(server.registry());
+  dispatch_metrics.message(false, protocol::Type::kHello).Increment();
+  dispatch_metrics.rejection(false, protocol::Code::kBadRequest).Increment();
+  dispatch_metrics.zmq_error(false).Increment();
+  dispatch_metrics.leases_expired.Add({{"center", "VSC"}}).Increment();
+  dispatch_metrics.offer_latency.Observe(0.002);
+  dispatch_metrics.workers_connected.Set(1);
+  dispatch_metrics.leader.Set(1);
+  rebalance_metrics.run(rebalance::RebalanceMetrics::Kind::kPlan, true);
+  rebalance_metrics.moved("VSC", "CSC", "I-130", 1);
+  rebalance_metrics.plan_seconds->Observe(0.5);
 
   matching::Matcher m(cat, matching::Options{}, clock);
   m.set_metrics(&matcher_metrics);

@@ -136,7 +136,8 @@ rebalance::Options planner_options(const nlohmann::json& a) {
 }
 
 void add_rebalancing(dispatch::Dispatcher& d, store::CaseStore& store, store::RedisConnection& conn,
-                     matching::Matcher& matcher, rebalance::RebalanceMetrics& metrics) {
+                     matching::Matcher& matcher, rebalance::RebalanceMetrics& metrics,
+                     docket::metrics::AgencyMetrics& agency) {
   d.add_command("rebalance.plan", [&](const nlohmann::json& a) {
     rebalance::Plan plan;
     d.with_roster_presence([&] { plan = rebalance::plan(matcher, planner_options(a), &metrics); });
@@ -151,8 +152,8 @@ void add_rebalancing(dispatch::Dispatcher& d, store::CaseStore& store, store::Re
     body.erase("explain");
     rebalance::ApplyReport report;
     d.with_roster_presence([&] {
-      report =
-          rebalance::apply(rebalance::from_json(body.dump()), store, conn, matcher, {}, &metrics);
+      report = rebalance::apply(rebalance::from_json(body.dump()), store, conn, matcher, {},
+                                &metrics, &agency);
     });
     return nlohmann::json{{"plan", report.plan_id},
                           {"moved", report.moved},
@@ -163,8 +164,9 @@ void add_rebalancing(dispatch::Dispatcher& d, store::CaseStore& store, store::Re
   d.add_command("drain", [&](const nlohmann::json& a) {
     const auto center = protocol::require_string(a, "center");
     rebalance::DrainCenterReport report;
-    d.with_roster_presence(
-        [&] { report = rebalance::drain_center(center, store, conn, matcher, {}, &metrics); });
+    d.with_roster_presence([&] {
+      report = rebalance::drain_center(center, store, conn, matcher, {}, &metrics, &agency);
+    });
     return nlohmann::json{{"center", center},
                           {"plan", report.applied.plan_id},
                           {"moved", report.applied.moved},
@@ -331,7 +333,7 @@ int run(Args& args) {
   dispatch::Dispatcher dispatcher(cfg.catalog, cfg.calendar, cfg.scheduler.fallback_deadline_days,
                                   matcher, store, *clock, ctx, args.dispatch, &dispatch_metrics);
   dispatcher.set_agency_metrics(&agency_metrics);
-  add_rebalancing(dispatcher, store, conn, matcher, rebalance_metrics);
+  add_rebalancing(dispatcher, store, conn, matcher, rebalance_metrics, agency_metrics);
   std::optional<Intake> intake;
   if (args.simulate_intake) {
     intake.emplace(cfg, *clock, args.seed);

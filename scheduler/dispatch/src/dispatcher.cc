@@ -726,7 +726,11 @@ void Dispatcher::after_decision(ReceiptNumber r, OfficerId officer, const std::s
         agency_->on_completion(c.center, c.form, outcome == "approve" ? Outcome::kApprove : Outcome::kDeny,
                                std::chrono::duration_cast<Seconds>(now - c.received));
       }
-      if (now > c.deadline) agency_->on_deadline_miss(c.center, c.form, c.priority);
+      // A miss is counted once, by the watch: at the sweep after the deadline passed, or here
+      // when it passed since. A QA review's decision is not the case's.
+      if (!c.senior_review)
+        agency_->deadlines().closed(c.receipt.packed(), c.center, c.form, c.priority, c.deadline,
+                                    now);
     }
     cycle_days_.push_back(std::chrono::duration<double>(now - c.received).count() / 86'400.0);
     if (cycle_days_.size() > DispatchStats::kWindow) cycle_days_.pop_front();
@@ -813,9 +817,13 @@ void Dispatcher::set_agency_metrics(metrics::AgencyMetrics* agency) {
   agency_ = agency;
   if (!agency_) return;
   const auto& idx = matcher_.index();
-  for (std::uint32_t slot = 0; slot < idx.size(); ++slot) {
+  const auto now = clock_.now().time_since_epoch().count();
+  for (std::uint32_t slot = 0; slot < idx.slots(); ++slot) {
     const auto& rec = idx.record(slot);
-    if (rec.receipt != 0) agency_->on_transition(rec.center, rec.form, CaseState::kReceived, rec.state);
+    if (rec.receipt == 0 || rec.state == CaseState::kDecided) continue;  // Free slots are kDecided.
+    agency_->on_transition(rec.center, rec.form, CaseState::kReceived, rec.state);
+    // Late before this process watched: counted by the one that saw the deadline pass.
+    if (rec.deadline < now) agency_->deadlines().already_late(rec.receipt);
   }
   refresh_agency();
 }
@@ -835,18 +843,29 @@ void Dispatcher::outcome(std::uint32_t slot, metrics::OfferOutcome o) {
 }
 
 void Dispatcher::refresh_agency() {
-  // At risk: queued with less slack than the threshold. One pass over the index a second.
+  // At risk: queued with less slack than the threshold; deadline misses: undecided cases past
+  // their deadline (a QA review follows a decision). One pass over the index a second; free
+  // slots are kDecided.
   const auto& catalog = catalog_;
   std::vector<std::int64_t> risk(catalog.centers().size() * catalog.forms().size(), 0);
   const auto now = clock_.now();
   const auto& idx = matcher_.index();
-  for (std::uint32_t slot = 0; slot < idx.size(); ++slot) {
+  metrics::DeadlineWatch& deadlines = agency_->deadlines();
+  deadlines.begin_sweep(now);
+  for (std::uint32_t slot = 0; slot < idx.slots(); ++slot) {
     const auto& rec = idx.record(slot);
-    if (rec.receipt == 0 || (rec.state != CaseState::kQueued && rec.state != CaseState::kQaReview)) continue;
+    if (rec.receipt == 0 || rec.state == CaseState::kDecided) continue;
+    if (!rec.senior_review && rec.state != CaseState::kQaReview &&
+        rec.state != CaseState::kTransferred && rec.state != CaseState::kReceived) {
+      deadlines.open_case(rec.receipt, rec.center, rec.form, rec.priority,
+                          TimePoint(Seconds(rec.deadline)));
+    }
+    if (rec.state != CaseState::kQueued && rec.state != CaseState::kQaReview) continue;
     if (matching::Matcher::slack_days(rec.deadline, now) < options_.at_risk_slack_days) {
       ++risk[rec.center * catalog.forms().size() + rec.form];
     }
   }
+  deadlines.end_sweep();
   for (CenterId c = 0; c < catalog.centers().size(); ++c) {
     for (FormId f = 0; f < catalog.forms().size(); ++f) {
       const auto n = risk[c * catalog.forms().size() + f];

@@ -42,21 +42,27 @@ std::vector<ResolvedMove> resolve(const Plan& plan, const Catalog& catalog) {
 }
 
 // Brings the matcher in line with a case the store holds queued at `to`: out of the source queue,
-// into the destination's (an interview case's field office follows it within its district).
-void sync_matcher(matching::Matcher& matcher, ReceiptNumber r, CenterId from, CenterId to, std::int64_t epoch) {
+// into the destination's (an interview case's field office follows it within its district). The
+// agency's backlog hears of each state the matcher's record leaves and enters.
+void sync_matcher(matching::Matcher& matcher, ReceiptNumber r, CenterId from, CenterId to,
+                  std::int64_t epoch, metrics::AgencyMetrics* agency) {
   matching::CaseIndex& index = matcher.index();
   auto slot = index.find(r);
   if (!slot) return;  // Not tracked here; recovery loads it from the store.
   const auto& rec = index.record(*slot);
   if (rec.center != from || (rec.state != CaseState::kQueued && rec.state != CaseState::kTransferred)) return;
   Case c = index.to_case(*slot);
-  if (rec.state == CaseState::kQueued) matcher.withdraw(r, CaseState::kTransferred);
+  if (rec.state == CaseState::kQueued) {
+    matcher.withdraw(r, CaseState::kTransferred);
+    if (agency) agency->on_transition(from, c.form, CaseState::kQueued, CaseState::kTransferred);
+  }
   c.center = to;
   if (matcher.catalog().form(c.form).interview) c.field_office = to;
   c.state = CaseState::kQueued;
   c.officer = kNoOfficer;
   c.epoch = static_cast<std::uint64_t>(epoch);
   matcher.enqueue(c);
+  if (agency) agency->on_transition(to, c.form, CaseState::kTransferred, CaseState::kQueued);
 }
 
 class Journal {
@@ -93,7 +99,8 @@ std::unordered_map<std::string, std::string> read_journal(store::RedisConnection
 }
 
 ApplyReport run(const Plan& plan, store::CaseStore& store, store::RedisConnection& redis,
-                matching::Matcher& matcher, const Options& options, RebalanceMetrics* metrics, bool resuming) {
+                matching::Matcher& matcher, const Options& options, RebalanceMetrics* metrics,
+                metrics::AgencyMetrics* agency, bool resuming) {
   const Catalog& catalog = matcher.catalog();
   const std::vector<ResolvedMove> moves = resolve(plan, catalog);
   const std::string key = journal_key(store, plan.id);
@@ -122,7 +129,7 @@ ApplyReport run(const Plan& plan, store::CaseStore& store, store::RedisConnectio
         if (it->second == kDone) {
           ++report.already;
           if (auto there = store.get(to_code, r); there && there->state == CaseState::kQueued) {
-            sync_matcher(matcher, r, m.from, m.to, there->epoch);
+            sync_matcher(matcher, r, m.from, m.to, there->epoch, agency);
           }
         }
         continue;
@@ -134,7 +141,7 @@ ApplyReport run(const Plan& plan, store::CaseStore& store, store::RedisConnectio
       auto rec = store.get(m.move->from, r);
       if (!rec) {
         if (auto there = store.get(to_code, r); there && there->state != CaseState::kTransferred) {
-          sync_matcher(matcher, r, m.from, m.to, there->epoch);
+          sync_matcher(matcher, r, m.from, m.to, there->epoch, agency);
           writer.record(receipt, kDone);
           ++report.moved;
         } else {
@@ -170,7 +177,7 @@ ApplyReport run(const Plan& plan, store::CaseStore& store, store::RedisConnectio
         skip("the store refused: " + std::string(store::to_string(res.status)) + " " + res.message);
         continue;
       }
-      sync_matcher(matcher, r, m.from, m.to, res.epoch);
+      sync_matcher(matcher, r, m.from, m.to, res.epoch, agency);
       writer.record(receipt, kDone);
       ++report.moved;
       if (metrics) metrics->moved(m.move->from, to_code, m.move->form, 1);
@@ -200,17 +207,19 @@ std::string journal_key(const store::CaseStore& store, std::string_view plan_id)
 }
 
 ApplyReport apply(const Plan& plan, store::CaseStore& store, store::RedisConnection& redis,
-                  matching::Matcher& matcher, const Options& options, RebalanceMetrics* metrics) {
+                  matching::Matcher& matcher, const Options& options, RebalanceMetrics* metrics,
+                  metrics::AgencyMetrics* agency) {
   return counted(metrics, RebalanceMetrics::Kind::kApply,
-                 [&] { return run(plan, store, redis, matcher, options, metrics, false); });
+                 [&] { return run(plan, store, redis, matcher, options, metrics, agency, false); });
 }
 
 ApplyReport resume(std::string_view plan_id, store::CaseStore& store, store::RedisConnection& redis,
-                   matching::Matcher& matcher, const Options& options, RebalanceMetrics* metrics) {
+                   matching::Matcher& matcher, const Options& options, RebalanceMetrics* metrics,
+                   metrics::AgencyMetrics* agency) {
   return counted(metrics, RebalanceMetrics::Kind::kApply, [&] {
     const store::Reply saved = redis.command({"HGET", journal_key(store, plan_id), "plan"});
     if (saved.is_nil()) throw InvalidArgument("no apply journal for plan " + std::string(plan_id));
-    return run(from_json(saved.as_string()), store, redis, matcher, options, metrics, true);
+    return run(from_json(saved.as_string()), store, redis, matcher, options, metrics, agency, true);
   });
 }
 
@@ -230,8 +239,10 @@ std::vector<std::string> unfinished_plans(const store::CaseStore& store, store::
   return out;
 }
 
-DrainCenterReport drain_center(std::string_view center, store::CaseStore& store, store::RedisConnection& redis,
-                               matching::Matcher& matcher, Options options, RebalanceMetrics* metrics) {
+DrainCenterReport drain_center(std::string_view center, store::CaseStore& store,
+                               store::RedisConnection& redis, matching::Matcher& matcher,
+                               Options options, RebalanceMetrics* metrics,
+                               metrics::AgencyMetrics* agency) {
   DrainCenterReport report;
   try {
     if (!matcher.catalog().find_center(center)) {
@@ -239,7 +250,7 @@ DrainCenterReport drain_center(std::string_view center, store::CaseStore& store,
     }
     options.drain_centers.emplace_back(center);
     report.plan = plan(matcher, options);
-    report.applied = run(report.plan, store, redis, matcher, options, metrics, false);
+    report.applied = run(report.plan, store, redis, matcher, options, metrics, agency, false);
   } catch (...) {
     if (metrics) metrics->run(RebalanceMetrics::Kind::kDrain, false);
     throw;
@@ -248,8 +259,9 @@ DrainCenterReport drain_center(std::string_view center, store::CaseStore& store,
   return report;
 }
 
-DrainOfficerReport drain_officer(std::string_view officer, store::CaseStore& store, matching::Matcher& matcher,
-                                 Presence presence, RebalanceMetrics* metrics) {
+DrainOfficerReport drain_officer(std::string_view officer, store::CaseStore& store,
+                                 matching::Matcher& matcher, Presence presence,
+                                 RebalanceMetrics* metrics, metrics::AgencyMetrics* agency) {
   DrainOfficerReport report;
   report.officer = officer;
   try {
@@ -269,6 +281,7 @@ DrainOfficerReport drain_officer(std::string_view officer, store::CaseStore& sto
     const Catalog& catalog = matcher.catalog();
     for (std::uint32_t s : held) {
       Case c = index.to_case(s);
+      const CaseState before = c.state;
       const std::string& center = catalog.center(c.center).code;
       bool done = false;
       std::string why = "the store kept refusing";
@@ -293,6 +306,7 @@ DrainOfficerReport drain_officer(std::string_view officer, store::CaseStore& sto
           }
           c.officer = held_by_other ? *holder : kNoOfficer;
           matcher.restore(c);
+          if (agency) agency->on_transition(c.center, c.form, before, c.state);
           done = true;
           ++report.requeued;
           break;
@@ -311,6 +325,7 @@ DrainOfficerReport drain_officer(std::string_view officer, store::CaseStore& sto
           c.officer = kNoOfficer;
           c.epoch = static_cast<std::uint64_t>(res.epoch);
           matcher.restore(c);
+          if (agency) agency->on_transition(c.center, c.form, before, c.state);
           ++report.requeued;
           done = true;
         } else if (res.status != store::TransitionResult::Status::kStaleEpoch) {

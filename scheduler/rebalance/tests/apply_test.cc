@@ -3,12 +3,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
+#include <map>
 #include <thread>
+#include <tuple>
 
 #include <prometheus/registry.h>
 
 #include "docket/core/error.h"
+#include "docket/metrics/agency.h"
 #include "docket/rebalance/apply.h"
 #include "docket/rebalance/metrics.h"
 #include "docket/rebalance/planner.h"
@@ -71,6 +75,46 @@ class RebalanceApplyTest : public store::testing::RedisServerFixture {
     return out;
   }
 
+  // The agency's metrics as the scheduler starts them: every case in the index reported once.
+  std::unique_ptr<metrics::AgencyMetrics> agency(prometheus::Registry& registry) {
+    auto m = std::make_unique<metrics::AgencyMetrics>(registry, cat_, world_->clock);
+    const auto& index = matcher().index();
+    for (std::uint32_t s = 0; s < index.slots(); ++s) {
+      const auto& rec = index.record(s);
+      if (rec.receipt != 0) m->on_transition(rec.center, rec.form, CaseState::kReceived, rec.state);
+    }
+    return m;
+  }
+
+  // docket_backlog_cases after a tick equals the index's count for every center, form and state.
+  void expect_backlog_is_the_index(metrics::AgencyMetrics& m) {
+    m.tick();
+    std::map<std::tuple<CenterId, FormId, int>, double> counted;
+    const auto& index = matcher().index();
+    for (std::uint32_t s = 0; s < index.slots(); ++s) {
+      const auto& rec = index.record(s);
+      const int slot = metrics::backlog_slot(rec.state);
+      if (rec.receipt != 0 && slot >= 0) counted[{rec.center, rec.form, slot}] += 1;
+    }
+    constexpr std::array<std::string_view, metrics::kBacklogStateCount> kStates = {
+        "queued", "offered", "assigned", "on_hold", "rfe_pending", "qa_review"};
+    for (const Center& c : cat_.centers()) {
+      for (const FormPolicy& f : cat_.forms()) {
+        for (int st = 0; st < metrics::kBacklogStateCount; ++st) {
+          const double gauge =
+              m.backlog
+                  .Add({{"center", c.code},
+                        {"form", f.code},
+                        {"state", std::string(kStates[static_cast<std::size_t>(st)])}})
+                  .Value();
+          const auto it = counted.find({c.id, f.id, st});
+          EXPECT_EQ(gauge, it == counted.end() ? 0.0 : it->second)
+              << c.code << " " << f.code << " " << kStates[static_cast<std::size_t>(st)];
+        }
+      }
+    }
+  }
+
   int count_ops(const std::vector<store::AuditEntry>& history, std::string_view op) {
     return static_cast<int>(std::count_if(history.begin(), history.end(), [&](const auto& e) { return e.op == op; }));
   }
@@ -123,6 +167,29 @@ TEST_F(RebalanceApplyTest, ApplyMovesEachCaseOnceAndAgainMovesNothing) {
   EXPECT_EQ(metrics.runs[1][0]->Value(), 2.0);
   EXPECT_EQ(metrics.runs[0][0]->Value(), 1.0);
   EXPECT_TRUE(unfinished_plans(*store_, redis()).empty());
+}
+
+TEST_F(RebalanceApplyTest, AfterAnApplyTheBacklogGaugesAreTheIndexCenterByCenter) {
+  officers("VSC", "I-130", 1);
+  officers("CSC", "I-130", 10);
+  officers("FO-KEN", "N-400", 1);
+  officers("FO-HIA", "N-400", 6);
+  cases("VSC", "I-130", 120, 10);
+  cases("FO-KEN", "N-400", 80, 10);
+  prometheus::Registry registry;
+  const auto m = agency(registry);
+  expect_backlog_is_the_index(*m);
+  const Plan p = plan(matcher(), {});
+  ASSERT_EQ(p.moves.size(), 2u) << render_table(p);
+  ASSERT_GT(p.moved, 0);
+  EXPECT_EQ(apply(p, *store_, redis(), matcher(), {}, nullptr, m.get()).moved, p.moved);
+  expect_backlog_is_the_index(*m);
+  const double vsc =
+      m->backlog.Add({{"center", "VSC"}, {"form", "I-130"}, {"state", "queued"}}).Value();
+  EXPECT_LT(vsc, 120.0);  // The cases moved left the source's gauge.
+  // Applying again moves nothing and reports nothing.
+  EXPECT_EQ(apply(p, *store_, redis(), matcher(), {}, nullptr, m.get()).moved, 0);
+  expect_backlog_is_the_index(*m);
 }
 
 TEST_F(RebalanceApplyTest, StaleUnknownAndMalformedPlansAreRefused) {
@@ -268,7 +335,10 @@ TEST_F(RebalanceApplyTest, DrainOfficerLeavesNoCaseWithAnAbsentOfficer) {
   EXPECT_THROW(drain_officer("ISO-NOBODY", *store_, matcher()), InvalidArgument);
   prometheus::Registry registry;
   RebalanceMetrics metrics(registry);
-  const DrainOfficerReport r = drain_officer(who, *store_, matcher(), Presence::kAway, &metrics);
+  const auto m = agency(registry);
+  const DrainOfficerReport r =
+      drain_officer(who, *store_, matcher(), Presence::kAway, &metrics, m.get());
+  expect_backlog_is_the_index(*m);
   EXPECT_EQ(r.requeued, 3);
   EXPECT_TRUE(r.failed.empty());
   EXPECT_EQ(metrics.runs[2][0]->Value(), 1.0);
@@ -303,7 +373,11 @@ TEST_F(RebalanceApplyTest, DrainCenterMovesEveryCaseThatMayLeave) {
   cases("VSC", "I-130", 500, 40);
   cases("VSC", "I-90", 50, 40);  // I-90 may not move: stranded.
   EXPECT_THROW(drain_center("XYZ", *store_, redis(), matcher()), InvalidArgument);
-  const DrainCenterReport r = drain_center("VSC", *store_, redis(), matcher());
+  prometheus::Registry registry;
+  const auto m = agency(registry);
+  const DrainCenterReport r =
+      drain_center("VSC", *store_, redis(), matcher(), {}, nullptr, m.get());
+  expect_backlog_is_the_index(*m);
   EXPECT_EQ(r.plan.kind, "drain");
   EXPECT_EQ(r.plan.moved, 500);
   EXPECT_EQ(r.plan.stranded, 50);

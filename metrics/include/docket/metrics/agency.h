@@ -18,6 +18,7 @@
 #include "docket/core/clock.h"
 #include "docket/core/officer.h"
 #include "docket/core/types.h"
+#include "docket/metrics/deadline_watch.h"
 
 namespace docket::metrics {
 
@@ -56,22 +57,36 @@ class TrailingQuantile {
   /// slices than the current one are ignored (time never moves back for the window).
   void advance(std::int64_t slice);
   /// Records a completion with this cycle time in the current slice.
-  void add(double seconds);
+  void add(double seconds) { add_to_bucket(bucket_of(seconds)); }
+  /// Records a completion in `bucket` (bucket_of its cycle time, 0 <= bucket < kBuckets) of the
+  /// current slice: one increment of one count, so that a caller who already knows the bucket
+  /// pays nothing more.
+  void add_to_bucket(int bucket) {
+    ++slices_[current_row_ + static_cast<std::size_t>(bucket)];
+    ++current_count_;
+  }
   /// Completions in the window.
-  std::uint64_t count() const { return count_; }
+  std::uint64_t count() const { return count_ + current_count_; }
   /// The q-quantile (0 < q <= 1, nearest rank) of the window's cycle times, seconds; NaN when
   /// the window is empty.
   double quantile(double q) const;
-  /// Bucket of a cycle time, and the bounds [lower, upper) of a bucket, seconds.
+  /// Bucket of a cycle time, and the bounds [lower, upper) of a bucket, seconds. bucket_of reads
+  /// the octave from the exponent bits and the eighth from a table of the top mantissa bits
+  /// (no library call, at most one comparison).
   static int bucket_of(double seconds);
   static double lower_bound(int bucket);
   static double upper_bound(int bucket);
 
  private:
-  std::vector<std::uint32_t> slices_;      // kSlices x kBuckets, ring by slice % kSlices.
-  std::array<std::uint64_t, kBuckets> window_{};  // Sum of the slices in the window.
-  std::uint64_t count_ = 0;
+  // The current slice's row is written by every completion and read only by quantile(), so an
+  // event touches one count and this object's first cache line; window_ and count_ hold the
+  // other slices of the window and change only when the window rolls.
+  std::vector<std::uint32_t> slices_;  // kSlices x kBuckets, ring by slice % kSlices.
+  std::size_t current_row_ = 0;        // Offset in slices_ of the current slice's row.
+  std::uint64_t current_count_ = 0;    // Completions in the current slice.
   std::int64_t current_ = 0;
+  std::uint64_t count_ = 0;                       // Completions in the window's other slices.
+  std::array<std::uint64_t, kBuckets> window_{};  // Sum of the window's other slices.
 };
 
 /// The metrics that answer the agency's questions: intake, completions, backlog by state,
@@ -82,7 +97,10 @@ class TrailingQuantile {
 /// state, presence. Never a receipt number or an officer id.
 ///
 /// Cost: an event only adds to plain integers of its (center, form) pair, found by index (no
-/// string, no map, no atomic); tick() publishes what accumulated to the Prometheus series. The
+/// string, no map, no atomic), all in one cache line per pair; a queue wait or cycle time also
+/// appends 8 bytes to a log (bounded by the events between two ticks). tick() folds the log into
+/// the histogram buckets and posted-time windows and publishes what accumulated to the
+/// Prometheus series. The
 /// event loop calls tick() once per assignment round and on a timer when idle (say every
 /// second), so a scrape lags the events by at most that. set_at_risk and set_officers publish at
 /// once. Pairs the catalog says adjudicate a form have series from the start (at zero); others
@@ -135,7 +153,10 @@ class AgencyMetrics {
   /// outcome that does not complete a case (request evidence, refer, transfer).
   void on_completion(CenterId center, FormId form, Outcome outcome, Seconds cycle_time);
   /// A case's deadline passed before its decision (once per case): docket_deadline_misses_total.
+  /// deadlines() decides when; the scheduler calls it rather than this.
   void on_deadline_miss(CenterId center, FormId form, Priority priority);
+  /// The watch that counts each undecided case's deadline miss once, when the deadline passes.
+  DeadlineWatch& deadlines() { return deadlines_; }
   /// Cases of a (center, form) projected to miss their deadline, as the caller estimates them:
   /// docket_cases_at_risk.
   void set_at_risk(CenterId center, FormId form, std::int64_t cases);
@@ -183,7 +204,17 @@ class AgencyMetrics {
 
  private:
   struct Pair;     // The Prometheus series of a (center, form), created on first need.
-  struct Pending;  // Events of a (center, form) since the last tick.
+  struct Pending;  // Counts of a (center, form) since the last tick: one cache line.
+  struct Folded;   // Histogram buckets, misses and the posted-time window of a (center, form).
+  // A queue wait or cycle time since the last tick, with its buckets: events append these to
+  // one sequential log instead of writing the pair's histogram rows and window, which tick()
+  // then does in one tight pass.
+  struct Observation {
+    std::uint32_t index;  // index(center, form)
+    bool wait;            // A queue wait; otherwise a cycle time.
+    std::uint8_t bucket;  // Prometheus bucket (`le` order; the last is +Inf).
+    std::uint8_t fine;    // TrailingQuantile bucket of a cycle time.
+  };
   struct PerCenter {
     std::array<prometheus::Gauge*, 3> officers{};
     prometheus::Gauge* utilization = nullptr;
@@ -198,14 +229,18 @@ class AgencyMetrics {
   PerCenter& per_center(CenterId center);
   Pair& series(std::size_t index);
   TrailingQuantile& make_window(std::size_t index);
-  static bool has_events(const Pending& p);
-  void flush(Pending& p, Pair& s);
+  static bool has_events(const Pending& p, const Folded& f);
+  void flush(Pending& p, Folded& f, Pair& s);
+  void fold();  // The observation log into the Folded buckets and the windows.
   void publish_posted(std::size_t index);
 
   const Clock& clock_;
+  DeadlineWatch deadlines_{*this};
   std::vector<std::string> centers_;
   std::vector<std::string> forms_;
   std::vector<Pending> pending_;              // by index(center, form)
+  std::vector<Folded> folded_;                // by index(center, form)
+  std::vector<Observation> observations_;     // since the last tick
   std::vector<std::unique_ptr<Pair>> pairs_;  // by index(center, form); null until needed
   std::vector<std::size_t> windowed_;         // indexes of the pairs with a posted-time window
   std::vector<PerCenter> per_center_;

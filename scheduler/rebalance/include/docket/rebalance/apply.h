@@ -7,6 +7,7 @@
 
 #include "docket/core/types.h"
 #include "docket/matching/matcher.h"
+#include "docket/metrics/agency.h"
 #include "docket/rebalance/options.h"
 #include "docket/rebalance/plan.h"
 #include "docket/store/case_store.h"
@@ -39,18 +40,22 @@ std::string journal_key(const store::CaseStore& store, std::string_view plan_id)
 /// Applying a plan twice moves nothing the second time. Throws InvalidArgument for a plan that
 /// names an unknown center or form, or a stale one (created more than max_plan_age_seconds ago
 /// by the matcher's clock, and never started); IoError when Redis fails (resume() then finishes).
+///
+/// With `agency`, each case the matcher moves is reported as AgencyMetrics documents a move:
+/// (queued -> transferred) at the source, then (transferred -> queued) at the destination, so
+/// that docket_backlog_cases follows the index center by center.
 ApplyReport apply(const Plan& plan, store::CaseStore& store, store::RedisConnection& redis,
                   matching::Matcher& matcher, const Options& options = {},
-                  RebalanceMetrics* metrics = nullptr);
+                  RebalanceMetrics* metrics = nullptr, metrics::AgencyMetrics* agency = nullptr);
 
 /// Finishes an apply cut short (a crash, a lost connection): the plan comes from its journal,
 /// cases the journal shows done are brought into the matcher if it does not have them at their
 /// destination yet, and the rest are moved as apply() does. Exactly once: the store's idempotency
 /// keys and state checks make a repeated step answer instead of reapplying. Throws
-/// InvalidArgument when no journal exists for the id.
-ApplyReport resume(std::string_view plan_id, store::CaseStore& store,
-                   store::RedisConnection& redis, matching::Matcher& matcher,
-                   const Options& options = {}, RebalanceMetrics* metrics = nullptr);
+/// InvalidArgument when no journal exists for the id. `agency` as for apply().
+ApplyReport resume(std::string_view plan_id, store::CaseStore& store, store::RedisConnection& redis,
+                   matching::Matcher& matcher, const Options& options = {},
+                   RebalanceMetrics* metrics = nullptr, metrics::AgencyMetrics* agency = nullptr);
 
 /// Ids of plans whose journal says they were started and not finished (for recovery at start).
 std::vector<std::string> unfinished_plans(const store::CaseStore& store,
@@ -67,10 +72,11 @@ struct DrainCenterReport {
 /// (interview cases with no other office in their district, forms that may not move) stay and
 /// are counted as stranded. Offered and assigned cases stay with their officers (drain those with
 /// drain_officer()). Throws InvalidArgument for an unknown center, and what plan() and apply()
-/// throw.
+/// throw. `agency` as for apply().
 DrainCenterReport drain_center(std::string_view center, store::CaseStore& store,
                                store::RedisConnection& redis, matching::Matcher& matcher,
-                               Options options = {}, RebalanceMetrics* metrics = nullptr);
+                               Options options = {}, RebalanceMetrics* metrics = nullptr,
+                               metrics::AgencyMetrics* agency = nullptr);
 
 /// What drain_officer() did.
 struct DrainOfficerReport {
@@ -84,8 +90,11 @@ struct DrainOfficerReport {
 /// fenced lease_expiry transition (the store's epoch is checked; a case that moved on since is
 /// re-read and retried); the matcher requeues it with its deadline and receipt time. Throws
 /// InvalidArgument for an unknown officer; IoError when Redis fails (a repeat finishes the job).
+/// With `agency`, each case whose state the matcher changes is reported (offered or assigned ->
+/// queued, or to what the store says).
 DrainOfficerReport drain_officer(std::string_view officer, store::CaseStore& store,
                                  matching::Matcher& matcher, Presence presence = Presence::kAway,
-                                 RebalanceMetrics* metrics = nullptr);
+                                 RebalanceMetrics* metrics = nullptr,
+                                 metrics::AgencyMetrics* agency = nullptr);
 
 }  // namespace docket::rebalance
