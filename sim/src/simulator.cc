@@ -466,8 +466,7 @@ class Simulator::Impl {
   }
 
   void intake(const Case& c) {
-    matcher_.enqueue(c);
-    const std::uint32_t slot = *matcher_.index().find(c.receipt);
+    const std::uint32_t slot = matcher_.enqueue(c);
     state_of(slot) = SlotState{};
     slot_count_ = std::max<std::size_t>(slot_count_, slot + 1);
     ++pending_[c.center];
@@ -626,7 +625,11 @@ class Simulator::Impl {
     }
     auto& index = matcher_.index();
     for (const auto& a : plan.assignments) {
-      const auto slot = index.find(a.receipt);
+      // The plan's slot, while it still holds the case, saves a receipt lookup.
+      const auto slot = a.slot != matching::Assignment::kNoSlot && a.slot < index.slots() &&
+                                index.record(a.slot).receipt == a.receipt.packed()
+                            ? std::optional<std::uint32_t>(a.slot)
+                            : index.find(a.receipt);
       if (!slot) continue;
       auto& rec = index.record(*slot);
       if (rec.state != CaseState::kOffered || rec.officer != a.officer) continue;  // Not applied.

@@ -74,7 +74,22 @@ bool ReceiptMap::insert(std::uint64_t key, std::uint32_t slot) {
   return true;
 }
 
-bool ReceiptMap::erase(std::uint64_t key) {
+std::uint32_t& ReceiptMap::find_or_insert(std::uint64_t key, std::uint32_t slot, bool& inserted) {
+  if ((size_ + 1) * 5 > table_.size() * 4) rehash(std::max<std::size_t>(16, table_.size() * 2));
+  std::size_t i = home(key);
+  for (; table_[i].key != kEmpty; i = (i + 1) & (table_.size() - 1)) {
+    if (table_[i].key == key) {
+      inserted = false;
+      return table_[i].slot;
+    }
+  }
+  table_[i] = Entry{key, slot};
+  ++size_;
+  inserted = true;
+  return table_[i].slot;
+}
+
+bool ReceiptMap::erase(std::uint64_t key, std::uint32_t* slot) {
   if (table_.empty()) return false;
   const std::size_t mask = table_.size() - 1;
   std::size_t i = home(key);
@@ -82,6 +97,7 @@ bool ReceiptMap::erase(std::uint64_t key) {
     if (table_[i].key == kEmpty) return false;
     i = (i + 1) & mask;
   }
+  if (slot != nullptr) *slot = table_[i].slot;
   // Backward shift: move later entries of the probe run into the hole when their home allows.
   for (std::size_t j = (i + 1) & mask;; j = (j + 1) & mask) {
     if (table_[j].key == kEmpty) break;
@@ -145,19 +161,16 @@ std::uint32_t CaseIndex::class_of(const Case& c, bool interview) {
 }
 
 std::uint32_t CaseIndex::enqueue(const Case& c, bool interview) {
-  std::uint32_t slot;
-  if (const std::uint32_t* found = receipts_.find(c.receipt.packed()); found != nullptr) {
-    slot = *found;
+  // The slot a new case takes: the last freed one, or a new record.
+  const std::uint32_t fresh = free_.empty() ? static_cast<std::uint32_t>(records_.size()) : free_.back();
+  bool inserted = false;
+  const std::uint32_t slot = receipts_.find_or_insert(c.receipt.packed(), fresh, inserted);
+  if (!inserted) {
     leave_queue(records_[slot]);
+  } else if (!free_.empty()) {
+    free_.pop_back();
   } else {
-    if (!free_.empty()) {
-      slot = free_.back();
-      free_.pop_back();
-    } else {
-      slot = static_cast<std::uint32_t>(records_.size());
-      records_.emplace_back();
-    }
-    receipts_.insert(c.receipt.packed(), slot);
+    records_.emplace_back();
   }
   Record& rec = records_[slot];
   const std::uint32_t gen = rec.gen + 1;
@@ -215,17 +228,25 @@ bool CaseIndex::dequeue(ReceiptNumber r, CaseState new_state, OfficerId officer)
   return true;
 }
 
+bool CaseIndex::dequeue_slot(std::uint32_t slot, CaseState new_state, OfficerId officer) {
+  if (slot >= records_.size()) return false;
+  Record& rec = records_[slot];
+  if (rec.state != CaseState::kQueued || rec.receipt == 0) return false;
+  leave_queue(rec);
+  rec.state = new_state;
+  rec.officer = officer;
+  return true;
+}
+
 bool CaseIndex::erase(ReceiptNumber r) {
-  const std::uint32_t* found = receipts_.find(r.packed());
-  if (found == nullptr) return false;
-  const std::uint32_t slot = *found;
+  std::uint32_t slot = 0;
+  if (!receipts_.erase(r.packed(), &slot)) return false;
   Record& rec = records_[slot];
   leave_queue(rec);
   ++rec.gen;
   rec.state = CaseState::kDecided;
   if (!excluded_.empty()) excluded_.erase(slot);
   free_.push_back(slot);
-  receipts_.erase(r.packed());
   return true;
 }
 
