@@ -1,6 +1,9 @@
 #include "docket/matching/case_index.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <cstdint>
 
 namespace docket::matching {
 namespace {
@@ -14,6 +17,23 @@ std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
   h *= 0xff51afd7ed558ccdULL;
   h ^= h >> 33;
   return h;
+}
+
+// Asks the kernel to back a large array with transparent huge pages where it allows them on
+// request (the "madvise" setting). At national scale the receipt map and the records take
+// hundreds of megabytes touched at random: 2 MB pages cut the page faults that fill them and the
+// TLB misses of every lookup. Only advice: nothing changes if the kernel declines.
+void advise_huge_pages(const void* data, std::size_t bytes) {
+#ifdef MADV_HUGEPAGE
+  constexpr std::uintptr_t kHuge = 2u << 20;
+  if (bytes < 2 * kHuge) return;
+  const auto begin = (reinterpret_cast<std::uintptr_t>(data) + kHuge - 1) & ~(kHuge - 1);
+  const auto end = (reinterpret_cast<std::uintptr_t>(data) + bytes) & ~(kHuge - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#else
+  (void)data;
+  (void)bytes;
+#endif
 }
 
 std::uint64_t hash_exclusions(std::vector<OfficerId> ids) {
@@ -39,6 +59,8 @@ std::size_t ReceiptMap::home(std::uint64_t key) const {
 void ReceiptMap::rehash(std::size_t capacity) {
   std::vector<Entry> old;
   old.swap(table_);
+  table_.reserve(capacity);
+  advise_huge_pages(table_.data(), capacity * sizeof(Entry));  // Before the first touch.
   table_.assign(capacity, Entry{});
   for (const Entry& e : old) {
     if (e.key == kEmpty) continue;
@@ -133,7 +155,10 @@ std::uint32_t CaseIndex::to_rel_seconds(std::int64_t unix_seconds) {
 }
 
 void CaseIndex::reserve(std::size_t n) {
-  records_.reserve(n);
+  if (n > records_.capacity()) {
+    records_.reserve(n);
+    advise_huge_pages(records_.data(), n * sizeof(Record));
+  }
   receipts_.reserve(n);
 }
 
