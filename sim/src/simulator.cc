@@ -6,11 +6,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <deque>
+#include <exception>
 #include <map>
+#include <mutex>
 #include <queue>
 #include <set>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -111,6 +115,110 @@ class Fenwick {
 
  private:
   std::vector<std::int32_t> t_;
+};
+
+// The generated cases of a run, made on a second thread while the simulation runs: first the
+// backlog in chunks, then each business day's receipts. The generator's calls are the same, in
+// the same order and with the same arguments, as when the simulator made them itself, so the
+// cases are the same; only when they are made changes. At most `kAhead` batches wait, which
+// bounds the memory a fast producer can take.
+class Feed {
+ public:
+  struct Batch {
+    std::int64_t at = 0;  // Unix seconds the cases arrive (the start, for the backlog).
+    bool backlog = false;
+    std::vector<Case> cases;
+  };
+  // One generator call, planned in advance.
+  struct Call {
+    std::int64_t at;
+    std::size_t n;
+    bool backlog;
+  };
+
+  Feed(std::unique_ptr<workload::Generator> generator, std::vector<Call> calls)
+      : generator_(std::move(generator)), calls_(std::move(calls)), thread_([this] { produce(); }) {}
+
+  ~Feed() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  Feed(const Feed&) = delete;
+  Feed& operator=(const Feed&) = delete;
+
+  // The next batch, in order; rethrows what the generator threw. Throws Error past the end.
+  Batch next() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !ready_.empty() || error_ || done_; });
+    if (ready_.empty()) {
+      if (error_) std::rethrow_exception(error_);
+      throw Error("simulator: the case feed ran out");
+    }
+    Batch b = std::move(ready_.front());
+    ready_.pop_front();
+    lock.unlock();
+    cv_.notify_all();
+    return b;
+  }
+
+  // Wall seconds the generator took so far (on its own thread).
+  double seconds() const {
+    std::lock_guard lock(mu_);
+    return seconds_;
+  }
+
+ private:
+  static constexpr std::size_t kAhead = 2;
+
+  void produce() {
+    try {
+      for (const Call& call : calls_) {
+        {
+          std::unique_lock lock(mu_);
+          cv_.wait(lock, [&] { return stop_ || ready_.size() < kAhead; });
+          if (stop_) return;
+        }
+        const auto t0 = SteadyClock::now();
+        Batch b;
+        b.at = call.at;
+        b.backlog = call.backlog;
+        b.cases = call.backlog ? generator_->backlog(call.n, TimePoint(seconds_t(call.at)))
+                               : generator_->receipts(call.n, TimePoint(seconds_t(call.at)));
+        const double took = since(t0);
+        {
+          std::lock_guard lock(mu_);
+          seconds_ += took;
+          ready_.push_back(std::move(b));
+        }
+        cv_.notify_all();
+      }
+    } catch (...) {
+      std::lock_guard lock(mu_);
+      error_ = std::current_exception();
+    }
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+  }
+
+  using seconds_t = std::chrono::seconds;
+  std::unique_ptr<workload::Generator> generator_;  // Used on the producer thread only.
+  std::vector<Call> calls_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Batch> ready_;
+  double seconds_ = 0;
+  bool stop_ = false;
+  bool done_ = false;
+  std::exception_ptr error_;
+  std::thread thread_;  // Last: it starts once everything above is constructed.
 };
 
 }  // namespace
@@ -241,28 +349,43 @@ class Simulator::Impl {
     auto gopts = sc_.generator;
     gopts.seed = sc_.seed;
     gopts.fallback_deadline_days = cfg_.scheduler.fallback_deadline_days;
-    generator_ = std::make_unique<workload::Generator>(cat_, cfg_.calendar, roster_, gopts);
     receipts_per_year_ = static_cast<double>(sc_.annual_receipts) * sc_.scale;
+    const std::int64_t ticks = static_cast<std::int64_t>(sc_.days) * kDay / tick_;
 
-    // The pending backlog, as it stands at the start.
+    // Every generator call of the run is known in advance (the backlog in chunks, then each
+    // business day's receipts), so a second thread makes the cases while this one simulates.
     const auto backlog = static_cast<std::int64_t>(std::llround(static_cast<double>(sc_.backlog) * sc_.scale));
-    matcher_.index().reserve(static_cast<std::size_t>(backlog + receipts_per_year_ / 4));
+    std::vector<Feed::Call> calls;
     for (std::int64_t done = 0; done < backlog;) {
       const auto n = std::min<std::int64_t>(500'000, backlog - done);
+      calls.push_back({t0, static_cast<std::size_t>(n), true});
+      done += n;
+    }
+    for (std::int64_t k = 0; k < ticks; ++k) {
+      const std::int64_t now = t0 + k * tick_;
+      // Receipts of a business day arrive at 12:00 UTC (before the first shift opens).
+      if ((now - t0) % kDay != 12 * 3600) continue;
+      if (auto n = receipts_due(now)) calls.push_back({now, static_cast<std::size_t>(*n), false});
+    }
+    matcher_.index().reserve(static_cast<std::size_t>(backlog + receipts_per_year_ / 4));
+    Feed feed(std::make_unique<workload::Generator>(cat_, cfg_.calendar, roster_, gopts), std::move(calls));
+    feed_ = &feed;
+
+    // The pending backlog, as it stands at the start.
+    for (std::int64_t done = 0; done < backlog;) {
       const auto tg = SteadyClock::now();
-      auto cases = generator_->backlog(static_cast<std::size_t>(n), t0_);
-      result_.seconds_generate += since(tg);
-      for (auto& c : cases) {
+      Feed::Batch batch = feed.next();
+      result_.seconds_wait_generate += since(tg);
+      for (auto& c : batch.cases) {
         intake(c);
         if (c.deadline.time_since_epoch().count() < t0) ++result_.overdue_at_start;
       }
-      done += n;
+      done += static_cast<std::int64_t>(batch.cases.size());
     }
     result_.backlog_at_start = backlog;
 
     std::priority_queue<Event, std::vector<Event>, std::greater<>> events;
     events_ = &events;
-    const std::int64_t ticks = static_cast<std::int64_t>(sc_.days) * kDay / tick_;
     std::int64_t rounds_since = 0;
     const std::int64_t ticks_per_round = sc_.round_minutes * 60 / tick_;
     double capacity = 0;
@@ -304,6 +427,8 @@ class Simulator::Impl {
     clock_.set(TimePoint(seconds(end_)));
     record_day();
     finish();
+    result_.seconds_generate = feed.seconds();
+    feed_ = nullptr;
     result_.seconds_total = since(t_start);
     result_.cpu_seconds_total = cpu_seconds() - cpu_start;
     if (round_log_ != nullptr) {
@@ -343,8 +468,7 @@ class Simulator::Impl {
   }
 
   void intake(const Case& c) {
-    matcher_.enqueue(c);
-    const std::uint32_t slot = *matcher_.index().find(c.receipt);
+    const std::uint32_t slot = matcher_.enqueue(c);
     state_of(slot) = SlotState{};
     slot_count_ = std::max<std::size_t>(slot_count_, slot + 1);
     ++pending_[c.center];
@@ -364,10 +488,12 @@ class Simulator::Impl {
     result_.bound_jobs.push_back({final_deadline, static_cast<float>(need)});
   }
 
-  void receive_day(std::int64_t now) {
+  // How many receipts arrive on the day of `now`, or nothing on a day that is not a business
+  // day. Business days of a month share the month's receipts; fractions carry to the next day.
+  // Called once per day, in order (it advances the carry).
+  std::optional<std::int64_t> receipts_due(std::int64_t now) {
     const Date today{std::chrono::floor<days>(TimePoint(seconds(now)))};
-    if (!cfg_.calendar.is_business_day(today)) return;
-    // Business days this month share the month's receipts.
+    if (!cfg_.calendar.is_business_day(today)) return std::nullopt;
     const auto ym = today.year() / today.month();
     int business = 0;
     for (auto d = std::chrono::sys_days(ym / 1); d <= std::chrono::sys_days(ym / std::chrono::last); d += days(1)) {
@@ -377,11 +503,18 @@ class Simulator::Impl {
     carry_ += want;
     const auto n = static_cast<std::int64_t>(std::floor(carry_));
     carry_ -= static_cast<double>(n);
+    return n;
+  }
+
+  void receive_day(std::int64_t now) {
+    const Date today{std::chrono::floor<days>(TimePoint(seconds(now)))};
+    if (!cfg_.calendar.is_business_day(today)) return;
     const auto tg = SteadyClock::now();
-    auto cases = generator_->receipts(static_cast<std::size_t>(n), TimePoint(seconds(now)));
-    result_.seconds_generate += since(tg);
-    for (auto& c : cases) intake(c);
-    result_.received += n;
+    Feed::Batch batch = feed_->next();
+    result_.seconds_wait_generate += since(tg);
+    if (batch.backlog || batch.at != now) throw Error("simulator: the case feed is out of step");
+    for (auto& c : batch.cases) intake(c);
+    result_.received += static_cast<std::int64_t>(batch.cases.size());
   }
 
   bool on_leave(std::size_t officer, int day) const {
@@ -494,7 +627,11 @@ class Simulator::Impl {
     }
     auto& index = matcher_.index();
     for (const auto& a : plan.assignments) {
-      const auto slot = index.find(a.receipt);
+      // The plan's slot, while it still holds the case, saves a receipt lookup.
+      const auto slot = a.slot != matching::Assignment::kNoSlot && a.slot < index.slots() &&
+                                index.record(a.slot).receipt == a.receipt.packed()
+                            ? std::optional<std::uint32_t>(a.slot)
+                            : index.find(a.receipt);
       if (!slot) continue;
       auto& rec = index.record(*slot);
       if (rec.state != CaseState::kOffered || rec.officer != a.officer) continue;  // Not applied.
@@ -714,7 +851,7 @@ class Simulator::Impl {
   std::vector<std::vector<std::int64_t>> shift_start_;
   std::vector<int> zone_day_;
   std::array<double, 12> months_{};
-  std::unique_ptr<workload::Generator> generator_;
+  Feed* feed_ = nullptr;  // The run's case feed, while run() runs.
   double receipts_per_year_ = 0;
   double carry_ = 0;
   std::int64_t tick_ = 3600;

@@ -1,6 +1,9 @@
 #include "docket/matching/case_index.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <cstdint>
 
 namespace docket::matching {
 namespace {
@@ -14,6 +17,23 @@ std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
   h *= 0xff51afd7ed558ccdULL;
   h ^= h >> 33;
   return h;
+}
+
+// Asks the kernel to back a large array with transparent huge pages where it allows them on
+// request (the "madvise" setting). At national scale the receipt map and the records take
+// hundreds of megabytes touched at random: 2 MB pages cut the page faults that fill them and the
+// TLB misses of every lookup. Only advice: nothing changes if the kernel declines.
+void advise_huge_pages(const void* data, std::size_t bytes) {
+#ifdef MADV_HUGEPAGE
+  constexpr std::uintptr_t kHuge = 2u << 20;
+  if (bytes < 2 * kHuge) return;
+  const auto begin = (reinterpret_cast<std::uintptr_t>(data) + kHuge - 1) & ~(kHuge - 1);
+  const auto end = (reinterpret_cast<std::uintptr_t>(data) + bytes) & ~(kHuge - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#else
+  (void)data;
+  (void)bytes;
+#endif
 }
 
 std::uint64_t hash_exclusions(std::vector<OfficerId> ids) {
@@ -39,6 +59,8 @@ std::size_t ReceiptMap::home(std::uint64_t key) const {
 void ReceiptMap::rehash(std::size_t capacity) {
   std::vector<Entry> old;
   old.swap(table_);
+  table_.reserve(capacity);
+  advise_huge_pages(table_.data(), capacity * sizeof(Entry));  // Before the first touch.
   table_.assign(capacity, Entry{});
   for (const Entry& e : old) {
     if (e.key == kEmpty) continue;
@@ -74,7 +96,22 @@ bool ReceiptMap::insert(std::uint64_t key, std::uint32_t slot) {
   return true;
 }
 
-bool ReceiptMap::erase(std::uint64_t key) {
+std::uint32_t& ReceiptMap::find_or_insert(std::uint64_t key, std::uint32_t slot, bool& inserted) {
+  if ((size_ + 1) * 5 > table_.size() * 4) rehash(std::max<std::size_t>(16, table_.size() * 2));
+  std::size_t i = home(key);
+  for (; table_[i].key != kEmpty; i = (i + 1) & (table_.size() - 1)) {
+    if (table_[i].key == key) {
+      inserted = false;
+      return table_[i].slot;
+    }
+  }
+  table_[i] = Entry{key, slot};
+  ++size_;
+  inserted = true;
+  return table_[i].slot;
+}
+
+bool ReceiptMap::erase(std::uint64_t key, std::uint32_t* slot) {
   if (table_.empty()) return false;
   const std::size_t mask = table_.size() - 1;
   std::size_t i = home(key);
@@ -82,6 +119,7 @@ bool ReceiptMap::erase(std::uint64_t key) {
     if (table_[i].key == kEmpty) return false;
     i = (i + 1) & mask;
   }
+  if (slot != nullptr) *slot = table_[i].slot;
   // Backward shift: move later entries of the probe run into the hole when their home allows.
   for (std::size_t j = (i + 1) & mask;; j = (j + 1) & mask) {
     if (table_[j].key == kEmpty) break;
@@ -117,7 +155,10 @@ std::uint32_t CaseIndex::to_rel_seconds(std::int64_t unix_seconds) {
 }
 
 void CaseIndex::reserve(std::size_t n) {
-  records_.reserve(n);
+  if (n > records_.capacity()) {
+    records_.reserve(n);
+    advise_huge_pages(records_.data(), n * sizeof(Record));
+  }
   receipts_.reserve(n);
 }
 
@@ -145,19 +186,16 @@ std::uint32_t CaseIndex::class_of(const Case& c, bool interview) {
 }
 
 std::uint32_t CaseIndex::enqueue(const Case& c, bool interview) {
-  std::uint32_t slot;
-  if (const std::uint32_t* found = receipts_.find(c.receipt.packed()); found != nullptr) {
-    slot = *found;
+  // The slot a new case takes: the last freed one, or a new record.
+  const std::uint32_t fresh = free_.empty() ? static_cast<std::uint32_t>(records_.size()) : free_.back();
+  bool inserted = false;
+  const std::uint32_t slot = receipts_.find_or_insert(c.receipt.packed(), fresh, inserted);
+  if (!inserted) {
     leave_queue(records_[slot]);
+  } else if (!free_.empty()) {
+    free_.pop_back();
   } else {
-    if (!free_.empty()) {
-      slot = free_.back();
-      free_.pop_back();
-    } else {
-      slot = static_cast<std::uint32_t>(records_.size());
-      records_.emplace_back();
-    }
-    receipts_.insert(c.receipt.packed(), slot);
+    records_.emplace_back();
   }
   Record& rec = records_[slot];
   const std::uint32_t gen = rec.gen + 1;
@@ -215,17 +253,25 @@ bool CaseIndex::dequeue(ReceiptNumber r, CaseState new_state, OfficerId officer)
   return true;
 }
 
+bool CaseIndex::dequeue_slot(std::uint32_t slot, CaseState new_state, OfficerId officer) {
+  if (slot >= records_.size()) return false;
+  Record& rec = records_[slot];
+  if (rec.state != CaseState::kQueued || rec.receipt == 0) return false;
+  leave_queue(rec);
+  rec.state = new_state;
+  rec.officer = officer;
+  return true;
+}
+
 bool CaseIndex::erase(ReceiptNumber r) {
-  const std::uint32_t* found = receipts_.find(r.packed());
-  if (found == nullptr) return false;
-  const std::uint32_t slot = *found;
+  std::uint32_t slot = 0;
+  if (!receipts_.erase(r.packed(), &slot)) return false;
   Record& rec = records_[slot];
   leave_queue(rec);
   ++rec.gen;
   rec.state = CaseState::kDecided;
   if (!excluded_.empty()) excluded_.erase(slot);
   free_.push_back(slot);
-  receipts_.erase(r.packed());
   return true;
 }
 

@@ -333,7 +333,7 @@ std::optional<OfficerId> Matcher::find_officer(std::string_view external_id) con
   return it->second;
 }
 
-void Matcher::enqueue(const Case& c) {
+std::uint32_t Matcher::enqueue(const Case& c) {
   if (c.form >= catalog_.forms().size()) {
     throw InvalidArgument(c.receipt.str() + ": unknown form id " + std::to_string(c.form));
   }
@@ -344,7 +344,7 @@ void Matcher::enqueue(const Case& c) {
     throw InvalidArgument(c.receipt.str() + ": unknown field office id " +
                           std::to_string(c.field_office));
   }
-  index_.enqueue(c, catalog_.form(c.form).interview);
+  return index_.enqueue(c, catalog_.form(c.form).interview);
 }
 
 void Matcher::restore(const Case& c) {
@@ -908,6 +908,7 @@ RoundPlan Matcher::plan_round() {
         const CenterId home = home_office(form, rec.center, rec.field_office);
         a.cross_center = o.center != home;
         a.preferred = sl.preferred;
+        a.slot = cls.queue[pos].slot;
         plan.assignments.push_back(a);
         if (load + 1 < o.capacity) {
           heap.emplace_back(load + 1, plan.at.time_since_epoch().count(), id);
@@ -930,7 +931,13 @@ std::size_t Matcher::apply(const RoundPlan& plan) {
     if (a.officer >= officers_.size()) continue;
     Officer& o = officers_[a.officer];
     if (o.presence != Presence::kAvailable || o.load >= o.capacity) continue;
-    if (!index_.dequeue(a.receipt, CaseState::kOffered, a.officer)) continue;
+    // The plan's slot saves a receipt lookup while it still holds the case.
+    const bool by_slot = a.slot != Assignment::kNoSlot && a.slot < index_.slots() &&
+                         index_.record(a.slot).receipt == a.receipt.packed();
+    if (!(by_slot ? index_.dequeue_slot(a.slot, CaseState::kOffered, a.officer)
+                  : index_.dequeue(a.receipt, CaseState::kOffered, a.officer))) {
+      continue;
+    }
     ++o.load;
     officer_state_[a.officer].idle_since = plan.at.time_since_epoch().count();
     last_offers_.emplace(a.receipt.packed(), a);

@@ -59,6 +59,23 @@ TEST_F(CaseIndexTest, DequeueAndEraseAreLazyButExact) {
   EXPECT_EQ(idx_.position(slot), 2U);
 }
 
+TEST_F(CaseIndexTest, DequeueBySlotMatchesDequeueByReceipt) {
+  std::vector<std::uint32_t> slots;
+  for (int i = 1; i <= 4; ++i) slots.push_back(idx_.enqueue(make_case(cat_, i, "I-130", "VSC", t_, i), false));
+  EXPECT_EQ(idx_.find(ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, 2)).value(), slots[1]);
+  EXPECT_TRUE(idx_.dequeue_slot(slots[1], CaseState::kOffered, 7));
+  EXPECT_FALSE(idx_.dequeue_slot(slots[1], CaseState::kOffered, 7));  // No longer queued.
+  EXPECT_EQ(idx_.record(slots[1]).state, CaseState::kOffered);
+  EXPECT_EQ(idx_.record(slots[1]).officer, 7U);
+  EXPECT_TRUE(idx_.erase(ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, 3)));
+  EXPECT_FALSE(idx_.dequeue_slot(slots[2], CaseState::kOffered, 7));  // Erased: a free slot.
+  EXPECT_FALSE(idx_.dequeue_slot(1'000, CaseState::kOffered, 7));     // Past the records.
+  EXPECT_EQ(drain_order(0), (std::vector<std::uint64_t>{1, 4}));
+  EXPECT_EQ(idx_.queued(), 2U);
+  // A new case takes the freed slot.
+  EXPECT_EQ(idx_.enqueue(make_case(cat_, 9, "I-130", "VSC", t_, 9), false), slots[2]);
+}
+
 TEST_F(CaseIndexTest, ClassesSplitOnEveryEligibilityField) {
   Case base = make_case(cat_, 1, "I-130", "VSC", t_, 30);
   idx_.enqueue(base, false);
@@ -123,12 +140,27 @@ TEST(ReceiptMapTest, MatchesAStandardMapUnderRandomInsertsAndErases) {
   std::mt19937_64 rng(7);
   for (int step = 0; step < 200'000; ++step) {
     const std::uint64_t key = rng() % 3'000;
-    const auto op = rng() % 3;
+    const auto op = rng() % 5;
     if (op == 0) {
       const bool added = want.emplace(key, static_cast<std::uint32_t>(step)).second;
       ASSERT_EQ(map.insert(key, static_cast<std::uint32_t>(step)), added);
     } else if (op == 1) {
       ASSERT_EQ(map.erase(key), want.erase(key) == 1);
+    } else if (op == 2) {
+      // find_or_insert: the slot there, or the one given when the key is new.
+      const auto [it, added] = want.emplace(key, static_cast<std::uint32_t>(step));
+      bool inserted = false;
+      ASSERT_EQ(map.find_or_insert(key, static_cast<std::uint32_t>(step), inserted), it->second);
+      ASSERT_EQ(inserted, added);
+    } else if (op == 3) {
+      // erase reports the slot it removed.
+      const auto it = want.find(key);
+      std::uint32_t slot = 0;
+      ASSERT_EQ(map.erase(key, &slot), it != want.end());
+      if (it != want.end()) {
+        ASSERT_EQ(slot, it->second);
+        want.erase(it);
+      }
     } else {
       const std::uint32_t* got = map.find(key);
       const auto it = want.find(key);

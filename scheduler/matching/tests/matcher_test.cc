@@ -229,6 +229,29 @@ TEST_F(MatcherTest, ApplySkipsOffersThatNoLongerFit) {
   EXPECT_EQ(m.index().queued(), 1U);
 }
 
+TEST_F(MatcherTest, OffersCarryTheirSlotAndApplyTrustsItOnlyWhileItHoldsTheCase) {
+  Matcher m = make();
+  m.add_officer(make_officer(cat_, "a", "VSC", {{"i130", 3}}));
+  const std::uint32_t slot = m.enqueue(make_case(cat_, 1, "I-130", "VSC", now(), 30));
+  EXPECT_EQ(m.index().find(ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, 1)).value(), slot);
+  RoundPlan plan = m.plan_round();
+  ASSERT_EQ(plan.assignments.size(), 1U);
+  EXPECT_EQ(plan.assignments[0].slot, slot);
+  // The case is decided elsewhere and a new case takes its slot before the plan is applied:
+  // the offer no longer fits, and the new case stays queued.
+  ASSERT_TRUE(m.forget(ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, 1)));
+  EXPECT_EQ(m.enqueue(make_case(cat_, 2, "I-130", "VSC", now(), 30)), slot);
+  EXPECT_EQ(m.apply(plan), 0U);
+  EXPECT_EQ(m.index().queued(), 1U);
+  EXPECT_EQ(m.index().record(slot).state, CaseState::kQueued);
+  // A plan without slots (another policy's) is applied by receipt.
+  plan = m.plan_round();
+  ASSERT_EQ(plan.assignments.size(), 1U);
+  plan.assignments[0].slot = Assignment::kNoSlot;
+  EXPECT_EQ(m.apply(plan), 1U);
+  EXPECT_EQ(m.index().record(slot).state, CaseState::kOffered);
+}
+
 TEST_F(MatcherTest, EveryConfiguredSolverGivesTheSameObjective) {
   std::vector<Cost> objectives;
   for (const char* solver : {"lemon-network-simplex", "lemon-cost-scaling", "boost-ssp"}) {

@@ -30,6 +30,10 @@ namespace docket::flow::detail {
 /// grouped by source, so graph arc i is problem arc original_arc[i]; node i is problem node i.
 struct LemonGraph {
   explicit LemonGraph(const FlowProblem& problem);
+  /// Rebuilds the graph in place for `problem`, reusing this object's buffers. Maps attached
+  /// to `graph` (an algorithm's) are resized by LEMON's notifiers; the algorithm must then be
+  /// reset() before it runs again.
+  void rebuild(const FlowProblem& problem);
 
   /// True when `problem` has the same nodes and the same arcs (ends, in order) as the problem
   /// this graph was built from; supplies, capacities and costs may differ.
@@ -38,6 +42,10 @@ struct LemonGraph {
   lemon::StaticDigraph graph;
   std::vector<ArcId> original_arc;
   std::vector<std::pair<NodeId, NodeId>> ends;  // In the problem's arc order.
+
+ private:
+  std::vector<int> first_;                     // Counting-sort offsets, kept for rebuild().
+  std::vector<std::pair<int, int>> sorted_;  // Arc ends grouped by source, kept for rebuild().
 };
 
 /// A LEMON read map whose value for an item is f(index of the item), so the algorithms read

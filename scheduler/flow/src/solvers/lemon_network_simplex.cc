@@ -23,9 +23,13 @@ FlowSolution LemonNetworkSimplex::solve(const FlowProblem& problem) {
   validate(problem);
   if (problem.node_count() == 0) return zero_solution(problem);
   // Comparing the arc ends costs one pass, far less than the build and initialisation it saves.
-  if (!state_ || !state_->lemon.same_structure(problem)) {
-    state_.reset();  // Frees the old graph before the new one is built.
+  if (!state_) {
     state_ = std::make_unique<State>(problem);
+  } else if (!state_->lemon.same_structure(problem)) {
+    // A new structure reuses the graph's and the algorithm's arrays: reset() resizes them to
+    // the rebuilt graph and leaves the algorithm as a new object would be.
+    state_->lemon.rebuild(problem);
+    state_->simplex.reset();
   }
   const LemonGraph& g = state_->lemon;
   auto& simplex = state_->simplex;

@@ -88,7 +88,12 @@ struct RunResult {
   // Timing, wall seconds.
   double seconds_total = 0;
   double seconds_rounds = 0;
+  /// Wall seconds the workload generator took. It runs on a second thread beside the
+  /// simulation, so this overlaps the other figures.
   double seconds_generate = 0;
+  /// Wall seconds the simulation waited for generated cases (the part of seconds_generate
+  /// that did not overlap).
+  double seconds_wait_generate = 0;
   /// CPU seconds (user + system) of the process during run(); unlike wall time, it does not
   /// grow when other work shares the machine.
   double cpu_seconds_total = 0;
@@ -132,6 +137,10 @@ struct SimOptions {
 /// receipt (effort, RFE, response delay, QA sampling, outcome) and of officer and day (leave),
 /// so every policy faces the same cases, outcomes and staffing, and a run is deterministic for a
 /// seed.
+///
+/// run() makes the backlog and the receipts on a second thread while it simulates; the
+/// generator is called in the same order with the same arguments either way, so the thread
+/// changes when cases are made, not which.
 class Simulator {
  public:
   /// `policy` plans the rounds; `rebalancer` (may be null) runs every rebalance_interval_days.

@@ -72,8 +72,11 @@ class ReceiptMap {
   const std::uint32_t* find(std::uint64_t key) const;
   /// Adds a receipt; false (and no change) if it is already there.
   bool insert(std::uint64_t key, std::uint32_t slot);
-  /// Removes a receipt; false if it is not there.
-  bool erase(std::uint64_t key);
+  /// The slot of a receipt, added with slot `slot` first if it is not there (one probe run
+  /// instead of a find and an insert). `inserted` says which.
+  std::uint32_t& find_or_insert(std::uint64_t key, std::uint32_t slot, bool& inserted);
+  /// Removes a receipt; false if it is not there. Stores its slot in `*slot` when given.
+  bool erase(std::uint64_t key, std::uint32_t* slot = nullptr);
 
  private:
   static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};  // No receipt packs to this.
@@ -126,6 +129,9 @@ class CaseIndex {
   /// Takes a case out of its queue and records the new state and officer (e.g. kOffered).
   /// Returns false if the receipt is unknown or the case is not queued.
   bool dequeue(ReceiptNumber r, CaseState new_state, OfficerId officer = kNoOfficer);
+  /// dequeue() for the case in `slot` (no receipt lookup). Returns false if the slot holds no
+  /// queued case.
+  bool dequeue_slot(std::uint32_t slot, CaseState new_state, OfficerId officer = kNoOfficer);
   /// Forgets a case entirely (decided, or moved to another scheduler). False if unknown.
   bool erase(ReceiptNumber r);
 

@@ -29,6 +29,11 @@ struct Assignment {
   int relaxed_levels = 0;    ///< How far below the required level the officer is (bullseye).
   bool cross_center = false; ///< The officer works at another center than the case's.
   bool preferred = false;    ///< The case went to the officer it prefers (affinity).
+  /// The case's record slot in the matcher's CaseIndex when the plan was made, so that apply()
+  /// and callers skip the receipt lookup; kNoSlot when the policy did not set it. A slot is
+  /// only trusted while its record still holds `receipt`.
+  static constexpr std::uint32_t kNoSlot = 0xffffffffU;
+  std::uint32_t slot = kNoSlot;
 };
 
 /// What a round looked at and how long each phase took.
@@ -131,8 +136,9 @@ class Matcher {
   std::optional<OfficerId> find_officer(std::string_view external_id) const;
 
   /// Queues a case (new, or back after a decline, timeout or RFE response; its deadline and
-  /// receipt time keep its place). Throws InvalidArgument for an unknown form or center.
-  void enqueue(const Case& c);
+  /// receipt time keep its place). Returns its record slot in index(). Throws
+  /// InvalidArgument for an unknown form or center.
+  std::uint32_t enqueue(const Case& c);
   /// Restores a case read back from the store at start: a queued case (or one waiting for QA
   /// review) is queued; an offered or assigned one is tracked with its officer, whose load grows;
   /// any other state is tracked without a queue. Throws InvalidArgument as enqueue() does, or
