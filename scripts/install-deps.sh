@@ -15,6 +15,7 @@ PACKAGES=(
   redis-server redis-sentinel redis-tools prometheus glpk-utils
   # End-to-end tests (a protocol client in Python), the load benchmark's peer (RQ) and plots.
   python3-zmq python3-rq gnuplot-nox
+  python3-yaml python3-jsonschema  # The Helm chart's test (tests/helm).
 )
 
 missing=()
