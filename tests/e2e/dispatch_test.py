@@ -263,6 +263,32 @@ class Restart(Base):
         self.assertEqual(w2.welcome["lost"], [])
         self.assertEqual(w2.decide(resumed[0], "approve")["state"], "decided")
 
+    def test_cases_of_a_desk_that_never_returns_are_reclaimed_after_a_restart(self):
+        # A short lease (300 ms) so that the sweep's two passes take well under a second.
+        self.s.stop()
+        self.s.extra += ["--heartbeat-ms", "100", "--liveness", "3"]
+        self.s.start()
+        self.mgmt.sock.close()
+        self.mgmt = Peer(self.ctx, self.s.management)
+        self.submit(new_case("WAC2590000082"))
+        w = self.worker(O1, identity="desk-o1")
+        case = w.offer()
+        w.accept(case)
+        self.assertEqual(self.s.stop(), 0)
+        w.sock.close()
+        self.workers.remove(w)
+        self.s.start()
+        self.mgmt.sock.close()
+        self.mgmt = Peer(self.ctx, self.s.management)
+        # Officer O1's desk never comes back; O2 is present and gets the case, fenced by a new epoch.
+        w2 = self.worker(O2, identity="desk-o2")
+        again = w2.offer(timeout=10.0)
+        self.assertEqual(again["receipt"], case["receipt"])
+        self.assertGreater(again["epoch"], case["epoch"])
+        self.assertIn("lease_expiry", self.history_ops(case["receipt"]))
+        self.assertTrue(w2.accept(again)["ok"])
+        self.assertEqual(w2.decide(again, "approve")["state"], "decided")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -92,6 +92,7 @@ Dispatcher::Dispatcher(const Catalog& catalog, const BusinessCalendar& calendar,
   }
   if (metrics_) metrics_->leader.Set(1);
   last_round_ = Monotonic::now();
+  next_orphan_sweep_ = last_round_ + std::chrono::milliseconds(options_.lease_ms());
 }
 
 Dispatcher::~Dispatcher() {
@@ -940,6 +941,62 @@ void Dispatcher::check_timers() {
     }
   }
   for (const auto& peer : silent) expire_session(peer, "lease_expired");
+  if (now >= next_orphan_sweep_) {
+    next_orphan_sweep_ = now + lease;
+    reclaim_orphans();
+  }
+}
+
+void Dispatcher::reclaim_orphans() {
+  std::unordered_map<std::uint64_t, std::int64_t> seen;
+  std::vector<store::Transition> ts;
+  for (std::uint32_t slot = 0; slot < matcher_.index().size(); ++slot) {
+    const auto& rec = matcher_.index().record(slot);
+    if (rec.receipt == 0 || rec.officer == kNoOfficer || !held(rec.state) ||
+        !session_of_[rec.officer].empty()) {
+      continue;
+    }
+    if (auto it = orphans_.find(rec.receipt); it != orphans_.end() && it->second == rec.epoch) {
+      auto t = transition(store::Op::kLeaseExpiry, slot, "scheduler");
+      t.detail = "no session has played officer " + matcher_.officer(rec.officer).id + " for " +
+                 std::to_string(options_.lease_ms()) + " ms";
+      ts.push_back(std::move(t));
+    } else {
+      seen.emplace(rec.receipt, rec.epoch);
+    }
+  }
+  if (!ts.empty()) {
+    if (!reclaim(ts)) {
+      // Try again at the next sweep: keep them noted.
+      for (const auto& t : ts) seen.emplace(t.receipt.packed(), t.epoch);
+    } else {
+      spdlog::warn("{} held cases of officers no session plays reclaimed", ts.size());
+    }
+  }
+  orphans_ = std::move(seen);
+}
+
+bool Dispatcher::reclaim(const std::vector<store::Transition>& ts) {
+  std::vector<store::TransitionResult> res;
+  try {
+    res = store_.apply(ts);
+  } catch (const IoError& e) {
+    spdlog::error("{} leases cannot be reclaimed yet, store unreachable: {}", ts.size(), e.what());
+    return false;
+  }
+  for (std::size_t i = 0; i < ts.size(); ++i) {
+    if (!res[i].ok()) continue;
+    offered_at_.erase(ts[i].receipt.packed());
+    const auto before = matcher_.index().record(*slot_of(ts[i].receipt)).state;
+    requeue(ts[i].receipt, res[i].epoch, true);
+    if (auto slot = slot_of(ts[i].receipt)) {
+      outcome(*slot, metrics::OfferOutcome::kLeaseExpired);
+      note(*slot, before);
+    }
+    ++stats_.reclaimed;
+    if (metrics_) metrics_->leases_expired.Add({{"center", ts[i].center}}).Increment();
+  }
+  return true;
 }
 
 void Dispatcher::expire_session(const std::string& peer, const char* reason) {
@@ -954,26 +1011,10 @@ void Dispatcher::expire_session(const std::string& peer, const char* reason) {
                std::to_string(options_.lease_ms()) + " ms";
     ts.push_back(std::move(t));
   }
-  std::vector<store::TransitionResult> res;
-  try {
-    res = store_.apply(ts);
-  } catch (const IoError& e) {
+  if (!reclaim(ts)) {
     // Keep the session until the store answers: its leases cannot lapse unrecorded.
-    spdlog::error("session {} silent but its leases cannot be reclaimed yet: {}", it->second->id,
-                  e.what());
+    spdlog::error("session {} silent but its leases cannot be reclaimed yet", it->second->id);
     return;
-  }
-  for (std::size_t i = 0; i < ts.size(); ++i) {
-    if (!res[i].ok()) continue;
-    offered_at_.erase(ts[i].receipt.packed());
-    const auto before = matcher_.index().record(*slot_of(ts[i].receipt)).state;
-    requeue(ts[i].receipt, res[i].epoch, true);
-    if (auto slot = slot_of(ts[i].receipt)) {
-      outcome(*slot, metrics::OfferOutcome::kLeaseExpired);
-      note(*slot, before);
-    }
-    ++stats_.reclaimed;
-    if (metrics_) metrics_->leases_expired.Add({{"center", ts[i].center}}).Increment();
   }
   spdlog::warn("worker session {} ({} officers) {}: {} cases reclaimed", it->second->id,
                it->second->officers.size(), reason, ts.size());

@@ -147,6 +147,15 @@ class Dispatcher {
                       std::int64_t epoch, std::vector<store::Transition>& follow);
   void check_timers();
   void expire_session(const std::string& peer, const char* reason);
+  /// Reclaims held cases whose officer no session plays: after a restart or a failover, a desk
+  /// that held cases may never come back, and no session's lease would then ever expire for
+  /// them. A sweep once per lease notes such cases; a case the next sweep finds still unplayed,
+  /// at the same epoch, gets a lease_expiry transition. So a desk has at least one whole lease
+  /// to reconnect and resume (WELCOME.resumed) before its cases go back to the queue.
+  void reclaim_orphans();
+  /// Records lease_expiry transitions and requeues what the store accepted; false (nothing
+  /// changed) if the store cannot be reached.
+  bool reclaim(const std::vector<store::Transition>& ts);
   void run_round();
   void send(const std::string& peer, const protocol::Message& m, bool management = false);
   void reply_error(const std::string& peer, protocol::Code code, const std::string& message,
@@ -216,6 +225,8 @@ class Dispatcher {
   Monotonic::time_point round_due_at_{};
   Monotonic::time_point last_round_{};
   Monotonic::time_point next_timer_check_{};
+  Monotonic::time_point next_orphan_sweep_{};
+  std::unordered_map<std::uint64_t, std::int64_t> orphans_;  // receipt -> epoch, last sweep
   std::uint64_t next_session_ = 1;
   DispatchStats stats_;
   std::deque<double> cycle_days_;
