@@ -6,18 +6,7 @@
 namespace docket::cli {
 
 Session::Session(SessionOptions options) : options_(std::move(options)) {
-  std::string_view rest = options_.endpoint;
-  while (!rest.empty()) {
-    const auto comma = rest.find(',');
-    std::string_view one = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
-    while (!one.empty() && one.back() == ' ') one.remove_suffix(1);
-    if (!one.empty()) endpoints_.emplace_back(one);
-  }
-  if (endpoints_.empty()) {
-    throw InvalidArgument("--scheduler: no endpoint in '" + options_.endpoint + "'");
-  }
+  endpoints_ = protocol::split_endpoints(options_.endpoint);
   leader_found_ = endpoints_.size() == 1;
   protocol::ChannelOptions& channel = channel_;
   if (!options_.server_key.empty()) {

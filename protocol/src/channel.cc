@@ -151,4 +151,19 @@ std::pair<std::string, std::string> curve_keypair() {
   return {pub, sec};
 }
 
+std::vector<std::string> split_endpoints(std::string_view list) {
+  std::vector<std::string> out;
+  std::string_view rest = list;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    std::string_view one = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
+    while (!one.empty() && one.back() == ' ') one.remove_suffix(1);
+    if (!one.empty()) out.emplace_back(one);
+  }
+  if (out.empty()) throw InvalidArgument("no scheduler endpoint in '" + std::string(list) + "'");
+  return out;
+}
+
 }  // namespace docket::protocol

@@ -178,5 +178,13 @@ TEST(Channel, CurveEncryptsAndRefusesAStrangerWithTheWrongKey) {
   EXPECT_FALSE(server.try_recv());
 }
 
+TEST(Channel, SplitEndpointsTrimsSkipsEmptyItemsAndRefusesAnEmptyList) {
+  EXPECT_EQ(split_endpoints("tcp://a:1"), (std::vector<std::string>{"tcp://a:1"}));
+  EXPECT_EQ(split_endpoints(" tcp://a:1 ,, tcp://b:2,"),
+            (std::vector<std::string>{"tcp://a:1", "tcp://b:2"}));
+  EXPECT_THROW(split_endpoints(""), InvalidArgument);
+  EXPECT_THROW(split_endpoints(" , "), InvalidArgument);
+}
+
 }  // namespace
 }  // namespace docket::protocol

@@ -156,18 +156,7 @@ Desk::Desk(zmq::context_t& ctx, DeskOptions options, const DeskClock& clock)
   }
   if (options_.credit < 0) throw InvalidArgument("credit must not be negative");
   if (options_.max_batch == 0) options_.max_batch = 1;
-  std::string_view rest = options_.endpoint;
-  while (!rest.empty()) {
-    const auto comma = rest.find(',');
-    std::string_view one = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
-    while (!one.empty() && one.back() == ' ') one.remove_suffix(1);
-    if (!one.empty()) endpoints_.emplace_back(one);
-  }
-  if (endpoints_.empty()) {
-    throw InvalidArgument("no scheduler endpoint in '" + options_.endpoint + "'");
-  }
+  endpoints_ = protocol::split_endpoints(options_.endpoint);
 }
 
 Desk::~Desk() = default;

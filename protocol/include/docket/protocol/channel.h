@@ -3,6 +3,8 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "docket/protocol/protocol.h"
 
@@ -81,5 +83,10 @@ class Client {
 
 /// A fresh CURVE key pair (public, secret), Z85 text. Throws IoError when libzmq lacks CURVE.
 std::pair<std::string, std::string> curve_keypair();
+
+/// The endpoints of a comma-separated list ("tcp://a:5555, tcp://b:5555"), in order, blanks
+/// around each trimmed and empty items skipped: the schedulers a worker or docketctl may reach,
+/// the leader among them. Throws InvalidArgument when the list names none.
+std::vector<std::string> split_endpoints(std::string_view list);
 
 }  // namespace docket::protocol
