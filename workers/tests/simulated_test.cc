@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <string>
 
 #include "docket/core/error.h"
 #include "docket/worker/interactive.h"
@@ -247,15 +248,38 @@ TEST(Simulated, AnOfferPastItsExpiryIsNotAccepted) {
   EXPECT_EQ(s.desk().stats().expired, 1);
 }
 
-TEST(Interactive, AcceptingAnExpiredOfferSaysSo) {
-  int fds[2];
-  ASSERT_EQ(::pipe(fds), 0);
-  std::FILE* out = std::tmpfile();
-  InteractiveBehaviour b(fds[0], out);
+// An interactive desk on a scripted scheduler: commands arrive on a pipe, and what the desk
+// prints for the officer goes to a temporary file the test reads back.
+struct InteractiveDesk {
+  InteractiveDesk() : pipe_ok(::pipe(fds) == 0), out(std::tmpfile()), b(fds[0], out) {
+    s.start();
+    s.attach(&b);
+    s.welcome();
+  }
+  ~InteractiveDesk() {
+    std::fclose(out);
+    ::close(fds[0]);
+    ::close(fds[1]);
+  }
+  std::string printed() {
+    std::rewind(out);
+    std::string text(4096, '\0');
+    text.resize(std::fread(text.data(), 1, text.size(), out));
+    return text;
+  }
+
+  int fds[2] = {-1, -1};
+  bool pipe_ok;
+  std::FILE* out;
+  InteractiveBehaviour b;
   ScriptedScheduler s;
-  s.start();
-  s.attach(&b);
-  s.welcome();
+};
+
+TEST(Interactive, AcceptingAnExpiredOfferSaysSo) {
+  InteractiveDesk t;
+  ASSERT_TRUE(t.pipe_ok);
+  InteractiveBehaviour& b = t.b;
+  ScriptedScheduler& s = t.s;
   json offer = case_json("EAC2590012345", 5);
   offer["expires"] = kStart.time_since_epoch().count() + 1;
   s.send(Type::kOffer, {{"offers", {offer}}});
@@ -264,24 +288,16 @@ TEST(Interactive, AcceptingAnExpiredOfferSaysSo) {
   EXPECT_EQ(b.execute(s.desk(), "accept eac2590012345"),
             "offer EAC2590012345 has expired; dropped");
   s.expect(Type::kCredit);
-  std::rewind(out);
-  std::string printed(4096, '\0');
-  printed.resize(std::fread(printed.data(), 1, printed.size(), out));
+  const std::string printed = t.printed();
   EXPECT_NE(printed.find("LOST     EAC2590012345 (offer_expired)"), std::string::npos) << printed;
-  std::fclose(out);
-  ::close(fds[0]);
-  ::close(fds[1]);
 }
 
 TEST(Interactive, CommandsDriveTheDesk) {
-  int fds[2];
-  ASSERT_EQ(::pipe(fds), 0);
-  std::FILE* out = std::tmpfile();
-  InteractiveBehaviour b(fds[0], out);
-  ScriptedScheduler s;
-  s.start();
-  s.attach(&b);
-  s.welcome();
+  InteractiveDesk t;
+  ASSERT_TRUE(t.pipe_ok);
+  InteractiveBehaviour& b = t.b;
+  ScriptedScheduler& s = t.s;
+  const int* fds = t.fds;
   s.send(Type::kOffer, {{"offers", {case_json("EAC2590012345", 5)}}});
   s.wait_event(Event::Kind::kOffer);
   Desk& d = s.desk();
@@ -306,15 +322,10 @@ TEST(Interactive, CommandsDriveTheDesk) {
   b.execute(d, "quit");
   EXPECT_TRUE(b.finished());
   // The offer and the assignment were printed for the officer.
-  std::rewind(out);
-  std::string printed(4096, '\0');
-  printed.resize(std::fread(printed.data(), 1, printed.size(), out));
+  const std::string printed = t.printed();
   EXPECT_NE(printed.find("OFFER    EAC2590012345 I-130 normal at CSC"), std::string::npos)
       << printed;
   EXPECT_NE(printed.find("ASSIGNED EAC2590012345"), std::string::npos) << printed;
-  std::fclose(out);
-  ::close(fds[0]);
-  ::close(fds[1]);
 }
 
 }  // namespace
