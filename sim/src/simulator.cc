@@ -20,6 +20,7 @@
 
 #include "docket/core/deadline.h"
 #include "docket/core/error.h"
+#include "docket/core/hash.h"
 #include "docket/matching/eligibility.h"
 #include "docket/workload/arrivals.h"
 
@@ -54,19 +55,11 @@ double cpu_seconds() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
 }
 
-// SplitMix64: a well-mixed 64-bit hash, so per-case draws are independent of processing order.
-std::uint64_t mix(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
 // What a per-case draw is for; each purpose is an independent stream.
 enum class Draw : std::uint64_t { kEffort = 1, kRfe, kRfeDelay, kQa, kOutcome, kLeave };
 
 double uniform(std::uint64_t seed, Draw what, std::uint64_t key, std::uint64_t k = 0) {
-  const std::uint64_t h = mix(mix(seed ^ (static_cast<std::uint64_t>(what) << 56)) ^ mix(key + k * 0x632be59bd9b4e019ULL));
+  const std::uint64_t h = splitmix64(splitmix64(seed ^ (static_cast<std::uint64_t>(what) << 56)) ^ splitmix64(key + k * 0x632be59bd9b4e019ULL));
   return (static_cast<double>(h >> 11) + 0.5) * 0x1.0p-53;
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "docket/core/error.h"
+#include "docket/core/hash.h"
 
 namespace docket::worker {
 namespace {
@@ -21,13 +22,6 @@ std::uint64_t fnv1a(std::string_view s) {
     h *= 0x100000001b3ULL;
   }
   return h;
-}
-
-std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
 }
 
 double uniform(std::mt19937_64& g) { return std::uniform_real_distribution<double>(0.0, 1.0)(g); }

@@ -5,19 +5,12 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "docket/core/hash.h"
+
 namespace docket::matching {
 namespace {
 
 constexpr std::int64_t kEpoch2000 = 946'684'800;  // 2000-01-01T00:00:00Z in Unix seconds.
-
-std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
-  // The 64-bit finalizer of MurmurHash3, folded in one value at a time.
-  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  return h;
-}
 
 // Asks the kernel to back a large array with transparent huge pages where it allows them on
 // request (the "madvise" setting). At national scale the receipt map and the records take
@@ -40,7 +33,7 @@ std::uint64_t hash_exclusions(std::vector<OfficerId> ids) {
   if (ids.empty()) return 0;
   std::sort(ids.begin(), ids.end());
   std::uint64_t h = 1;
-  for (auto id : ids) h = mix(h, id);
+  for (auto id : ids) h = hash_mix(h, id);
   return h == 0 ? 1 : h;
 }
 
@@ -136,12 +129,12 @@ bool ReceiptMap::erase(std::uint64_t key, std::uint32_t* slot) {
 }
 
 std::size_t ClassKeyHash::operator()(const ClassKey& k) const noexcept {
-  std::uint64_t h = mix(k.form, k.center);
-  h = mix(h, k.field_office);
-  h = mix(h, (static_cast<std::uint64_t>(k.priority) << 24) | (k.language << 16) |
+  std::uint64_t h = hash_mix(k.form, k.center);
+  h = hash_mix(h, k.field_office);
+  h = hash_mix(h, (static_cast<std::uint64_t>(k.priority) << 24) | (k.language << 16) |
                  (static_cast<std::uint64_t>(k.clearance) << 8) | k.min_level);
-  h = mix(h, (static_cast<std::uint64_t>(k.senior_review) << 32) | k.preferred);
-  return mix(h, k.excluded_hash);
+  h = hash_mix(h, (static_cast<std::uint64_t>(k.senior_review) << 32) | k.preferred);
+  return hash_mix(h, k.excluded_hash);
 }
 
 std::int32_t CaseIndex::to_minutes(std::int64_t unix_seconds) {

@@ -16,7 +16,6 @@ namespace docket::rebalance {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-constexpr std::int64_t kEpoch2000 = 946'684'800;
 constexpr std::int64_t kWeekMinutes = 7 * 24 * 60;
 constexpr std::int64_t kWeekSeconds = kWeekMinutes * 60;
 
@@ -159,8 +158,8 @@ Plan plan(const matching::Matcher& matcher, const Options& options, RebalanceMet
     // Which cases: per cell, its queued cases earliest deadline first; the moves out of the cell
     // take them in the order of the weeks they are served in (earliest first).
     const std::int64_t now_s = snap.at.time_since_epoch().count();
-    const std::int64_t now_min = (now_s - kEpoch2000) / 60;
-    const std::int64_t now_rel = now_s - kEpoch2000;
+    const std::int64_t now_min = matching::CaseIndex::to_minutes(now_s);
+    const std::int64_t now_rel = matching::CaseIndex::to_rel_seconds(now_s);
     std::map<std::tuple<CenterId, CenterId, FormId>, Draft> drafts;
     const matching::CaseIndex& index = matcher.index();
     std::vector<std::vector<std::uint32_t>> classes_of(snap.cells.size());

@@ -5,22 +5,14 @@
 #include <tuple>
 
 #include "docket/core/error.h"
+#include "docket/core/hash.h"
 #include "docket/matching/eligibility.h"
 
 namespace docket::rebalance {
 namespace {
 
-constexpr std::int64_t kEpoch2000 = 946'684'800;  // The index counts time from 2000-01-01 UTC.
 constexpr std::int64_t kWeekMinutes = 7 * 24 * 60;
 constexpr std::int64_t kWeekSeconds = kWeekMinutes * 60;
-
-std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
-  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  return h;
-}
 
 // Floor division: an overdue case (negative slack) falls in the week before, not week 0.
 std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
@@ -52,8 +44,9 @@ Snapshot snapshot(const matching::Matcher& matcher, const Options& options) {
   // and the cells are sorted at the end so that the snapshot does not depend on class order.
   std::map<std::tuple<CenterId, FormId, CenterId>, std::size_t> cell_of;
   const std::int64_t now_s = snap.at.time_since_epoch().count();
-  const std::int64_t now_min = (now_s - kEpoch2000) / 60;
-  const std::int64_t now_rel = now_s - kEpoch2000;
+  // The index's own time base (minutes and seconds since 2000-01-01 UTC).
+  const std::int64_t now_min = matching::CaseIndex::to_minutes(now_s);
+  const std::int64_t now_rel = matching::CaseIndex::to_rel_seconds(now_s);
   const matching::CaseIndex& index = matcher.index();
   for (const matching::CaseClass& cls : index.classes()) {
     if (cls.live == 0) continue;
@@ -123,13 +116,13 @@ Snapshot snapshot(const matching::Matcher& matcher, const Options& options) {
     }
   }
 
-  std::uint64_t h = mix(static_cast<std::uint64_t>(now_s), static_cast<std::uint64_t>(H));
+  std::uint64_t h = hash_mix(static_cast<std::uint64_t>(now_s), static_cast<std::uint64_t>(H));
   for (const Cell& c : snap.cells) {
-    h = mix(h, (static_cast<std::uint64_t>(c.center) << 32) | (static_cast<std::uint64_t>(c.form) << 16) | c.home);
-    for (std::int64_t n : c.due) h = mix(h, static_cast<std::uint64_t>(n));
+    h = hash_mix(h, (static_cast<std::uint64_t>(c.center) << 32) | (static_cast<std::uint64_t>(c.form) << 16) | c.home);
+    for (std::int64_t n : c.due) h = hash_mix(h, static_cast<std::uint64_t>(n));
   }
   for (std::size_t i = 0; i < snap.capacity.size(); ++i) {
-    h = mix(h, static_cast<std::uint64_t>(snap.capacity[i] * 1000.0));
+    h = hash_mix(h, static_cast<std::uint64_t>(snap.capacity[i] * 1000.0));
   }
   snap.fingerprint = h;
   return snap;
