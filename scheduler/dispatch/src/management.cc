@@ -386,16 +386,9 @@ json Dispatcher::officer_update(const json& args) {
     skills = std::move(merged);
   }
 
-  if (skills) {
-    // The matcher offers no setter for skills, and its officers are only reachable as const.
-    // The entry lives in the matcher's own (non-const) roster, so editing it in place is
-    // defined; set_capacity() below then recomputes the officer's profile class, which is all a
-    // round derives from the skills (rounds are built fresh from the roster). Cases the officer
-    // holds stay: neither the load nor the case index is touched.
-    auto& editable = const_cast<Officer&>(current);
-    editable.skills = std::move(*skills);
-  }
-  if (capacity || skills) matcher_.set_capacity(*id, capacity.value_or(current.capacity));
+  // Cases the officer holds stay: neither the load nor the case index is touched.
+  if (skills) matcher_.set_skills(*id, std::move(*skills));
+  if (capacity) matcher_.set_capacity(*id, *capacity);
   if (presence) {
     declared_presence_[*id] = *presence;
     set_effective_presence(*id);

@@ -291,17 +291,7 @@ OfficerId Matcher::add_officer(Officer o) {
     throw InvalidArgument("officer " + o.id + ": capacity must be >= 1, got " +
                           std::to_string(o.capacity));
   }
-  std::sort(o.skills.begin(), o.skills.end());
-  for (std::size_t i = 0; i < o.skills.size(); ++i) {
-    const auto& s = o.skills[i];
-    if (s.level < kMinSkillLevel || s.level > kMaxSkillLevel) {
-      throw InvalidArgument("officer " + o.id + ": skill level " + std::to_string(s.level) +
-                            " outside 1-5");
-    }
-    if (i > 0 && o.skills[i - 1].skill == s.skill) {
-      throw InvalidArgument("officer " + o.id + ": skill listed twice");
-    }
-  }
+  normalize_skills(o.id, o.skills);
   if (officer_ids_.count(o.id) != 0) throw InvalidArgument("duplicate officer id " + o.id);
   const auto id = static_cast<OfficerId>(officers_.size());
   officer_ids_.emplace(o.id, id);
@@ -320,6 +310,27 @@ void Matcher::set_capacity(OfficerId id, int capacity) {
   }
   officers_.at(id).capacity = capacity;
   officer_state_.at(id).profile = profile_of(officers_[id]);
+}
+
+void Matcher::set_skills(OfficerId id, std::vector<SkillLevel> skills) {
+  Officer& o = officers_.at(id);
+  normalize_skills(o.id, skills);
+  o.skills = std::move(skills);
+  officer_state_[id].profile = profile_of(o);
+}
+
+void Matcher::normalize_skills(const std::string& officer, std::vector<SkillLevel>& skills) {
+  std::sort(skills.begin(), skills.end());
+  for (std::size_t i = 0; i < skills.size(); ++i) {
+    const auto& s = skills[i];
+    if (s.level < kMinSkillLevel || s.level > kMaxSkillLevel) {
+      throw InvalidArgument("officer " + officer + ": skill level " + std::to_string(s.level) +
+                            " outside 1-5");
+    }
+    if (i > 0 && skills[i - 1].skill == s.skill) {
+      throw InvalidArgument("officer " + officer + ": skill listed twice");
+    }
+  }
 }
 
 void Matcher::release(OfficerId id) {

@@ -55,6 +55,25 @@ TEST_F(MatcherTest, UrgencyBeatsQueueOrderAcrossClasses) {
   EXPECT_EQ(plan.assignments[0].receipt.str(), "EAC0000000002");
 }
 
+TEST_F(MatcherTest, SetSkillsChangesWhatTheNextRoundOffersAndKeepsTheDesk) {
+  Matcher m = make();
+  const OfficerId a = m.add_officer(make_officer(cat_, "A", "VSC", {{"i130", 3}}, 4));
+  m.enqueue(make_case(cat_, 1, "I-130", "VSC", now() - days(10), 90));
+  ASSERT_EQ(m.run_round().assignments.size(), 1U);
+  m.enqueue(make_case(cat_, 2, "I-129", "VSC", now(), 30));
+  EXPECT_TRUE(m.run_round().assignments.empty());  // Not certified for the I-129 yet.
+  // A bad level or a skill listed twice changes nothing.
+  const auto i129 = *cat_.find_skill("i129");
+  EXPECT_THROW(m.set_skills(a, {{i129, 9}}), InvalidArgument);
+  EXPECT_THROW(m.set_skills(a, {{i129, 3}, {i129, 2}}), InvalidArgument);
+  EXPECT_EQ(m.officer(a).level(i129), 0);
+  m.set_skills(a, {{i129, 3}});
+  const RoundPlan plan = m.run_round();
+  ASSERT_EQ(plan.assignments.size(), 1U);
+  EXPECT_EQ(plan.assignments[0].receipt.str(), "EAC0000000002");
+  EXPECT_EQ(m.officer(a).load, 2);  // The I-130 already on the desk stays.
+}
+
 TEST_F(MatcherTest, SpreadsLoadAcrossOfficers) {
   Matcher m = make();
   m.add_officer(make_officer(cat_, "A", "VSC", {{"i130", 3}}, 4));

@@ -129,6 +129,9 @@ class Matcher {
   void set_presence(OfficerId id, Presence presence);
   /// Throws InvalidArgument for a capacity below 1.
   void set_capacity(OfficerId id, int capacity);
+  /// Replaces the officer's skills (the next round uses them; cases on the desk stay). Throws
+  /// InvalidArgument for a level outside 1-5 or a skill listed twice, changing nothing.
+  void set_skills(OfficerId id, std::vector<SkillLevel> skills);
   /// One case left the officer's desk (decided, declined, timed out, reclaimed).
   void release(OfficerId id);
   const Officer& officer(OfficerId id) const { return officers_.at(id); }
@@ -184,6 +187,8 @@ class Matcher {
   CaseNodeView bucket_view(const ClassKey& key, std::size_t bucket) const;
 
  private:
+  /// Sorts skills and checks their levels and uniqueness (InvalidArgument naming `officer`).
+  static void normalize_skills(const std::string& officer, std::vector<SkillLevel>& skills);
   struct OfficerState {
     std::int64_t idle_since = 0;  // Unix seconds of the last offer, for "longest idle".
     std::uint32_t profile = 0;    // Profile class: officers identical but for their load.
