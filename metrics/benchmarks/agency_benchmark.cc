@@ -15,9 +15,10 @@
 //   accept         on_offer_outcome(accepted), on_transition(offered -> assigned)
 //   decision       on_transition(assigned -> decided), on_completion(outcome, cycle time)
 //   withdrawal     on_transition(queued -> transferred)
-//   each round     MatcherMetrics (Matcher::set_metrics), set_officers(roster)
-//   each second    tick(): here once per batch, which is far more than a second's worth of
-//                  events (the agency receives about 25,000 cases a day); BM_Tick prices it
+//   each round     MatcherMetrics (Matcher::set_metrics)
+//   each second    set_officers(roster), tick(): here once per batch, which is far more than a
+//                  second's worth of events (the agency receives about 25,000 cases a day);
+//                  BM_Tick prices the tick
 //
 // BM_InstrumentationOverhead runs both in alternation within each iteration (so that drift and
 // noise hit both alike), times them in this thread's CPU time (other load on the machine does
@@ -91,7 +92,6 @@ struct World {
       const matching::RoundPlan plan = matcher->plan_round();
       if (plan.assignments.empty()) break;
       matcher->apply(plan);
-      if (m != nullptr) m->set_officers(matcher->officers());
       const auto now = clock.now().time_since_epoch().count();
       for (const matching::Assignment& a : plan.assignments) {
         const auto slot = matcher->index().find(a.receipt);
@@ -123,8 +123,12 @@ struct World {
         ++transitions;
       }
     }
-    // The scheduler's one-second timer: a batch is far more than a second's worth of events.
-    if (m != nullptr) m->tick();
+    // The scheduler's one-second timer (Dispatcher::refresh_agency): the roster's gauges, then
+    // the tick. A batch is far more than a second's worth of events.
+    if (m != nullptr) {
+      m->set_officers(matcher->officers());
+      m->tick();
+    }
     return transitions;
   }
 

@@ -17,24 +17,12 @@ constexpr std::array<std::string_view, kBacklogStateCount> kBacklogNames = {
     "queued", "offered", "assigned", "on_hold", "rfe_pending", "qa_review"};
 constexpr std::array<std::string_view, 3> kPresenceNames = {"available", "away", "offline"};
 
-// Backlog slot of each CaseState, in enum order.
-constexpr std::array<std::int8_t, kCaseStateCount> kSlotOfState = {
-    -1,  // received
-    0,   // queued
-    1,   // offered
-    2,   // assigned
-    4,   // rfe_pending
-    3,   // on_hold
-    -1,  // transferred
-    5,   // qa_review
-    -1,  // decided
-};
 
 }  // namespace
 
 std::string_view to_string(OfferOutcome o) { return kOfferOutcomeNames.at(static_cast<std::size_t>(o)); }
 
-int backlog_slot(CaseState s) { return kSlotOfState.at(static_cast<std::size_t>(s)); }
+int backlog_slot(CaseState s) { return detail::kBacklogSlotOfState.at(static_cast<std::size_t>(s)); }
 
 // ---- TrailingQuantile ----------------------------------------------------------------------
 
@@ -56,6 +44,8 @@ void TrailingQuantile::advance(std::int64_t slice) {
   // The current slice becomes one of the others; then the slices that reuse ring rows fall out.
   constexpr auto kRow = static_cast<std::size_t>(kBuckets);
   for (std::size_t b = 0; b < kRow; ++b) window_[b] += slices_[current_row_ + b];
+  for (std::size_t g = 0; g < current_groups_.size(); ++g) window_groups_[g] += current_groups_[g];
+  current_groups_ = {};
   count_ += current_count_;
   current_count_ = 0;
   const std::int64_t first = std::max(current_ + 1, slice - kSlices + 1);
@@ -63,6 +53,7 @@ void TrailingQuantile::advance(std::int64_t slice) {
     std::uint32_t* row = &slices_[ring(s)];
     for (std::size_t b = 0; b < kRow; ++b) {
       window_[b] -= row[b];
+      window_groups_[b / kGroupWidth] -= row[b];
       count_ -= row[b];
       row[b] = 0;
     }
@@ -130,7 +121,14 @@ double TrailingQuantile::quantile(double q) const {
   const auto n = static_cast<double>(count());
   const double rank = std::clamp(std::ceil(q * n - 1e-9), 1.0, n);  // 1-based, nearest rank.
   double below = 0;
-  for (int b = 0; b < kBuckets; ++b) {
+  int g = 0;  // The rank's group: the first whose cumulative count reaches it.
+  for (; g < kGroups - 1; ++g) {
+    const auto in = static_cast<double>(window_groups_[static_cast<std::size_t>(g)] +
+                                        current_groups_[static_cast<std::size_t>(g)]);
+    if (below + in >= rank) break;
+    below += in;
+  }
+  for (int b = g * kGroupWidth; b < kBuckets; ++b) {
     const auto in = static_cast<double>(window_[static_cast<std::size_t>(b)] +
                                         slices_[current_row_ + static_cast<std::size_t>(b)]);
     if (below + in < rank) {
@@ -220,25 +218,22 @@ struct AgencyMetrics::Pair {
   std::unique_ptr<TrailingQuantile> window;
 };
 
-// Plain integers, written only by the event loop; tick() moves them to the series. What every
-// event of a case touches fits one cache line, so that a case's whole lifecycle costs one line
-// of this table: the event loop runs rounds between a case's events, which evict it.
-struct alignas(64) AgencyMetrics::Pending {
-  std::array<std::uint32_t, kPriorityCount> receipts{};
-  std::array<std::uint32_t, 2> completions{};
-  std::array<std::int32_t, kBacklogStateCount> backlog{};
-  double cycle_sum = 0;
-  double wait_sum = 0;
-};
-
-// What tick() gathers per pair before publishing: histogram buckets from the observation log,
-// deadline misses (rare), and the pair's posted-time window.
+// What a pair keeps between ticks besides its Prometheus series: deadline misses since the last
+// tick (rare) and its posted-time window. Small, so that tick() walks the table in few lines.
 struct AgencyMetrics::Folded {
   bool window_changed = false;
   std::array<std::uint32_t, kPriorityCount> misses{};
+  TrailingQuantile* window = nullptr;  // Pair::window, once there is one
+};
+
+// A pair's queue waits and cycle times of one tick, by Prometheus bucket, built on the stack.
+struct AgencyMetrics::Buckets {
   std::array<std::uint32_t, kCycleTimeBuckets.size() + 1> cycle{};
   std::array<std::uint32_t, kQueueWaitBuckets.size() + 1> wait{};
-  TrailingQuantile* window = nullptr;  // Pair::window, once there is one
+  double cycle_sum = 0;
+  double wait_sum = 0;
+  bool any_cycle = false;
+  bool any_wait = false;
 };
 
 const prometheus::Histogram::BucketBoundaries& AgencyMetrics::cycle_time_buckets() {
@@ -367,54 +362,12 @@ TrailingQuantile& AgencyMetrics::make_window(std::size_t i) {
   return *p.window;
 }
 
-AgencyMetrics::PerCenter& AgencyMetrics::per_center(CenterId center) {
-  if (center >= per_center_.size()) [[unlikely]] {
-    throw InvalidArgument("metrics: unknown center id " + std::to_string(center));
-  }
-  return per_center_[center];
+void AgencyMetrics::unknown(CenterId center) {
+  throw InvalidArgument("metrics: unknown center id " + std::to_string(center));
 }
 
-void AgencyMetrics::on_receipt(CenterId center, FormId form, Priority priority) {
-  Pending& p = pending_[index(center, form)];
-  ++p.receipts[static_cast<std::size_t>(priority)];
-}
-
-void AgencyMetrics::on_transition(CenterId center, FormId form, CaseState from, CaseState to) {
-  const int f = kSlotOfState[static_cast<std::size_t>(from)];
-  const int t = kSlotOfState[static_cast<std::size_t>(to)];
-  if (f == t) return;
-  Pending& p = pending_[index(center, form)];
-  if (f >= 0) --p.backlog[static_cast<std::size_t>(f)];
-  if (t >= 0) ++p.backlog[static_cast<std::size_t>(t)];
-}
-
-void AgencyMetrics::on_offered(CenterId center, FormId form, Seconds queue_wait_time) {
-  const std::size_t i = index(center, form);
-  const auto v = static_cast<double>(queue_wait_time.count());
-  pending_[i].wait_sum += v;
-  observations_.push_back(
-      {static_cast<std::uint32_t>(i), true,
-       static_cast<std::uint8_t>(kWaitMap.index(v, TrailingQuantile::bucket_of(v))), 0});
-}
-
-void AgencyMetrics::on_offer_outcome(CenterId center, OfferOutcome outcome) {
-  ++per_center(center).pending[static_cast<std::size_t>(outcome)];
-}
-
-void AgencyMetrics::on_completion(CenterId center, FormId form, Outcome outcome, Seconds cycle) {
-  if (outcome != Outcome::kApprove && outcome != Outcome::kDeny) [[unlikely]] {
-    throw InvalidArgument("metrics: outcome '" + std::string(to_string(outcome)) +
-                          "' does not complete a case");
-  }
-  const std::size_t i = index(center, form);
-  Pending& p = pending_[i];
-  const auto v = static_cast<double>(cycle.count());
-  ++p.completions[outcome == Outcome::kApprove ? 0 : 1];
-  p.cycle_sum += v;
-  const int fine = TrailingQuantile::bucket_of(v);
-  observations_.push_back({static_cast<std::uint32_t>(i), false,
-                           static_cast<std::uint8_t>(kCycleMap.index(v, fine)),
-                           static_cast<std::uint8_t>(fine)});
+void AgencyMetrics::not_completing(Outcome outcome) {
+  throw InvalidArgument("metrics: outcome '" + std::string(to_string(outcome)) + "' does not complete a case");
 }
 
 void AgencyMetrics::on_deadline_miss(CenterId center, FormId form, Priority priority) {
@@ -444,27 +397,48 @@ void AgencyMetrics::set_officers(std::span<const Officer> roster) {
   }
 }
 
-void AgencyMetrics::fold() {
-  for (const Observation& o : observations_) {
-    Folded& f = folded_[o.index];
-    if (o.wait) {
-      ++f.wait[o.bucket];
-      continue;
-    }
-    ++f.cycle[o.bucket];
-    TrailingQuantile* w = f.window;
-    if (w == nullptr) [[unlikely]]
-      w = &make_window(o.index);
-    w->add_to_bucket(o.fine);
-    f.window_changed = true;
-  }
+void AgencyMetrics::sort_log() {
+  // A counting sort by pair: tick() then visits each pair once, in table order, instead of
+  // jumping between pairs per observation, which misses the cache at every step once the event
+  // loop's rounds have evicted the tables.
+  const std::size_t n = pending_.size();
+  starts_.assign(n + 1, 0);
+  for (const Observation& o : observations_) ++starts_[(o.key & ~kWaitBit) + 1];
+  for (std::size_t i = 0; i < n; ++i) starts_[i + 1] += starts_[i];
+  sorted_.resize(observations_.size());
+  cursor_.assign(starts_.begin(), starts_.end() - 1);
+  for (const Observation& o : observations_) sorted_[cursor_[o.key & ~kWaitBit]++] = o;
   observations_.clear();
 }
 
 void AgencyMetrics::tick() {
-  fold();
+  sort_log();
   for (std::size_t i = 0; i < pending_.size(); ++i) {
-    if (has_events(pending_[i], folded_[i])) flush(pending_[i], folded_[i], series(i));
+    Pending& p = pending_[i];
+    Folded& f = folded_[i];
+    const std::uint32_t first = starts_[i], last = starts_[i + 1];
+    if (first == last && !has_events(p, f)) continue;
+    Buckets b;
+    for (std::uint32_t k = first; k < last; ++k) {
+      const Observation& o = sorted_[k];
+      const auto v = static_cast<double>(o.seconds);
+      const int fine = TrailingQuantile::bucket_of(v);
+      if ((o.key & kWaitBit) != 0) {
+        ++b.wait[kWaitMap.index(v, fine)];
+        b.wait_sum += v;
+        b.any_wait = true;
+        continue;
+      }
+      ++b.cycle[kCycleMap.index(v, fine)];
+      b.cycle_sum += v;
+      b.any_cycle = true;
+      TrailingQuantile* w = f.window;
+      if (w == nullptr) [[unlikely]]
+        w = &make_window(i);
+      w->add_to_bucket(fine);
+      f.window_changed = true;
+    }
+    flush(p, f, b, series(i));
   }
   for (PerCenter& pc : per_center_) {
     for (std::size_t o = 0; o < pc.pending.size(); ++o) {
@@ -486,11 +460,10 @@ void AgencyMetrics::tick() {
 
 bool AgencyMetrics::has_events(const Pending& p, const Folded& f) {
   auto nonzero = [](const auto& a) { return std::any_of(a.begin(), a.end(), [](auto n) { return n != 0; }); };
-  return nonzero(p.receipts) || nonzero(f.misses) || nonzero(p.completions) || nonzero(p.backlog) ||
-         nonzero(f.cycle) || nonzero(f.wait);
+  return nonzero(p.receipts) || nonzero(f.misses) || nonzero(p.completions) || nonzero(p.backlog);
 }
 
-void AgencyMetrics::flush(Pending& p, Folded& f, Pair& s) {
+void AgencyMetrics::flush(Pending& p, Folded& f, const Buckets& b, Pair& s) {
   for (std::size_t k = 0; k < p.receipts.size(); ++k) {
     if (p.receipts[k] != 0) s.receipts[k]->Increment(p.receipts[k]);
     if (f.misses[k] != 0) s.misses[k]->Increment(f.misses[k]);
@@ -501,18 +474,16 @@ void AgencyMetrics::flush(Pending& p, Folded& f, Pair& s) {
   for (std::size_t k = 0; k < p.backlog.size(); ++k) {
     if (p.backlog[k] != 0) s.backlog[k]->Increment(p.backlog[k]);
   }
-  if (std::any_of(f.cycle.begin(), f.cycle.end(), [](std::uint32_t n) { return n != 0; })) {
-    scratch_.assign(f.cycle.begin(), f.cycle.end());
-    s.cycle_time->ObserveMultiple(scratch_, p.cycle_sum);
+  if (b.any_cycle) {
+    scratch_.assign(b.cycle.begin(), b.cycle.end());
+    s.cycle_time->ObserveMultiple(scratch_, b.cycle_sum);
   }
-  if (std::any_of(f.wait.begin(), f.wait.end(), [](std::uint32_t n) { return n != 0; })) {
-    scratch_.assign(f.wait.begin(), f.wait.end());
-    s.queue_wait->ObserveMultiple(scratch_, p.wait_sum);
+  if (b.any_wait) {
+    scratch_.assign(b.wait.begin(), b.wait.end());
+    s.queue_wait->ObserveMultiple(scratch_, b.wait_sum);
   }
   p = Pending{};
   f.misses = {};
-  f.cycle = {};
-  f.wait = {};
 }
 
 void AgencyMetrics::publish_posted(std::size_t i) {
@@ -532,7 +503,7 @@ double AgencyMetrics::posted_processing_time(CenterId center, FormId form) const
   const std::size_t i = index(center, form);
   const TrailingQuantile* w = folded_[i].window;
   const bool logged = std::any_of(observations_.begin(), observations_.end(),
-                                  [&](const Observation& o) { return o.index == i && !o.wait; });
+                                  [&](const Observation& o) { return o.key == i; });
   if (!logged)
     return w != nullptr ? w->quantile(kPostedQuantile) : std::numeric_limits<double>::quiet_NaN();
   // Completions since the last tick are still in the log: a copy of the window takes them.
@@ -543,7 +514,7 @@ double AgencyMetrics::posted_processing_time(CenterId center, FormId form) const
     copy.advance(slice_);
   }
   for (const Observation& o : observations_) {
-    if (o.index == i && !o.wait) copy.add_to_bucket(o.fine);
+    if (o.key == i) copy.add(static_cast<double>(o.seconds));
   }
   return copy.quantile(kPostedQuantile);
 }

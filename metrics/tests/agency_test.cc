@@ -104,6 +104,36 @@ TEST(TrailingQuantileTest, QuantilesAreWithinOneBucketOfTheExactValue) {
   }
 }
 
+TEST(TrailingQuantileTest, QuantilesFollowTheWindowAsItRolls) {
+  // A year of weekly completions whose cycle times drift, with weeks skipped: at every week the
+  // quantiles are those of the values completed in the window's 26 weeks, so values that fell
+  // out (or were never in) would show.
+  std::mt19937_64 rng(11);
+  TrailingQuantile tq;
+  std::vector<std::pair<std::int64_t, double>> completed;  // (week, cycle time)
+  for (std::int64_t week = 2000; week < 2052; ++week) {
+    if (week % 9 == 4) continue;  // No tick that week: the window skips it.
+    tq.advance(week);
+    std::lognormal_distribution<double> dist(std::log((20.0 + 4.0 * static_cast<double>(week - 2000)) * kDay), 0.5);
+    const int n = static_cast<int>(rng() % 40);
+    for (int i = 0; i < n; ++i) {
+      completed.emplace_back(week, dist(rng));
+      tq.add(completed.back().second);
+    }
+    std::vector<double> window;
+    for (const auto& [w, v] : completed) {
+      if (w > week - TrailingQuantile::kSlices) window.push_back(v);
+    }
+    ASSERT_EQ(tq.count(), window.size()) << "week " << week;
+    if (window.empty()) continue;
+    for (double q : {0.1, 0.5, 0.8, 0.99}) {
+      const double exact = exact_quantile(window, q);
+      EXPECT_LE(tq.quantile(q), exact * kResolution) << "week " << week << " q=" << q;
+      EXPECT_GE(tq.quantile(q), exact / kResolution) << "week " << week << " q=" << q;
+    }
+  }
+}
+
 TEST(TrailingQuantileTest, EmptyIsNaNAndShortCyclesStayBelowAnHour) {
   TrailingQuantile tq;
   EXPECT_TRUE(std::isnan(tq.quantile(0.8)));

@@ -1,5 +1,12 @@
 #pragma once
 
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -7,12 +14,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
-#include <prometheus/gauge.h>
-#include <prometheus/histogram.h>
-#include <prometheus/registry.h>
 
 #include "docket/core/catalog.h"
 #include "docket/core/clock.h"
@@ -33,6 +34,21 @@ std::string_view to_string(OfferOutcome o);
 /// transferred, decided).
 int backlog_slot(CaseState s);
 inline constexpr int kBacklogStateCount = 6;
+
+namespace detail {
+/// Backlog slot of each CaseState, in enum order (backlog_slot).
+inline constexpr std::array<std::int8_t, kCaseStateCount> kBacklogSlotOfState = {
+    -1,  // received
+    0,   // queued
+    1,   // offered
+    2,   // assigned
+    4,   // rfe_pending
+    3,   // on_hold
+    -1,  // transferred
+    5,   // qa_review
+    -1,  // decided
+};
+}  // namespace detail
 
 /// A percentile of the cycle times of cases completed over a trailing window, in bounded memory.
 ///
@@ -63,6 +79,7 @@ class TrailingQuantile {
   /// pays nothing more.
   void add_to_bucket(int bucket) {
     ++slices_[current_row_ + static_cast<std::size_t>(bucket)];
+    ++current_groups_[static_cast<std::size_t>(bucket / kGroupWidth)];
     ++current_count_;
   }
   /// Completions in the window.
@@ -87,6 +104,13 @@ class TrailingQuantile {
   std::int64_t current_ = 0;
   std::uint64_t count_ = 0;                       // Completions in the window's other slices.
   std::array<std::uint64_t, kBuckets> window_{};  // Sum of the window's other slices.
+  // Sums of kGroupWidth buckets, for the current slice and the others: quantile() finds the
+  // rank's group in these and reads only that group's buckets, a few cache lines instead of
+  // every bucket of both arrays.
+  static constexpr int kGroupWidth = kBucketsPerOctave;
+  static constexpr int kGroups = (kBuckets + kGroupWidth - 1) / kGroupWidth;
+  std::array<std::uint32_t, kGroups> current_groups_{};
+  std::array<std::uint64_t, kGroups> window_groups_{};
 };
 
 /// The metrics that answer the agency's questions: intake, completions, backlog by state,
@@ -96,15 +120,14 @@ class TrailingQuantile {
 /// Labels come only from bounded sets: center and form codes of the Catalog, priority, outcome,
 /// state, presence. Never a receipt number or an officer id.
 ///
-/// Cost: an event only adds to plain integers of its (center, form) pair, found by index (no
-/// string, no map, no atomic), all in one cache line per pair; a queue wait or cycle time also
-/// appends 8 bytes to a log (bounded by the events between two ticks). tick() folds the log into
-/// the histogram buckets and posted-time windows and publishes what accumulated to the
-/// Prometheus series. The
-/// event loop calls tick() once per assignment round and on a timer when idle (say every
-/// second), so a scrape lags the events by at most that. set_at_risk and set_officers publish at
-/// once. Pairs the catalog says adjudicate a form have series from the start (at zero); others
-/// get them on first use.
+/// Cost: an event is inline and only adds to plain integers of its (center, form) pair, found
+/// by index (no string, no map, no atomic), all in one cache line per pair; a queue wait or
+/// cycle time is instead appended, 8 bytes, to a log bounded by the events between two ticks.
+/// tick() sorts the log by pair, folds it into the histograms and posted-time windows and
+/// publishes what accumulated to the Prometheus series, visiting each pair once. The scheduler calls tick() on its one-second timer, so
+/// a scrape lags the events by at most a second. set_at_risk and set_officers publish at once.
+/// Pairs the catalog says adjudicate a form have series from the start (at zero); others get
+/// them on first use.
 ///
 /// Threads: one thread (the event loop) calls every method; scrapes read the Prometheus series
 /// concurrently, which prometheus-cpp makes safe.
@@ -112,14 +135,14 @@ class AgencyMetrics {
  public:
   /// Histogram buckets of cycle time, seconds: one hour to five years.
   static constexpr std::array<double, 21> kCycleTimeBuckets = {
-      3600,     14400,    28800,     86400,     172800,    345600,    604800,
-      1209600,  2592000,  3888000,   5184000,   7776000,   10368000,  12960000,
-      15552000, 20736000, 31536000,  47304000,  63072000,  94608000,  157680000};
+      3600,     14400,    28800,    86400,    172800,   345600,   604800,
+      1209600,  2592000,  3888000,  5184000,  7776000,  10368000, 12960000,
+      15552000, 20736000, 31536000, 47304000, 63072000, 94608000, 157680000};
   /// Queue wait: one and ten minutes, then as cycle time.
   static constexpr std::array<double, 23> kQueueWaitBuckets = {
-      60,       600,      3600,     14400,    28800,     86400,     172800,    345600,
-      604800,   1209600,  2592000,  3888000,  5184000,   7776000,   10368000,  12960000,
-      15552000, 20736000, 31536000, 47304000, 63072000,  94608000,  157680000};
+      60,       600,      3600,     14400,    28800,    86400,    172800,   345600,
+      604800,   1209600,  2592000,  3888000,  5184000,  7776000,  10368000, 12960000,
+      15552000, 20736000, 31536000, 47304000, 63072000, 94608000, 157680000};
   static const prometheus::Histogram::BucketBoundaries& cycle_time_buckets();
   static const prometheus::Histogram::BucketBoundaries& queue_wait_buckets();
   /// The posted processing time is this quantile of the window's cycle times.
@@ -135,23 +158,45 @@ class AgencyMetrics {
   // Every method throws InvalidArgument for a center or form id the catalog did not have.
 
   /// A case was received (intake or import): docket_receipts_total.
-  void on_receipt(CenterId center, FormId form, Priority priority);
+  void on_receipt(CenterId center, FormId form, Priority priority) {
+    ++pending_[index(center, form)].receipts[static_cast<std::size_t>(priority)];
+  }
   /// A case moved between states: docket_backlog_cases. Called for every transition of the case
   /// lifecycle, with the case's center and form; a state outside the backlog (received,
   /// transferred, decided) is simply not counted, so a new case is (received -> queued), a
   /// restored one (received -> its state), a decision (assigned -> decided), and a move
   /// (queued -> transferred) at the source then (transferred -> queued) at the destination.
-  void on_transition(CenterId center, FormId form, CaseState from, CaseState to);
+  void on_transition(CenterId center, FormId form, CaseState from, CaseState to) {
+    const int f = detail::kBacklogSlotOfState[static_cast<std::size_t>(from)];
+    const int t = detail::kBacklogSlotOfState[static_cast<std::size_t>(to)];
+    if (f == t) return;
+    Pending& p = pending_[index(center, form)];
+    if (f >= 0) --p.backlog[static_cast<std::size_t>(f)];
+    if (t >= 0) ++p.backlog[static_cast<std::size_t>(t)];
+  }
   /// A case left its queue for an officer's desk after waiting `queue_wait` since it last
-  /// entered the queue: docket_queue_wait_seconds.
-  void on_offered(CenterId center, FormId form, Seconds queue_wait);
+  /// entered the queue: docket_queue_wait_seconds. A negative wait counts as 0.
+  void on_offered(CenterId center, FormId form, Seconds wait) {
+    log(index(center, form) | kWaitBit, wait);
+  }
   /// What became of an offer, by the case's center: docket_offer_outcomes_total.
-  void on_offer_outcome(CenterId center, OfferOutcome outcome);
+  void on_offer_outcome(CenterId center, OfferOutcome outcome) {
+    if (center >= per_center_.size()) [[unlikely]]
+      unknown(center);
+    ++per_center_[center].pending[static_cast<std::size_t>(outcome)];
+  }
   /// A case was decided (approve or deny; a QA review of a decided case is not a second
   /// completion), `cycle_time` after its receipt: docket_completions_total,
   /// docket_cycle_time_seconds and the posted processing time. Throws InvalidArgument for an
-  /// outcome that does not complete a case (request evidence, refer, transfer).
-  void on_completion(CenterId center, FormId form, Outcome outcome, Seconds cycle_time);
+  /// outcome that does not complete a case (request evidence, refer, transfer). A negative cycle
+  /// time counts as 0.
+  void on_completion(CenterId center, FormId form, Outcome outcome, Seconds cycle) {
+    if (outcome != Outcome::kApprove && outcome != Outcome::kDeny) [[unlikely]]
+      not_completing(outcome);
+    const std::size_t i = index(center, form);
+    ++pending_[i].completions[outcome == Outcome::kApprove ? 0 : 1];
+    log(i, cycle);
+  }
   /// A case's deadline passed before its decision (once per case): docket_deadline_misses_total.
   /// deadlines() decides when; the scheduler calls it rather than this.
   void on_deadline_miss(CenterId center, FormId form, Priority priority);
@@ -203,35 +248,50 @@ class AgencyMetrics {
   prometheus::Family<prometheus::Counter>& offer_outcomes;
 
  private:
-  struct Pair;     // The Prometheus series of a (center, form), created on first need.
-  struct Pending;  // Counts of a (center, form) since the last tick: one cache line.
-  struct Folded;   // Histogram buckets, misses and the posted-time window of a (center, form).
-  // A queue wait or cycle time since the last tick, with its buckets: events append these to
-  // one sequential log instead of writing the pair's histogram rows and window, which tick()
-  // then does in one tight pass.
-  struct Observation {
-    std::uint32_t index;  // index(center, form)
-    bool wait;            // A queue wait; otherwise a cycle time.
-    std::uint8_t bucket;  // Prometheus bucket (`le` order; the last is +Inf).
-    std::uint8_t fine;    // TrailingQuantile bucket of a cycle time.
+  struct Pair;    // The Prometheus series of a (center, form), created on first need.
+  struct Folded;   // Deadline misses and the posted-time window of a pair.
+  struct Buckets;  // A pair's observations of one tick, by bucket.
+  // Counts of a (center, form) since the last tick, written only by the event loop; tick()
+  // moves them to the series. Everything an event of a case touches here is one cache line, so
+  // a case's whole lifecycle costs one line of this table: the event loop runs rounds between a
+  // case's events, which evict it.
+  struct alignas(64) Pending {
+    std::array<std::uint32_t, kPriorityCount> receipts{};
+    std::array<std::uint32_t, 2> completions{};
+    std::array<std::int32_t, kBacklogStateCount> backlog{};
   };
+  // A queue wait or cycle time since the last tick: events append these to one sequential log,
+  // so an event is an index, a count and an 8-byte append. tick() sorts the log by pair and
+  // then, pair by pair, finds the buckets and writes the histograms and the window.
+  struct Observation {
+    std::uint32_t key;      // index(center, form), | kWaitBit for a queue wait.
+    std::uint32_t seconds;  // Clamped to [0, 2^32 - 1]: 136 years, past the last bucket.
+  };
+  static constexpr std::uint32_t kWaitBit = 0x80000000u;
   struct PerCenter {
     std::array<prometheus::Gauge*, 3> officers{};
     prometheus::Gauge* utilization = nullptr;
     std::array<prometheus::Counter*, kOfferOutcomeCount> offers{};
     std::array<std::uint32_t, kOfferOutcomeCount> pending{};  // Offers since the last tick.
   };
-  std::size_t index(CenterId center, FormId form) const {
-    if (center >= centers_.size() || form >= forms_.size()) [[unlikely]] unknown(center, form);
-    return static_cast<std::size_t>(center) * forms_.size() + form;
+  std::uint32_t index(CenterId center, FormId form) const {
+    if (center >= centers_.size() || form >= forms_.size()) [[unlikely]]
+      unknown(center, form);
+    return static_cast<std::uint32_t>(center * forms_.size() + form);
+  }
+  void log(std::uint32_t key, Seconds s) {
+    const std::int64_t n = s.count();
+    observations_.push_back(
+        {key, static_cast<std::uint32_t>(std::clamp<std::int64_t>(n, 0, 0xffffffffLL))});
   }
   [[noreturn]] static void unknown(CenterId center, FormId form);
-  PerCenter& per_center(CenterId center);
+  [[noreturn]] static void unknown(CenterId center);
+  [[noreturn]] static void not_completing(Outcome outcome);
   Pair& series(std::size_t index);
   TrailingQuantile& make_window(std::size_t index);
   static bool has_events(const Pending& p, const Folded& f);
-  void flush(Pending& p, Folded& f, Pair& s);
-  void fold();  // The observation log into the Folded buckets and the windows.
+  void flush(Pending& p, Folded& f, const Buckets& b, Pair& s);
+  void sort_log();  // The observation log, by pair, into sorted_ and starts_.
   void publish_posted(std::size_t index);
 
   const Clock& clock_;
@@ -241,6 +301,9 @@ class AgencyMetrics {
   std::vector<Pending> pending_;              // by index(center, form)
   std::vector<Folded> folded_;                // by index(center, form)
   std::vector<Observation> observations_;     // since the last tick
+  std::vector<Observation> sorted_;           // the log by pair, during tick()
+  std::vector<std::uint32_t> starts_;         // pair i's part of sorted_: [starts_[i], starts_[i+1])
+  std::vector<std::uint32_t> cursor_;         // sort_log()'s scratch
   std::vector<std::unique_ptr<Pair>> pairs_;  // by index(center, form); null until needed
   std::vector<std::size_t> windowed_;         // indexes of the pairs with a posted-time window
   std::vector<PerCenter> per_center_;
