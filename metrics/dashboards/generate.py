@@ -181,8 +181,16 @@ def national():
     b.row("Platform")
     b.panel("stat", "Targets up", [("up{job=~\"docket.*\"}", "{{instance}}")], w=6, h=6,
             thresholds=[(None, "red"), (1, "green")])
-    b.panel("timeseries", "Leader by instance", [("docket_scheduler_leader", "{{instance}}")], w=6, h=6)
-    b.panel("table", "Build", [("docket_build_info", "")], w=12, h=6)
+    b.panel("timeseries", "Leader and term by instance",
+            [("docket_scheduler_leader", "{{instance}} leader"),
+             ("docket_scheduler_leader_term", "{{instance}} term")], w=6, h=6)
+    b.panel("timeseries", "Lease renewals and elections per hour",
+            [("sum by (result) (increase(docket_scheduler_lease_renewals_total[1h]))", "renewals {{result}}"),
+             ("sum(increase(docket_scheduler_elections_total[1h]))", "elections")], w=6, h=6,
+            description="Renewals of the leader lease by result (ok; failed: Redis did not answer; "
+                        "lost: the lease was taken) and elections won by any scheduler. More than two "
+                        "elections in half an hour fires DocketLeaderFlapping.")
+    b.panel("table", "Build", [("docket_build_info", "")], w=6, h=6)
     b.panel("timeseries", "Redis errors and reconnects per minute",
             [("sum by (kind) (rate(docket_redis_errors_total[5m])) * 60", "{{kind}}"),
              ("sum(rate(docket_redis_reconnects_total[5m])) * 60", "reconnects")], w=8)

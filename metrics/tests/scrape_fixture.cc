@@ -7,6 +7,7 @@
 #include <exception>
 
 #include "docket/dispatch/metrics.h"
+#include "docket/leader/elector.h"
 #include "docket/matching/matcher.h"
 #include "docket/matching/metrics.h"
 #include "docket/metrics/agency.h"
@@ -27,6 +28,10 @@ int main() try {
   metrics::AgencyMetrics agency(server.registry(), cat, clock);
   dispatch::DispatchMetrics dispatch_metrics(server.registry());
   rebalance::RebalanceMetrics rebalance_metrics(server.registry());
+  leader::LeaderMetrics leader_metrics(server.registry());
+  leader_metrics.term.Set(1);
+  leader_metrics.elections.Increment();
+  leader_metrics.renewed.Increment();
   dispatch_metrics.message(false, protocol::Type::kHello).Increment();
   dispatch_metrics.rejection(false, protocol::Code::kBadRequest).Increment();
   dispatch_metrics.zmq_error(false).Increment();
