@@ -131,6 +131,12 @@ std::string CaseStore::idempotency_key(std::string_view center, std::string_view
   return options_.key_prefix + ":{c:" + std::string(center) + "}:idem:" + std::string(key);
 }
 
+void CaseStore::check_fenced(std::string_view error) {
+  if (!error.starts_with("FENCED")) return;
+  if (metrics_) metrics_->fenced->Increment();
+  throw FencedError("the store refused the write: " + std::string(error));
+}
+
 std::string CaseStore::next_retry_key() {
   char buf[40];
   std::snprintf(buf, sizeof buf, "r%016llx%llx", static_cast<unsigned long long>(key_seed_),
@@ -182,9 +188,13 @@ std::vector<TransitionResult> CaseStore::apply(const std::vector<Transition>& ts
         ++last;
       RedisConnection::Call call;
       call.keys = {cases_key(center), audit_key(center)};
-      call.args = {now, std::to_string(options_.idempotency_ttl_s),
-                   std::to_string(options_.retry_ttl_s), "0"};
-      call.args.reserve(4 + 9 * (last - first));
+      call.args = {now,
+                   std::to_string(options_.idempotency_ttl_s),
+                   std::to_string(options_.retry_ttl_s),
+                   "0",
+                   "0",
+                   "0"};
+      call.args.reserve(6 + 9 * (last - first));
       std::vector<std::size_t> batch;
       bool needs_retry_key = false;
       for (std::size_t k = first; k < last; ++k) {
@@ -220,6 +230,11 @@ std::vector<TransitionResult> CaseStore::apply(const std::vector<Transition>& ts
         call.keys.push_back(idempotency_key(center, next_retry_key()));
         call.args[3] = std::to_string(call.keys.size());
       }
+      if (fence_.active()) {
+        call.keys.push_back(fence_.term_key);
+        call.args[4] = std::to_string(call.keys.size());
+        call.args[5] = std::to_string(fence_.term);
+      }
       calls.push_back(std::move(call));
       call_items.push_back(std::move(batch));
     }
@@ -240,6 +255,12 @@ std::vector<TransitionResult> CaseStore::apply(const std::vector<Transition>& ts
     metrics_->call_seconds->Observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     metrics_->reconnects->Increment(static_cast<double>(redis_.counters().reconnects - reconnects_before));
+  }
+  // A fenced call changed nothing, but calls before it in the pipeline (other centers) may have
+  // been applied before the term moved on; either way the caller is no longer the leader and must
+  // stop, and the next leader reads the state of record as it is.
+  for (const Reply& reply : replies) {
+    if (reply.is_error()) check_fenced(reply.str);
   }
   for (std::size_t c = 0; c < replies.size(); ++c) {
     const Reply& reply = replies[c];

@@ -14,7 +14,8 @@
 //
 // Exit codes: 0 stopped by SIGINT/SIGTERM or --run-for, 1 bad configuration or arguments, 2 the
 // store is unreachable, a socket cannot be bound, or another internal error, 3 the leader lease
-// was lost (this scheduler stopped serving; restart it to stand by again).
+// was lost or the store refused a write for a stale leader term (this scheduler stopped serving;
+// restart it to stand by again).
 
 #include <spdlog/spdlog.h>
 
@@ -294,6 +295,9 @@ int run(Args& args) {
   }
   std::printf("leader: term %lld\n", static_cast<long long>(lease->term));
   std::fflush(stdout);
+  // Every write from here on carries the term: once another scheduler is elected, the store
+  // refuses this one's writes even if its step-down comes late (a pause, a slow clock).
+  store.set_fence({eo.lease.term_key(), lease->term});
 
   matching::Matcher matcher(cfg.catalog, cfg.scheduler, *clock);
   for (const auto& o : cfg.officers) matcher.add_officer(o);
@@ -353,13 +357,19 @@ int run(Args& args) {
   auto next_progress = started + std::chrono::duration<double>(args.progress_every);
   bool lost = false;
   while (!g_stop) {
-    if (elector.lost()) {
+    if (elector.lost() || dispatcher.fenced()) {
       lost = true;
       break;
     }
     dispatcher.step(std::chrono::milliseconds(50));
     const auto now = std::chrono::steady_clock::now();
-    if (intake) intake->step(dispatcher);
+    if (intake) {
+      try {
+        intake->step(dispatcher);
+      } catch (const store::FencedError& e) {
+        dispatcher.step_down(e.what());
+      }
+    }
     if (args.run_for > 0 && now - started >= std::chrono::duration<double>(args.run_for)) break;
     if (args.progress_every > 0 && now >= next_progress) {
       next_progress = now + std::chrono::duration<double>(args.progress_every);
@@ -375,9 +385,16 @@ int run(Args& args) {
   }
   dispatcher.shutdown();
   // Nothing is written to the store after this point, so the elector's hard stop is disarmed;
-  // a clean stop hands the lease over at once instead of letting it expire.
-  elector.finish(/*release=*/!lost);
-  if (lost) {
+  // a clean stop hands the lease over at once instead of letting it expire. So does a fenced
+  // one: the release deletes the lease only while it is still this process's, which means no
+  // other scheduler holds it, and a standby then takes over at its next poll.
+  const bool fenced = dispatcher.fenced();
+  lost = lost || fenced;
+  elector.finish(/*release=*/!lost || fenced);
+  if (fenced) {
+    spdlog::error("fenced off by the state of record ({}); stopped serving",
+                  dispatcher.fenced_reason());
+  } else if (lost) {
     spdlog::error("lost the leader lease ({}); stopped serving", elector.lost_reason());
   }
   const auto s = dispatcher.stats();

@@ -62,6 +62,10 @@ void Dispatcher::handle_management(protocol::Received& in) {
     ++stats_.store_outages;
     reply_error(in.peer, Code::kUnavailable,
                 std::string("the state of record cannot be reached: ") + e.what(), re, true);
+  } catch (const store::FencedError& e) {
+    // The client goes on to its next endpoint; this scheduler steps down (step()).
+    reply_error(in.peer, Code::kNotLeader, e.what(), re, true);
+    throw;
   } catch (const std::exception& e) {
     spdlog::error("management request failed: {}", e.what());
     reply_error(in.peer, Code::kInternal, e.what(), re, true);
@@ -166,6 +170,9 @@ void Dispatcher::flush_submits() {
       reply_error(p.peer, Code::kUnavailable,
                   std::string("the state of record cannot be reached: ") + e.what(), &p.re, true);
     }
+  } catch (const store::FencedError& e) {
+    for (auto& p : batch) reply_error(p.peer, Code::kNotLeader, e.what(), &p.re, true);
+    throw;
   }
 }
 
