@@ -628,6 +628,24 @@ TEST_F(CaseStoreFenceTest, TheCurrentTermPassesUntilTheTermMovesOn) {
   EXPECT_EQ(store_->get("VSC", imported.receipt)->state, CaseState::kOffered);
 }
 
+// Roster changes made at runtime are kept in the store, whole per officer, and fenced like
+// transitions.
+TEST_F(CaseStoreFenceTest, OfficerRecordsAreKeptAndAStaleTermWritesNone) {
+  EXPECT_TRUE(store_->officers().empty());
+  store_->put_officer("ISO-B", R"({"officer":"ISO-B","capacity":2})");
+  store_->set_fence({kTermKey, 7});
+  store_->put_officer("ISO-A", R"({"officer":"ISO-A","capacity":3})");
+  store_->put_officer("ISO-B", R"({"officer":"ISO-B","capacity":4})");
+  using Records = std::vector<std::pair<std::string, std::string>>;
+  const Records expected = {{"ISO-A", R"({"officer":"ISO-A","capacity":3})"},
+                            {"ISO-B", R"({"officer":"ISO-B","capacity":4})"}};
+  EXPECT_EQ(store_->officers(), expected);
+  conn_->command({"INCR", kTermKey});
+  EXPECT_THROW(store_->put_officer("ISO-B", R"({"officer":"ISO-B","capacity":9})"), FencedError);
+  EXPECT_THROW(store_->put_officer("ISO-C", "{}"), FencedError);
+  EXPECT_EQ(store_->officers(), expected);
+}
+
 TEST_F(CaseStoreFenceTest, WithoutATermNothingIsChecked) {
   // No leader election (a single scheduler, the tests): a default fence sends no term key, so a
   // term key left in Redis by anything else does not matter.

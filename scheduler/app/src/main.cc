@@ -301,6 +301,14 @@ int run(Args& args) {
 
   matching::Matcher matcher(cfg.catalog, cfg.scheduler, *clock);
   for (const auto& o : cfg.officers) matcher.add_officer(o);
+  // Officers added or changed at runtime, before recovery: a case held by an officer added at
+  // runtime must find its officer.
+  const auto roster = dispatch::restore_roster(store, cfg.catalog, matcher);
+  for (const auto& why : roster.skipped) spdlog::warn("roster: kept record skipped: {}", why);
+  if (roster.added + roster.updated > 0) {
+    std::printf("roster: %zu officers added and %zu changed at runtime restored from the store\n",
+                roster.added, roster.updated);
+  }
   matcher.set_metrics(&matcher_metrics);
   const auto rec = service::recover(store, cfg.catalog, matcher);
   for (const auto& why : rec.rejected) spdlog::warn("recovery: {}", why);
@@ -348,7 +356,7 @@ int run(Args& args) {
         intake->annual());
   }
   std::printf("docket-scheduler %s: %zu officers, %zu forms, %zu centers\n", DOCKET_VERSION,
-              cfg.officers.size(), cfg.catalog.forms().size(), cfg.catalog.centers().size());
+              matcher.officers().size(), cfg.catalog.forms().size(), cfg.catalog.centers().size());
   std::printf("workers: %s\nmanagement: %s\n", dispatcher.worker_endpoint().c_str(),
               dispatcher.management_endpoint().c_str());
   std::fflush(stdout);

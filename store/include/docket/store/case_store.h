@@ -208,6 +208,15 @@ class CaseStore {
     std::string previous_;  // auto-aof-rewrite-percentage before; empty if not changed.
   };
 
+  /// Officers changed at runtime (docketctl officer add/update), so that a restart or a
+  /// failover keeps them: one record per officer id in the hash roster_key(), written whole
+  /// each time (the caller's encoding; the scheduler's is the protocol's <officer> JSON).
+  /// put_officer is fenced as transitions are (FencedError, nothing written); it throws
+  /// IoError when Redis cannot be reached.
+  void put_officer(std::string_view officer, std::string_view record);
+  /// Every officer recorded with put_officer, as (id, record), ordered by id. Throws IoError.
+  std::vector<std::pair<std::string, std::string>> officers();
+
   /// How many cases the center holds (HLEN), to size an index before a scan.
   std::size_t count(std::string_view center);
   /// Calls f for every case stored for the center (HSCAN in chunks, the next chunk fetched on a
@@ -232,6 +241,8 @@ class CaseStore {
   std::string cases_key(std::string_view center) const;
   std::string audit_key(std::string_view center) const;
   std::string idempotency_key(std::string_view center, std::string_view key) const;
+  /// <prefix>:{roster}:officers, a hash of officer id -> record.
+  std::string roster_key() const;
 
  private:
   std::string next_retry_key();
@@ -241,6 +252,7 @@ class CaseStore {
   RedisConnection& redis_;
   const Clock& clock_;
   std::string sha_;
+  std::string roster_sha_;
   StoreOptions options_;
   StoreMetrics* metrics_ = nullptr;
   Fence fence_;

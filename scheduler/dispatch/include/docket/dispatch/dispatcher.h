@@ -55,6 +55,22 @@ struct DispatchStats {
 /// The stats as the management `stats` command and the summary print them.
 nlohmann::json to_json(const DispatchStats& s);
 
+/// What restore_roster() did.
+struct RosterRestore {
+  std::size_t added = 0;             ///< Officers added at runtime, not in the configuration.
+  std::size_t updated = 0;           ///< Configured officers changed at runtime.
+  std::vector<std::string> skipped;  ///< Records that no longer fit the configuration, and why.
+};
+
+/// Puts the roster changes made at runtime (`officer.add`, `officer.update`, which the dispatcher
+/// records in the store before applying them) back over the matcher's roster, which holds the
+/// configuration's: a configured officer takes the recorded skills, capacity and presence (the
+/// runtime change wins over the configuration file); an officer the configuration does not have
+/// is added. Call it before the dispatcher is made and before recovery, so that cases held by an
+/// officer added at runtime find their officer. Throws IoError when the store is unreachable.
+RosterRestore restore_roster(store::CaseStore& store, const Catalog& catalog,
+                             matching::Matcher& matcher);
+
 /// The scheduler's event loop: two ROUTER sockets (workers, management), assignment rounds
 /// driven by events and batched, offers as reservations with a timeout, leases renewed by
 /// heartbeats, credit-based flow control per worker session (docs/protocol.md).
