@@ -458,6 +458,10 @@ int main(int argc, char** argv) {
   app.add_option("--round-interval-ms", d.round_interval_ms,
                  "longest time between rounds while cases wait")
       ->check(CLI::Range(1, 600'000));
+  app.add_option("--short-queue", d.short_queue,
+                 "while at most this many cases are queued, a due round places them at once "
+                 "without solving the graph (0: always solve)")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1'000'000}));
   app.add_option("--backlog", args.backlog, "cases imported when the store is empty")
       ->check(CLI::Range(0, 20'000'000));
   app.add_option("--seed", args.seed, "workload and QA sampling seed");
