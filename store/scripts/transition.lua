@@ -2,12 +2,18 @@
 --
 -- KEYS[1]  the center's case hash     docket:{c:<CENTER>}:cases  (receipt -> record)
 -- KEYS[2]  the center's audit stream  docket:{c:<CENTER>}:audit
--- KEYS[3+] idempotency keys           docket:{c:<CENTER>}:idem:<key>
+-- KEYS[3+] idempotency keys           docket:{c:<CENTER>}:idem:<key>, and, named by index
+--          below, the call's retry key and the leader's term key
 -- ARGV[1]  now, Unix seconds (the caller's clock, so that time is injectable)
 -- ARGV[2]  TTL of a caller's idempotency key, seconds
 -- ARGV[3]  TTL of the call's retry key, seconds
 -- ARGV[4]  index into KEYS of the call's retry key (0 = none): a call repeated after a lost
 --          connection finds its answers there and changes nothing
+-- ARGV[5]  index into KEYS of the leader's term key, docket:{leader}:term (0 = none: no leader
+--          election, e.g. a single scheduler or a test)
+-- ARGV[6]  the leader term the caller holds; with a term key, the call is refused as a whole
+--          (error reply "FENCED ...", nothing changed) unless it equals the stored term, so a
+--          deposed leader cannot write after a newer one was elected
 -- then 9 arguments per transition:
 --   op, receipt, expected epoch, actor, officer, arg, idem key index (into KEYS, 0 = none),
 --   record, detail
@@ -15,7 +21,8 @@
 -- Returns one string per transition: "ok|<state>|<epoch>", "dup|<state>|<epoch>" (a receipt
 -- already received or imported, or a transfer already taken in) or "err|<code>|<message>". A repeated
 -- idempotency key returns the first answer unchanged and changes nothing. One transition's
--- refusal does not stop the others.
+-- refusal does not stop the others. A fenced call (ARGV[5], ARGV[6]) returns the error reply
+-- "FENCED ..." instead and changes nothing.
 --
 -- The record is positional text (docs/architecture.md, "Key schema"); field numbers below.
 local F_VER, F_STATE, F_FORM, F_PRIO, F_RECEIVED, F_DEADLINE, F_OFFICER, F_EPOCH = 1, 2, 3, 4, 5, 6, 7, 8
@@ -253,6 +260,16 @@ local function apply_one(t)
   return 'ok|' .. to .. '|' .. rec[F_EPOCH]
 end
 
+-- Fencing first, once per call: a caller whose term is not the current one changes nothing and
+-- learns nothing from the stored answers either. One GET, whatever the number of transitions.
+local term_index = tonumber(ARGV[5])
+if term_index > 0 then
+  local current = redis.call('GET', KEYS[term_index]) or '0'
+  if current ~= ARGV[6] then
+    return redis.error_reply('FENCED leader term ' .. ARGV[6] .. ' is not the current term ' .. current)
+  end
+end
+
 local out = {}
 local call_key = tonumber(ARGV[4]) > 0 and KEYS[tonumber(ARGV[4])] or nil
 if call_key then
@@ -260,10 +277,10 @@ if call_key then
   if answered then return cjson.decode(answered) end
 end
 
-local n = (#ARGV - 4) / 9
+local n = (#ARGV - 6) / 9
 local t = {}
 for i = 0, n - 1 do
-  local b = 4 + i * 9
+  local b = 6 + i * 9
   -- One table for every transition of the call: nothing keeps a reference to it past its turn.
   t.op, t.receipt, t.epoch, t.actor = ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
   t.officer, t.arg, t.idem = ARGV[b + 5], ARGV[b + 6], tonumber(ARGV[b + 7])

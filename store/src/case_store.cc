@@ -24,6 +24,18 @@ constexpr std::array<std::string_view, kOpCount> kOpNames = {
     "lease_expiry", "rfe_out", "rfe_in", "decide", "qa_sample", "qa_review",
     "hold",    "release", "transfer_out", "transfer_in", "import"};
 
+// KEYS: the roster hash, the leader's term key (when fenced). ARGV: term ('0' = not fenced),
+// officer id, record. The term is checked as transition.lua checks it, atomically with the write.
+constexpr std::string_view kPutOfficer = R"lua(
+if ARGV[1] ~= '0' then
+  local current = redis.call('GET', KEYS[2]) or '0'
+  if current ~= ARGV[1] then
+    return redis.error_reply('FENCED leader term ' .. ARGV[1] .. ' is not the current term ' .. current)
+  end
+end
+return redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+)lua";
+
 TransitionResult parse_answer(const Reply& reply) {
   TransitionResult r;
   if (reply.type != Reply::Type::kString && reply.type != Reply::Type::kStatus) {
@@ -131,6 +143,40 @@ std::string CaseStore::idempotency_key(std::string_view center, std::string_view
   return options_.key_prefix + ":{c:" + std::string(center) + "}:idem:" + std::string(key);
 }
 
+std::string CaseStore::roster_key() const { return options_.key_prefix + ":{roster}:officers"; }
+
+void CaseStore::check_fenced(std::string_view error) {
+  if (!error.starts_with("FENCED")) return;
+  if (metrics_) metrics_->fenced->Increment();
+  throw FencedError("the store refused the write: " + std::string(error));
+}
+
+void CaseStore::put_officer(std::string_view officer, std::string_view record) {
+  if (roster_sha_.empty()) roster_sha_ = redis_.load_script(kPutOfficer);
+  std::vector<std::string> keys = {roster_key()};
+  std::string term = "0";
+  if (fence_.active()) {
+    keys.push_back(fence_.term_key);
+    term = std::to_string(fence_.term);
+  }
+  try {
+    // Writing the same record twice is harmless, so a call lost with its connection is retried.
+    redis_.eval(roster_sha_, kPutOfficer, keys, {term, std::string(officer), std::string(record)});
+  } catch (const ReplyError& e) {
+    check_fenced(e.what());
+    throw;
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> CaseStore::officers() {
+  const Reply reply = redis_.command({"HGETALL", roster_key()});
+  std::vector<std::pair<std::string, std::string>> out;
+  for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2)
+    out.emplace_back(reply.elements[i].str, reply.elements[i + 1].str);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 std::string CaseStore::next_retry_key() {
   char buf[40];
   std::snprintf(buf, sizeof buf, "r%016llx%llx", static_cast<unsigned long long>(key_seed_),
@@ -182,9 +228,13 @@ std::vector<TransitionResult> CaseStore::apply(const std::vector<Transition>& ts
         ++last;
       RedisConnection::Call call;
       call.keys = {cases_key(center), audit_key(center)};
-      call.args = {now, std::to_string(options_.idempotency_ttl_s),
-                   std::to_string(options_.retry_ttl_s), "0"};
-      call.args.reserve(4 + 9 * (last - first));
+      call.args = {now,
+                   std::to_string(options_.idempotency_ttl_s),
+                   std::to_string(options_.retry_ttl_s),
+                   "0",
+                   "0",
+                   "0"};
+      call.args.reserve(6 + 9 * (last - first));
       std::vector<std::size_t> batch;
       bool needs_retry_key = false;
       for (std::size_t k = first; k < last; ++k) {
@@ -220,6 +270,11 @@ std::vector<TransitionResult> CaseStore::apply(const std::vector<Transition>& ts
         call.keys.push_back(idempotency_key(center, next_retry_key()));
         call.args[3] = std::to_string(call.keys.size());
       }
+      if (fence_.active()) {
+        call.keys.push_back(fence_.term_key);
+        call.args[4] = std::to_string(call.keys.size());
+        call.args[5] = std::to_string(fence_.term);
+      }
       calls.push_back(std::move(call));
       call_items.push_back(std::move(batch));
     }
@@ -240,6 +295,12 @@ std::vector<TransitionResult> CaseStore::apply(const std::vector<Transition>& ts
     metrics_->call_seconds->Observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     metrics_->reconnects->Increment(static_cast<double>(redis_.counters().reconnects - reconnects_before));
+  }
+  // A fenced call changed nothing, but calls before it in the pipeline (other centers) may have
+  // been applied before the term moved on; either way the caller is no longer the leader and must
+  // stop, and the next leader reads the state of record as it is.
+  for (const Reply& reply : replies) {
+    if (reply.is_error()) check_fenced(reply.str);
   }
   for (std::size_t c = 0; c < replies.size(); ++c) {
     const Reply& reply = replies[c];

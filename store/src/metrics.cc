@@ -26,6 +26,11 @@ StoreMetrics::StoreMetrics(prometheus::Registry& registry) {
                     .Help("Redis connections re-established after a loss")
                     .Register(registry)
                     .Add({});
+  fenced = &prometheus::BuildCounter()
+                .Name("docket_store_fenced_total")
+                .Help("Store calls refused because the caller's leader term was no longer current")
+                .Register(registry)
+                .Add({});
   call_seconds = &prometheus::BuildHistogram()
                       .Name("docket_store_call_seconds")
                       .Help("Time for one store call (a pipelined batch of transitions), seconds")

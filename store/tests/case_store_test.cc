@@ -306,8 +306,8 @@ TEST_F(CaseStoreImportTest, ARepeatedCallIsAnsweredFromItsRetryKey) {
   const std::string sha = conn_->load_script(scripts::kTransition);
   RedisConnection::Call call;
   call.keys = {store_->cases_key("VSC"), store_->audit_key("VSC"), store_->idempotency_key("VSC", "call-1")};
-  call.args = {"1770000000", "60", "60", "3",
-               "offer", t.receipt.str(), "0", "scheduler", "ISO-1", "", "0", "", ""};
+  call.args = {"1770000000", "60",        "60",    "3", "0", "0", "offer", t.receipt.str(),
+               "0",          "scheduler", "ISO-1", "",  "0", "",  ""};
   auto first = conn_->eval(sha, scripts::kTransition, call.keys, call.args);
   auto second = conn_->eval(sha, scripts::kTransition, call.keys, call.args);
   ASSERT_EQ(first.elements.size(), 1U);
@@ -433,9 +433,10 @@ TEST_F(CaseStoreImportTest, AMalformedNewRecordIsRefusedAndNothingStored) {
   const std::string good = encode(c);  // Ends with '|': no audit id yet.
   const std::string receipt = c.receipt.str();
   const auto import = [&](const std::string& record) {
-    const Reply r = conn_->eval(
-        sha, scripts::kTransition, {store_->cases_key("VSC"), store_->audit_key("VSC")},
-        {"1770000000", "60", "60", "0", "import", receipt, "0", "intake", "", "", "0", record, ""});
+    const Reply r =
+        conn_->eval(sha, scripts::kTransition, {store_->cases_key("VSC"), store_->audit_key("VSC")},
+                    {"1770000000", "60", "60", "0", "0", "0", "import", receipt, "0", "intake", "",
+                     "", "0", record, ""});
     return r.elements.at(0).str;
   };
   EXPECT_EQ(import(good.substr(0, good.size() - 1)).rfind("err|bad_request|", 0), 0U);  // 20 bars.
@@ -548,6 +549,114 @@ TEST_F(BulkImportTest, HoldsRewritesWhileImportingAndRestoresThemAfter) {
   }
   EXPECT_EQ(setting(), "150");
   EXPECT_TRUE(wait_for_aof_rewrite());
+}
+
+}  // namespace
+}  // namespace docket::store
+
+namespace docket::store {
+namespace {
+
+// Store-side fencing of a deposed leader: every call carries the term its caller won, and the
+// script refuses the whole call when the term key has moved on.
+class CaseStoreFenceTest : public testing::StoreTest {
+ protected:
+  static constexpr const char* kTermKey = "docket:{leader}:term";
+  void SetUp() override {
+    StoreTest::SetUp();
+    conn_->command({"SET", kTermKey, "7"});
+  }
+  // The stored record and the audit stream's length: together they show whether a call wrote.
+  std::pair<std::string, std::int64_t> snapshot(ReceiptNumber r) {
+    const Reply rec = conn_->command({"HGET", store_->cases_key("VSC"), r.str()});
+    return {rec.is_nil() ? "" : rec.str,
+            conn_->command({"XLEN", store_->audit_key("VSC")}).as_integer()};
+  }
+};
+
+TEST_F(CaseStoreFenceTest, AStaleTermIsRefusedAndChangesNothing) {
+  const Transition imported = import_sample(70);
+  store_->set_fence({kTermKey, 6});
+  const auto before = snapshot(imported.receipt);
+  Transition offer;
+  offer.op = Op::kOffer;
+  offer.receipt = imported.receipt;
+  offer.center = "VSC";
+  offer.actor = "scheduler";
+  offer.officer = "ISO-1";
+  EXPECT_THROW(store_->apply(offer), FencedError);
+  // A new case, a case of another center and an idempotency key are refused alike.
+  Transition other = imported;
+  other.receipt = ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, 71);
+  other.record = testing::sample_case(71, "NSC");
+  other.center = "NSC";
+  offer.idempotency_key = "fenced-offer";
+  EXPECT_THROW(store_->apply(std::vector<Transition>{offer, other}), FencedError);
+  EXPECT_EQ(snapshot(imported.receipt), before);
+  EXPECT_FALSE(store_->get("NSC", other.receipt).has_value());
+  EXPECT_TRUE(conn_->command({"GET", store_->idempotency_key("VSC", "fenced-offer")}).is_nil());
+  EXPECT_EQ(store_->get("VSC", imported.receipt)->state, CaseState::kQueued);
+  // A fenced transfer stops at its first step.
+  EXPECT_THROW(store_->transfer("VSC", imported.receipt, 0, "NSC", "scheduler"), FencedError);
+  EXPECT_EQ(snapshot(imported.receipt), before);
+  // A term ahead of the stored one (a term key lost with a failover) is not current either.
+  store_->set_fence({kTermKey, 8});
+  EXPECT_THROW(store_->apply(offer), FencedError);
+  EXPECT_EQ(snapshot(imported.receipt), before);
+}
+
+TEST_F(CaseStoreFenceTest, TheCurrentTermPassesUntilTheTermMovesOn) {
+  store_->set_fence({kTermKey, 7});
+  const Transition imported = import_sample(72);
+  Transition offer;
+  offer.op = Op::kOffer;
+  offer.receipt = imported.receipt;
+  offer.center = "VSC";
+  offer.actor = "scheduler";
+  offer.officer = "ISO-1";
+  const auto r = store_->apply(offer);
+  EXPECT_EQ(r.status, TransitionResult::Status::kApplied) << r.message;
+  EXPECT_EQ(r.epoch, 1);
+  // Another scheduler is elected: the same holder's next write is refused.
+  conn_->command({"INCR", kTermKey});
+  Transition timeout = offer;
+  timeout.op = Op::kOfferTimeout;
+  timeout.epoch = 1;
+  const auto before = snapshot(imported.receipt);
+  EXPECT_THROW(store_->apply(timeout), FencedError);
+  EXPECT_EQ(snapshot(imported.receipt), before);
+  EXPECT_EQ(store_->get("VSC", imported.receipt)->state, CaseState::kOffered);
+}
+
+// Roster changes made at runtime are kept in the store, whole per officer, and fenced like
+// transitions.
+TEST_F(CaseStoreFenceTest, OfficerRecordsAreKeptAndAStaleTermWritesNone) {
+  EXPECT_TRUE(store_->officers().empty());
+  store_->put_officer("ISO-B", R"({"officer":"ISO-B","capacity":2})");
+  store_->set_fence({kTermKey, 7});
+  store_->put_officer("ISO-A", R"({"officer":"ISO-A","capacity":3})");
+  store_->put_officer("ISO-B", R"({"officer":"ISO-B","capacity":4})");
+  using Records = std::vector<std::pair<std::string, std::string>>;
+  const Records expected = {{"ISO-A", R"({"officer":"ISO-A","capacity":3})"},
+                            {"ISO-B", R"({"officer":"ISO-B","capacity":4})"}};
+  EXPECT_EQ(store_->officers(), expected);
+  conn_->command({"INCR", kTermKey});
+  EXPECT_THROW(store_->put_officer("ISO-B", R"({"officer":"ISO-B","capacity":9})"), FencedError);
+  EXPECT_THROW(store_->put_officer("ISO-C", "{}"), FencedError);
+  EXPECT_EQ(store_->officers(), expected);
+}
+
+TEST_F(CaseStoreFenceTest, WithoutATermNothingIsChecked) {
+  // No leader election (a single scheduler, the tests): a default fence sends no term key, so a
+  // term key left in Redis by anything else does not matter.
+  store_->set_fence({});
+  EXPECT_FALSE(store_->fence().active());
+  const Transition imported = import_sample(73);
+  EXPECT_EQ(store_->get("VSC", imported.receipt)->state, CaseState::kQueued);
+  store_->set_fence({kTermKey, 0});
+  EXPECT_FALSE(store_->fence().active());
+  const Transition second = import_sample(74);
+  EXPECT_EQ(store_->get("VSC", second.receipt)->state, CaseState::kQueued);
 }
 
 }  // namespace

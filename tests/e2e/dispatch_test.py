@@ -2,11 +2,12 @@
 workers and management clients on real ZeroMQ sockets, written from docs/protocol.md."""
 
 import signal
+import subprocess
 import unittest
 
 import zmq
 
-from docket_e2e import ProtocolError, Peer, Scheduler, Worker, new_case, wait_for
+from docket_e2e import ProtocolError, Peer, Scheduler, Worker, binary, new_case, wait_for
 
 O1, O2, SENIOR, NSC = "ISO-CSC-00001", "ISO-CSC-00002", "ISO-CSC-00003", "ISO-NSC-00001"
 
@@ -288,6 +289,45 @@ class Restart(Base):
         self.assertIn("lease_expiry", self.history_ops(case["receipt"]))
         self.assertTrue(w2.accept(again)["ok"])
         self.assertEqual(w2.decide(again, "approve")["state"], "decided")
+
+
+def short_rounds(scrape):
+    for line in scrape.splitlines():
+        if line.startswith("docket_short_rounds_total"):
+            return float(line.split()[-1])
+    return None
+
+
+class ShortQueue(Base):
+    """--short-queue sets the queue length up to which a due round places cases without the
+    graph; 0 turns that path off, so the same offer then comes from a full round."""
+    args = ("--short-queue", "0")
+
+    def test_zero_turns_the_short_path_off(self):
+        self.submit(new_case("WAC2590000401"))
+        w = self.worker(O1)
+        self.assertEqual(w.offer(receipt="WAC2590000401")["officer"], O1)
+        self.assertEqual(short_rounds(self.s.scrape()), 0)
+        self.assertGreaterEqual(self.mgmt.call("stats")["rounds"], 1)
+
+    def test_the_default_places_a_short_queue_without_the_graph(self):
+        default = Scheduler()
+        try:
+            mgmt = Peer(self.ctx, default.management)
+            mgmt.call("submit", {"cases": [new_case("WAC2590000402")]})
+            w = Worker(self.ctx, default.workers, [O1])
+            self.assertEqual(w.offer(receipt="WAC2590000402")["officer"], O1)
+            self.assertGreaterEqual(short_rounds(default.scrape()), 1)
+            w.sock.close()
+            mgmt.sock.close()
+        finally:
+            default.close()
+
+    def test_a_bad_value_is_refused(self):
+        bad = subprocess.run([binary("docket-scheduler"), "--short-queue", "-1"],
+                             capture_output=True, text=True, timeout=30)
+        self.assertEqual(bad.returncode, 1, bad.stdout + bad.stderr)
+        self.assertIn("--short-queue", bad.stdout + bad.stderr)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import unittest
 
 import zmq
 
-from docket_e2e import CONFIG, Peer, binary, new_case, wait_for
+from docket_e2e import CONFIG, Peer, ProtocolError, Worker, binary, new_case, wait_for
 
 O1 = "ISO-CSC-00001"
 RECEIPT = "WAC2590000201"
@@ -59,18 +59,61 @@ class Redis:
             self.proc.wait(timeout=20)
 
 
+def redis_call(port, *args):
+    """One command to Redis over RESP; returns the decoded reply (bytes, int, list or None)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        out = f"*{len(args)}\r\n"
+        for a in args:
+            a = str(a)
+            out += f"${len(a.encode())}\r\n{a}\r\n"
+        s.sendall(out.encode())
+        f = s.makefile("rb")
+
+        def read():
+            line = f.readline().rstrip(b"\r\n")
+            kind, rest = line[:1], line[1:]
+            if kind == b"+":
+                return rest
+            if kind == b"-":
+                raise RuntimeError(rest.decode())
+            if kind == b":":
+                return int(rest)
+            if kind == b"$":
+                n = int(rest)
+                if n < 0:
+                    return None
+                data = f.read(n + 2)
+                return data[:-2]
+            if kind == b"*":
+                n = int(rest)
+                return None if n < 0 else [read() for _ in range(n)]
+            raise RuntimeError(f"unexpected reply {line!r}")
+
+        return read()
+
+
+def stored_record(port, receipt):
+    """The case's record fields as the store holds them (docs/architecture.md, "Record format"),
+    from whichever center's hash has it; None when no center has it."""
+    for key in redis_call(port, "KEYS", "docket:{c:*}:cases"):
+        rec = redis_call(port, "HGET", key.decode(), receipt)
+        if rec is not None:
+            return rec.decode().split("|")
+    return None
+
+
 class HaScheduler:
     """docket-scheduler against a shared Redis, on fixed ports so that they are known before it
     is elected (a standby binds nothing but its metrics endpoint)."""
 
-    def __init__(self, tmp, name, redis_port):
+    def __init__(self, tmp, name, redis_port, lease_ms=LEASE_MS):
         self.workers = f"tcp://127.0.0.1:{free_port()}"
         self.management = f"tcp://127.0.0.1:{free_port()}"
         self.log_path = os.path.join(tmp, f"{name}.log")
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
             [binary("docket-scheduler"), "--config", CONFIG, "--redis", f"127.0.0.1:{redis_port}",
-             "--lease-ms", str(LEASE_MS), "--heartbeat-ms", "100", "--liveness", "5",
+             "--lease-ms", str(lease_ms), "--heartbeat-ms", "100", "--liveness", "5",
              "--metrics-listen", "127.0.0.1:0", "--workers", self.workers,
              "--management", self.management],
             stdout=self.log, stderr=subprocess.STDOUT)
@@ -202,6 +245,87 @@ class Failover(unittest.TestCase):
         # A clean stop of the leader hands the lease back (exit 0).
         self.assertEqual(b.stop(), 0)
         self.assertIn("released the lease of term 2", b.output())
+
+
+# The term key of the lease (docs/operations.md, "The lease").
+TERM_KEY = "docket:{leader}:term"
+# Record fields (docs/architecture.md, "Record format"), 0-based.
+F_STATE, F_OFFICER, F_EPOCH = 1, 6, 7
+
+
+class Fencing(unittest.TestCase):
+    """A leader whose term is no longer current is refused by the store itself, however late its
+    own step-down would come: the test moves the term on behind its back (INCR), as an election
+    it did not notice would, with a lease long enough that the elector never steps down first."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="docket-fence-")
+        self.redis = Redis(self.tmp)
+        self.ctx = zmq.Context()
+        self.schedulers = []
+
+    def tearDown(self):
+        for s in self.schedulers:
+            s.stop(signal.SIGKILL)
+        self.ctx.destroy(linger=0)
+        self.redis.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def scheduler(self, name):
+        s = HaScheduler(self.tmp, name, self.redis.port, lease_ms=30000)
+        self.schedulers.append(s)
+        wait_for(s.serving, timeout=30)
+        return s
+
+    def test_a_deposed_leader_writes_nothing_and_the_next_one_resumes_the_case(self):
+        a = self.scheduler("a")
+        self.assertIn("leader: term 1", a.output())
+        mgmt = Peer(self.ctx, a.management)
+        self.assertEqual(mgmt.call("submit", {"cases": [new_case(RECEIPT)]})["accepted"], 1)
+        w = Worker(self.ctx, a.workers, [O1])
+        offered = w.offer(receipt=RECEIPT)
+        before = stored_record(self.redis.port, RECEIPT)
+        self.assertEqual((before[F_STATE], before[F_OFFICER], int(before[F_EPOCH])),
+                         ("offered", O1, offered["epoch"]))
+
+        self.assertEqual(redis_call(self.redis.port, "INCR", TERM_KEY), 2)
+        # The accept reaches a leader of a past term: the store refuses it, the scheduler tells
+        # the desk SHUTDOWN instead of a RESULT and exits as on a lost lease.
+        w.request("ACCEPT", {"offers": [{"receipt": RECEIPT, "epoch": offered["epoch"]}]})
+        w.expect("SHUTDOWN", timeout=10)
+        self.assertEqual(a.proc.wait(timeout=20), 3, a.output())
+        self.assertIn("fenced off by the state of record", a.output())
+        self.assertEqual(stored_record(self.redis.port, RECEIPT), before)
+        w.sock.close()
+        mgmt.sock.close()
+
+        # The fenced leader gave its lease back, so the next scheduler is elected at once, with a
+        # term after the one that fenced the first, and finds the case as it was left.
+        b = self.scheduler("b")
+        self.assertIn("leader: term 3", b.output())
+        mgmt_b = Peer(self.ctx, b.management)
+        status = mgmt_b.call("status", {"receipt": RECEIPT})
+        self.assertEqual((status["case"]["state"], status["case"]["epoch"]),
+                         ("offered", offered["epoch"]))
+        self.assertEqual([h["op"] for h in status["history"]], ["import", "offer"])
+        # The desk resumes it with the new leader and carries on.
+        w2 = Worker(self.ctx, b.workers, [O1], leases=[{"receipt": RECEIPT, "epoch": offered["epoch"]}])
+        self.assertEqual([c["receipt"] for c in w2.welcome["resumed"]], [RECEIPT])
+        self.assertEqual(w2.accept({"receipt": RECEIPT, "epoch": offered["epoch"]})["state"], "assigned")
+        w2.sock.close()
+        mgmt_b.sock.close()
+        self.assertEqual(b.stop(), 0)
+
+    def test_a_management_write_of_a_deposed_leader_is_answered_not_leader(self):
+        a = self.scheduler("a")
+        mgmt = Peer(self.ctx, a.management)
+        redis_call(self.redis.port, "INCR", TERM_KEY)
+        with self.assertRaises(ProtocolError) as refused:
+            mgmt.call("submit", {"cases": [new_case(RECEIPT)]})
+        self.assertEqual(refused.exception.code, "not_leader")
+        self.assertEqual(a.proc.wait(timeout=20), 3, a.output())
+        self.assertIsNone(stored_record(self.redis.port, RECEIPT))
+        mgmt.sock.close()
 
 
 if __name__ == "__main__":

@@ -61,5 +61,64 @@ class SkillUpdate(unittest.TestCase):
         w.sock.close()
 
 
+NEW = "ISO-NSC-09001"  # Not in the roster file: added at runtime.
+I751_HELD = "LIN2590000303"
+
+
+class RosterPersists(unittest.TestCase):
+    """Officers added or changed at runtime are kept in the state of record, so a restart on the
+    same Redis (the embedded one's data directory) keeps them over the roster file."""
+
+    def setUp(self):
+        self.s = Scheduler()
+        self.ctx = zmq.Context()
+
+    def tearDown(self):
+        self.ctx.destroy(linger=0)
+        self.s.close()
+
+    def officer(self, mgmt, name):
+        return [o for o in mgmt.call("officers", {"center": "NSC"})["officers"]
+                if o["officer"] == name][0]
+
+    def test_runtime_changes_survive_a_restart_and_win_over_the_roster_file(self):
+        mgmt = Peer(self.ctx, self.s.management)
+        added = mgmt.call("officer.add", {"officer": {
+            "officer": NEW, "center": "NSC", "skills": {"I-751": 4},
+            "capacity": 3, "senior": True}})["officer"]
+        self.assertEqual(added["officer"], NEW)
+        mgmt.call("officer.update", {"officer": NSC, "skills": {"I-751": 2}, "capacity": 5,
+                                     "presence": "away"})
+        # The new officer takes a case and holds it across the restart.
+        mgmt.call("submit", {"cases": [new_case(I751_HELD, form="I-751")]})
+        w = Worker(self.ctx, self.s.workers, [NEW])
+        held = w.offer(receipt=I751_HELD)
+        self.assertEqual(w.accept(held)["state"], "assigned")
+        w.sock.close()
+        mgmt.sock.close()
+
+        self.assertEqual(self.s.stop(), 0)
+        self.s.start()
+        self.assertIn("roster: 1 officers added and 1 changed at runtime restored from the store",
+                      self.s.output())
+        mgmt = Peer(self.ctx, self.s.management)
+        new = self.officer(mgmt, NEW)
+        self.assertEqual((new["skills"], new["languages"], new["capacity"], new["senior"],
+                          new["presence"]), ({"I-751": 4}, [], 3, True, "available"))
+        old = self.officer(mgmt, NSC)
+        # The roster file says I-130:3, capacity 2, available; the runtime change wins.
+        self.assertEqual((old["skills"], old["capacity"], old["presence"]),
+                         ({"I-130": 3, "I-751": 2}, 5, "away"))
+        cases = mgmt.call("my-cases", {"officer": NEW})["cases"]
+        self.assertEqual([(c["receipt"], c["state"]) for c in cases], [(I751_HELD, "assigned")])
+        # docketctl shows the same roster.
+        r = subprocess.run([binary("docketctl"), "--scheduler", self.s.management, "--timeout",
+                            "10", "--json", "officers", "--center", "NSC"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn(NEW, r.stdout)
+        mgmt.sock.close()
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -14,7 +14,8 @@
 //
 // Exit codes: 0 stopped by SIGINT/SIGTERM or --run-for, 1 bad configuration or arguments, 2 the
 // store is unreachable, a socket cannot be bound, or another internal error, 3 the leader lease
-// was lost (this scheduler stopped serving; restart it to stand by again).
+// was lost or the store refused a write for a stale leader term (this scheduler stopped serving;
+// restart it to stand by again).
 
 #include <spdlog/spdlog.h>
 
@@ -294,9 +295,20 @@ int run(Args& args) {
   }
   std::printf("leader: term %lld\n", static_cast<long long>(lease->term));
   std::fflush(stdout);
+  // Every write from here on carries the term: once another scheduler is elected, the store
+  // refuses this one's writes even if its step-down comes late (a pause, a slow clock).
+  store.set_fence({eo.lease.term_key(), lease->term});
 
   matching::Matcher matcher(cfg.catalog, cfg.scheduler, *clock);
   for (const auto& o : cfg.officers) matcher.add_officer(o);
+  // Officers added or changed at runtime, before recovery: a case held by an officer added at
+  // runtime must find its officer.
+  const auto roster = dispatch::restore_roster(store, cfg.catalog, matcher);
+  for (const auto& why : roster.skipped) spdlog::warn("roster: kept record skipped: {}", why);
+  if (roster.added + roster.updated > 0) {
+    std::printf("roster: %zu officers added and %zu changed at runtime restored from the store\n",
+                roster.added, roster.updated);
+  }
   matcher.set_metrics(&matcher_metrics);
   const auto rec = service::recover(store, cfg.catalog, matcher);
   for (const auto& why : rec.rejected) spdlog::warn("recovery: {}", why);
@@ -344,7 +356,7 @@ int run(Args& args) {
         intake->annual());
   }
   std::printf("docket-scheduler %s: %zu officers, %zu forms, %zu centers\n", DOCKET_VERSION,
-              cfg.officers.size(), cfg.catalog.forms().size(), cfg.catalog.centers().size());
+              matcher.officers().size(), cfg.catalog.forms().size(), cfg.catalog.centers().size());
   std::printf("workers: %s\nmanagement: %s\n", dispatcher.worker_endpoint().c_str(),
               dispatcher.management_endpoint().c_str());
   std::fflush(stdout);
@@ -353,13 +365,19 @@ int run(Args& args) {
   auto next_progress = started + std::chrono::duration<double>(args.progress_every);
   bool lost = false;
   while (!g_stop) {
-    if (elector.lost()) {
+    if (elector.lost() || dispatcher.fenced()) {
       lost = true;
       break;
     }
     dispatcher.step(std::chrono::milliseconds(50));
     const auto now = std::chrono::steady_clock::now();
-    if (intake) intake->step(dispatcher);
+    if (intake) {
+      try {
+        intake->step(dispatcher);
+      } catch (const store::FencedError& e) {
+        dispatcher.step_down(e.what());
+      }
+    }
     if (args.run_for > 0 && now - started >= std::chrono::duration<double>(args.run_for)) break;
     if (args.progress_every > 0 && now >= next_progress) {
       next_progress = now + std::chrono::duration<double>(args.progress_every);
@@ -375,9 +393,16 @@ int run(Args& args) {
   }
   dispatcher.shutdown();
   // Nothing is written to the store after this point, so the elector's hard stop is disarmed;
-  // a clean stop hands the lease over at once instead of letting it expire.
-  elector.finish(/*release=*/!lost);
-  if (lost) {
+  // a clean stop hands the lease over at once instead of letting it expire. So does a fenced
+  // one: the release deletes the lease only while it is still this process's, which means no
+  // other scheduler holds it, and a standby then takes over at its next poll.
+  const bool fenced = dispatcher.fenced();
+  lost = lost || fenced;
+  elector.finish(/*release=*/!lost || fenced);
+  if (fenced) {
+    spdlog::error("fenced off by the state of record ({}); stopped serving",
+                  dispatcher.fenced_reason());
+  } else if (lost) {
     spdlog::error("lost the leader lease ({}); stopped serving", elector.lost_reason());
   }
   const auto s = dispatcher.stats();
@@ -433,6 +458,10 @@ int main(int argc, char** argv) {
   app.add_option("--round-interval-ms", d.round_interval_ms,
                  "longest time between rounds while cases wait")
       ->check(CLI::Range(1, 600'000));
+  app.add_option("--short-queue", d.short_queue,
+                 "while at most this many cases are queued, a due round places them at once "
+                 "without solving the graph (0: always solve)")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1'000'000}));
   app.add_option("--backlog", args.backlog, "cases imported when the store is empty")
       ->check(CLI::Range(0, 20'000'000));
   app.add_option("--seed", args.seed, "workload and QA sampling seed");

@@ -104,11 +104,30 @@ void Dispatcher::add_command(const std::string& name, Command command) {
 }
 
 void Dispatcher::run(const std::atomic<bool>& stop) {
-  while (!stop.load()) step(std::chrono::milliseconds(50));
+  while (!stop.load() && !fenced()) step(std::chrono::milliseconds(50));
   shutdown();
 }
 
 void Dispatcher::step(std::chrono::milliseconds timeout) {
+  if (fenced()) return;
+  try {
+    turn(timeout);
+  } catch (const store::FencedError& e) {
+    // Another scheduler was elected while this one still served: the store refused the write
+    // (nothing of that call changed). Whatever this turn had not answered yet, the workers send
+    // again to the new leader after SHUTDOWN; the store holds everything that was recorded.
+    step_down(e.what());
+  }
+}
+
+void Dispatcher::step_down(const std::string& why) {
+  if (fenced()) return;
+  fenced_reason_ = why.empty() ? "stepped down" : why;
+  spdlog::error("fenced off by the state of record ({}); stepping down", fenced_reason_);
+  shutdown();
+}
+
+void Dispatcher::turn(std::chrono::milliseconds timeout) {
   // Wait no longer than the next round that is due.
   if (round_due_) {
     const auto left =

@@ -62,6 +62,10 @@ void Dispatcher::handle_management(protocol::Received& in) {
     ++stats_.store_outages;
     reply_error(in.peer, Code::kUnavailable,
                 std::string("the state of record cannot be reached: ") + e.what(), re, true);
+  } catch (const store::FencedError& e) {
+    // The client goes on to its next endpoint; this scheduler steps down (step()).
+    reply_error(in.peer, Code::kNotLeader, e.what(), re, true);
+    throw;
   } catch (const std::exception& e) {
     spdlog::error("management request failed: {}", e.what());
     reply_error(in.peer, Code::kInternal, e.what(), re, true);
@@ -166,6 +170,9 @@ void Dispatcher::flush_submits() {
       reply_error(p.peer, Code::kUnavailable,
                   std::string("the state of record cannot be reached: ") + e.what(), &p.re, true);
     }
+  } catch (const store::FencedError& e) {
+    for (auto& p : batch) reply_error(p.peer, Code::kNotLeader, e.what(), &p.re, true);
+    throw;
   }
 }
 
@@ -278,49 +285,51 @@ std::vector<json> Dispatcher::commit_submits(std::vector<PendingSubmit>& batch) 
   return out;
 }
 
-json Dispatcher::officer_json(OfficerId id) const {
-  const Officer& o = matcher_.officer(id);
+namespace {
+
+/// An officer as the protocol's <officer> (docs/protocol.md), with the presence they declared:
+/// the form in which runtime roster changes are kept in the store too.
+json officer_record(const Catalog& catalog, const Officer& o, Presence declared) {
   json skills = json::object();
-  for (const auto& s : o.skills) skills[catalog_.skill_name(s.skill)] = s.level;
+  for (const auto& s : o.skills) skills[catalog.skill_name(s.skill)] = s.level;
   json langs = json::array();
-  for (LanguageId l = 0; l < catalog_.language_count(); ++l) {
-    if (o.languages >> l & 1U) langs.push_back(catalog_.language_name(l));
+  for (LanguageId l = 0; l < catalog.language_count(); ++l) {
+    if (o.languages >> l & 1U) langs.push_back(catalog.language_name(l));
   }
   return {{"officer", o.id},
-          {"center", catalog_.center(o.center).code},
+          {"center", catalog.center(o.center).code},
           {"skills", std::move(skills)},
           {"languages", std::move(langs)},
           {"clearance", to_string(o.clearance)},
           {"capacity", o.capacity},
-          {"presence", to_string(declared_presence_[id])},
-          {"senior", o.senior},
-          {"load", o.load},
-          {"connected", !session_of_[id].empty()}};
+          {"presence", to_string(declared)},
+          {"senior", o.senior}};
 }
 
-json Dispatcher::officer_add(const json& args) {
-  const auto& in = protocol::require(args, "officer");
+/// Reads an <officer>; sets `declared` to its presence. Throws ProtocolError (bad_request) naming
+/// the field that is wrong. The officer's presence in the matcher is offline until a worker plays
+/// them.
+Officer parse_officer(const Catalog& catalog, const json& in, Presence& declared) {
   Officer o;
   o.id = protocol::require_string(in, "officer", "officer");
-  if (matcher_.find_officer(o.id)) bad("officer " + o.id + " is already on the roster");
   const auto center = protocol::require_string(in, "center", "officer");
-  const auto cid = catalog_.find_center(center);
+  const auto cid = catalog.find_center(center);
   if (!cid) bad("unknown center '" + center + "'");
   o.center = *cid;
   const auto& skills = protocol::require(in, "skills", "officer");
   if (!skills.is_object() || skills.empty())
     bad("field 'officer.skills': expected an object of form: level");
   for (const auto& [name, level] : skills.items()) {
-    const auto sid = catalog_.find_skill(name);
+    const auto sid = catalog.find_skill(name);
     if (!sid) bad("unknown skill '" + name + "'");
-    if (!level.is_number_integer() || level.get<int>() < 1 || level.get<int>() > 5)
-      bad("skill " + name + ": level must be 1-5");
+    if (!level.is_number_integer() || level.get<int>() < 1 || level.get<int>() > kMaxSkillLevel)
+      bad("skill " + name + ": level must be 1-" + std::to_string(kMaxSkillLevel));
     o.skills.push_back({*sid, static_cast<std::uint8_t>(level.get<int>())});
   }
   std::sort(o.skills.begin(), o.skills.end());
   if (in.contains("languages")) {
     for (const auto& l : protocol::require_array(in, "languages", "officer")) {
-      const auto lid = l.is_string() ? catalog_.find_language(l.get<std::string>()) : std::nullopt;
+      const auto lid = l.is_string() ? catalog.find_language(l.get<std::string>()) : std::nullopt;
       if (!lid) bad("unknown language " + l.dump());
       o.languages |= std::uint64_t{1} << *lid;
     }
@@ -330,14 +339,39 @@ json Dispatcher::officer_add(const json& args) {
   if (!clearance) bad("clearance must be public_trust, secret or top_secret");
   o.clearance = *clearance;
   o.capacity = static_cast<int>(protocol::optional_int(in, "capacity", 1, "officer"));
+  if (o.capacity < 1)
+    bad("field 'officer.capacity': must be at least 1, got " + std::to_string(o.capacity));
   const auto presence =
       parse_presence(protocol::optional_string(in, "presence", "available", "officer"));
   if (!presence) bad("presence must be available, away or offline");
+  declared = *presence;
   o.senior = protocol::optional_bool(in, "senior", false, "officer");
-  o.presence = Presence::kOffline;               // Until a worker plays the officer.
-  const OfficerId id = matcher_.add_officer(o);  // Throws InvalidArgument for a bad capacity.
+  o.presence = Presence::kOffline;
+  return o;
+}
+
+}  // namespace
+
+json Dispatcher::officer_json(OfficerId id) const {
+  const Officer& o = matcher_.officer(id);
+  json out = officer_record(catalog_, o, declared_presence_[id]);
+  out["load"] = o.load;
+  out["connected"] = !session_of_[id].empty();
+  return out;
+}
+
+json Dispatcher::officer_add(const json& args) {
+  const auto& in = protocol::require(args, "officer");
+  Presence declared = Presence::kAvailable;
+  Officer o = parse_officer(catalog_, in, declared);
+  if (matcher_.find_officer(o.id)) bad("officer " + o.id + " is already on the roster");
+  // The store first, as for cases: an officer the store does not have would vanish at the next
+  // start. Throws IoError (unavailable) with nothing changed.
+  store_.put_officer(o.id, officer_record(catalog_, o, declared).dump());
+  const std::string center = catalog_.center(o.center).code;
+  const OfficerId id = matcher_.add_officer(o);
   session_of_.emplace_back();
-  declared_presence_.push_back(*presence);
+  declared_presence_.push_back(declared);
   spdlog::info("officer {} added at {}", o.id, center);
   return {{"officer", officer_json(id)}};
 }
@@ -386,6 +420,13 @@ json Dispatcher::officer_update(const json& args) {
     skills = std::move(merged);
   }
 
+  // The whole officer as it will be goes to the store first, so that a restart or a failover
+  // keeps the change; if the store cannot be reached nothing changes (unavailable).
+  Officer next = current;
+  if (skills) next.skills = *skills;
+  if (capacity) next.capacity = *capacity;
+  store_.put_officer(
+      name, officer_record(catalog_, next, presence.value_or(declared_presence_[*id])).dump());
   // Cases the officer holds stay: neither the load nor the case index is touched.
   if (skills) matcher_.set_skills(*id, std::move(*skills));
   if (capacity) matcher_.set_capacity(*id, *capacity);
@@ -662,6 +703,38 @@ json Dispatcher::drain(const json& args) {
   }
   spdlog::info("officer {} drained: {} cases returned to their queues", name, reclaimed);
   return {{"officer", name}, {"moved", 0}, {"reclaimed", reclaimed}};
+}
+
+}  // namespace docket::dispatch
+
+namespace docket::dispatch {
+
+RosterRestore restore_roster(store::CaseStore& store, const Catalog& catalog,
+                             matching::Matcher& matcher) {
+  RosterRestore out;
+  for (const auto& [name, record] : store.officers()) {
+    try {
+      Presence declared = Presence::kAvailable;
+      Officer o = parse_officer(catalog, json::parse(record), declared);
+      if (o.id != name) bad("the record names officer " + o.id);
+      o.presence = declared;  // The Dispatcher reads it as declared, then sets offline.
+      if (const auto id = matcher.find_officer(o.id)) {
+        // On the configured roster: what officer.update may change comes from the store.
+        matcher.set_skills(*id, std::move(o.skills));
+        matcher.set_capacity(*id, o.capacity);
+        matcher.set_presence(*id, declared);
+        ++out.updated;
+      } else {
+        matcher.add_officer(std::move(o));
+        ++out.added;
+      }
+    } catch (const std::exception& e) {
+      // A record that no longer fits the configuration (a center or skill taken out of it) is
+      // left in the store and skipped; the officer keeps what the configuration says.
+      out.skipped.push_back(name + ": " + e.what());
+    }
+  }
+  return out;
 }
 
 }  // namespace docket::dispatch

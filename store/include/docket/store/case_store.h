@@ -117,6 +117,25 @@ struct AuditEntry {
 
 struct StoreMetrics;
 
+/// The store refused a call because the leader term the caller holds is no longer the current
+/// one: another scheduler has been elected since (docs/operations.md, "High availability").
+/// The refused script call changed nothing (in a batch that spans centers, the calls of other
+/// centers pipelined before it may have been applied). Not an IoError: the store is reachable and
+/// sending the call again cannot succeed, so callers that treat IoError as "try again later" must
+/// not catch it; the caller must stop serving.
+class FencedError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// The leader term a scheduler writes under. With a term key, every transition call checks,
+/// inside the script and atomically with its writes, that the key still holds `term`.
+struct Fence {
+  std::string term_key;   ///< e.g. docket:{leader}:term; empty = no check.
+  std::int64_t term = 0;  ///< The term the caller won; 0 = no check.
+  bool active() const { return !term_key.empty() && term > 0; }
+};
+
 struct StoreOptions {
   static constexpr const char* DEFAULT_KEY_PREFIX = "docket";
   static constexpr int DEFAULT_BATCH_SIZE = 100;
@@ -139,7 +158,8 @@ struct StoreOptions {
 ///
 /// Every call carries a retry key (and a transition may carry its caller's idempotency key), so a
 /// call lost with its connection is retried and answered without ever being applied twice.
-/// Throws IoError when Redis cannot be reached (after the connection's retries).
+/// Throws IoError when Redis cannot be reached (after the connection's retries), and
+/// FencedError from every writing call once the fence set with set_fence() is stale.
 class CaseStore {
  public:
   /// Transitions are stamped with clock.now(). Nothing is sent until the first call.
@@ -188,6 +208,15 @@ class CaseStore {
     std::string previous_;  // auto-aof-rewrite-percentage before; empty if not changed.
   };
 
+  /// Officers changed at runtime (docketctl officer add/update), so that a restart or a
+  /// failover keeps them: one record per officer id in the hash roster_key(), written whole
+  /// each time (the caller's encoding; the scheduler's is the protocol's <officer> JSON).
+  /// put_officer is fenced as transitions are (FencedError, nothing written); it throws
+  /// IoError when Redis cannot be reached.
+  void put_officer(std::string_view officer, std::string_view record);
+  /// Every officer recorded with put_officer, as (id, record), ordered by id. Throws IoError.
+  std::vector<std::pair<std::string, std::string>> officers();
+
   /// How many cases the center holds (HLEN), to size an index before a scan.
   std::size_t count(std::string_view center);
   /// Calls f for every case stored for the center (HSCAN in chunks, the next chunk fetched on a
@@ -198,6 +227,12 @@ class CaseStore {
   std::size_t scan(std::string_view center, const std::function<void(StoredCase&&)>& f,
                    const std::function<void(const std::string&, const std::string&)>& bad = {});
 
+  /// From now on every transition call carries the fence: the script refuses the whole call
+  /// (FencedError, nothing changed) when the term key no longer holds the fence's term. A
+  /// default Fence (no term) turns the check off, as for a single scheduler.
+  void set_fence(Fence fence) { fence_ = std::move(fence); }
+  const Fence& fence() const { return fence_; }
+
   /// Counts transitions, Redis faults and call times into `metrics` (which must outlive the
   /// store); null stops counting.
   void set_metrics(StoreMetrics* metrics) { metrics_ = metrics; }
@@ -206,15 +241,21 @@ class CaseStore {
   std::string cases_key(std::string_view center) const;
   std::string audit_key(std::string_view center) const;
   std::string idempotency_key(std::string_view center, std::string_view key) const;
+  /// <prefix>:{roster}:officers, a hash of officer id -> record.
+  std::string roster_key() const;
 
  private:
   std::string next_retry_key();
   void ensure_script();
+  /// Throws FencedError for a "FENCED ..." error reply, else nothing.
+  void check_fenced(std::string_view error);
   RedisConnection& redis_;
   const Clock& clock_;
   std::string sha_;
+  std::string roster_sha_;
   StoreOptions options_;
   StoreMetrics* metrics_ = nullptr;
+  Fence fence_;
   std::uint64_t key_seed_;
   std::uint64_t key_counter_ = 0;
 };

@@ -30,6 +30,11 @@ struct StoreMetrics {
   /// docket_redis_reconnects_total: connections re-established after a loss.
   prometheus::Counter* reconnects;
 
+  /// docket_store_fenced_total: store calls refused because this scheduler's leader term was
+  /// no longer the current one (a newer leader was elected). Each one makes the scheduler step
+  /// down; any is worth a look, since the elector should have stepped down first.
+  prometheus::Counter* fenced;
+
   /// docket_store_call_seconds: time for one store call (a batch of transitions, all centers,
   /// pipelined), seconds.
   prometheus::Histogram* call_seconds;

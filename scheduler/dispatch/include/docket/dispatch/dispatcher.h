@@ -55,6 +55,22 @@ struct DispatchStats {
 /// The stats as the management `stats` command and the summary print them.
 nlohmann::json to_json(const DispatchStats& s);
 
+/// What restore_roster() did.
+struct RosterRestore {
+  std::size_t added = 0;             ///< Officers added at runtime, not in the configuration.
+  std::size_t updated = 0;           ///< Configured officers changed at runtime.
+  std::vector<std::string> skipped;  ///< Records that no longer fit the configuration, and why.
+};
+
+/// Puts the roster changes made at runtime (`officer.add`, `officer.update`, which the dispatcher
+/// records in the store before applying them) back over the matcher's roster, which holds the
+/// configuration's: a configured officer takes the recorded skills, capacity and presence (the
+/// runtime change wins over the configuration file); an officer the configuration does not have
+/// is added. Call it before the dispatcher is made and before recovery, so that cases held by an
+/// officer added at runtime find their officer. Throws IoError when the store is unreachable.
+RosterRestore restore_roster(store::CaseStore& store, const Catalog& catalog,
+                             matching::Matcher& matcher);
+
 /// The scheduler's event loop: two ROUTER sockets (workers, management), assignment rounds
 /// driven by events and batched, offers as reservations with a timeout, leases renewed by
 /// heartbeats, credit-based flow control per worker session (docs/protocol.md).
@@ -85,11 +101,21 @@ class Dispatcher {
   std::string worker_endpoint() const { return workers_.endpoint(); }
   std::string management_endpoint() const { return management_.endpoint(); }
 
-  /// Serves until `stop` becomes true, then shuts down (see shutdown()).
+  /// Serves until `stop` becomes true or the store fences this scheduler off, then shuts down
+  /// (see shutdown()).
   void run(const std::atomic<bool>& stop);
   /// One turn of the loop: waits up to `timeout` for a message or timer, handles what came, runs
-  /// a round when one is due. Throws IoError only for a fault of a socket itself.
+  /// a round when one is due. Throws IoError only for a fault of a socket itself. When the store
+  /// refuses a write because another scheduler holds a newer leader term (store::FencedError),
+  /// the turn ends there and the dispatcher steps down (step_down()); later calls do nothing.
   void step(std::chrono::milliseconds timeout);
+  /// Stops serving for good because this scheduler is no longer the leader: as shutdown(), and
+  /// fenced() becomes true, so that the process exits as on a lost lease. Nothing more is
+  /// written to the store; what was written stays for the next leader to recover.
+  void step_down(const std::string& why);
+  /// True once the store refused a write for a stale leader term (or step_down() was called).
+  bool fenced() const { return !fenced_reason_.empty(); }
+  const std::string& fenced_reason() const { return fenced_reason_; }
   /// Stops offering, tells every worker (SHUTDOWN) and returns. Offers already out stay in the
   /// store as they are; the next scheduler resumes them (recovery) or their leases lapse.
   void shutdown();
@@ -97,10 +123,10 @@ class Dispatcher {
   void add_command(const std::string& name, Command command);
   /// Records new receipts, as the `submit` command does (one `import` transition each), and
   /// queues them. Returns how many were new (a receipt already stored is skipped). Throws IoError
-  /// when the store is unreachable.
+  /// when the store is unreachable, store::FencedError when this scheduler has been deposed.
   std::size_t receive(const std::vector<Case>& cases);
   /// The applicant answered a request for evidence (the `respond` command). False when the case
-  /// is not waiting for evidence. Throws IoError when the store is unreachable.
+  /// is not waiting for evidence. Throws as receive().
   bool respond(ReceiptNumber r);
   /// Feeds the agency's metrics (docs/operations.md, "Metrics"); null stops. It must outlive
   /// the dispatcher. Call after recovery: the cases already in the index are counted then.
@@ -137,6 +163,8 @@ class Dispatcher {
     auto operator<=>(const PendingOffer&) const = default;
   };
 
+  /// The body of step(); store::FencedError goes out of it to step().
+  void turn(std::chrono::milliseconds timeout);
   void handle_worker(protocol::Received& in, Batch& batch);
   void handle_management(protocol::Received& in);
   nlohmann::json command(const std::string& cmd, const nlohmann::json& args);
@@ -222,6 +250,7 @@ class Dispatcher {
   std::mt19937_64 rng_;
   bool round_due_ = false;
   bool stopping_ = false;
+  std::string fenced_reason_;  // Why the store fenced this scheduler off; empty while serving.
   Monotonic::time_point round_due_at_{};
   Monotonic::time_point last_round_{};
   Monotonic::time_point next_timer_check_{};
