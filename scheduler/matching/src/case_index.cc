@@ -310,18 +310,21 @@ void CaseIndex::prepare() {
       q.erase(std::remove_if(at(cls.head), q.end(), [&](const QueueEntry& e) { return !live(e); }),
               q.end());
       cls.sorted_end = cls.head + static_cast<std::size_t>(sorted_live);
+      ++cls.layout;
     }
     cls.dirty = false;
     if (cls.head > 0 && cls.head * 2 >= q.size()) {
       q.erase(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(cls.head));
       cls.sorted_end -= cls.head;
       cls.head = 0;
+      ++cls.layout;
     }
     if (cls.sorted_end < q.size()) {
       const auto mid = q.begin() + static_cast<std::ptrdiff_t>(cls.sorted_end);
       std::sort(mid, q.end());
       std::inplace_merge(q.begin() + static_cast<std::ptrdiff_t>(cls.head), mid, q.end());
       cls.sorted_end = q.size();
+      ++cls.layout;
     }
     if (q.empty() && q.capacity() > 1024) q.shrink_to_fit();
   }

@@ -58,6 +58,10 @@ struct CaseClass {
   std::size_t sorted_end = 0;       ///< queue[head, sorted_end) is sorted.
   std::uint32_t live = 0;           ///< Queued cases in the class.
   bool dirty = false;               ///< Holds stale entries past head.
+  /// Changes whenever entries move to other positions (compaction, sorting in new entries), so
+  /// that positions remembered from an earlier round can be trusted while it stays the same.
+  /// Consuming entries at the head and appending in order do not move the others.
+  std::uint32_t layout = 0;
 };
 
 /// Map from a packed receipt number to a record slot: open addressing with linear probing and
