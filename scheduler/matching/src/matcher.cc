@@ -946,16 +946,20 @@ RoundPlan Matcher::plan_round() {
         const CaseClass& cls = classes[ci];
         const auto [load, idle, id] = *pick;
         const Officer& o = officers_[id];
-        const auto& rec = index_.record(cls.queue[pos].slot);
+        // The queue entry and the class key hold all the offer needs: reading the case's record
+        // instead costs a cache miss per offer in the national index.
+        const QueueEntry& entry = cls.queue[pos];
         Assignment a;
-        a.receipt = ReceiptNumber::from_packed(rec.receipt);
+        a.receipt = ReceiptNumber::from_packed(entry.receipt);
         a.officer = id;
         a.cost = sl.path_cost + costs_.load_slot(load, o.capacity);
         a.relaxed_levels = std::max(0, required - o.level(form.skill));
-        const CenterId home = home_office(form, rec.center, rec.field_office);
+        // The class key's field office is the case's for an interview form, which is the only
+        // kind whose home office it decides.
+        const CenterId home = home_office(form, cls.key.center, cls.key.field_office);
         a.cross_center = o.center != home;
         a.preferred = sl.preferred;
-        a.slot = cls.queue[pos].slot;
+        a.slot = entry.slot;
         plan.assignments.push_back(a);
         if (load + 1 < o.capacity) {
           heap.emplace_back(load + 1, plan.at.time_since_epoch().count(), id);
