@@ -81,6 +81,10 @@ class ReceiptMap {
   std::uint32_t& find_or_insert(std::uint64_t key, std::uint32_t slot, bool& inserted);
   /// Removes a receipt; false if it is not there. Stores its slot in `*slot` when given.
   bool erase(std::uint64_t key, std::uint32_t* slot = nullptr);
+  /// Starts loading the cache line where a lookup of `key` begins; only a hint.
+  void prefetch(std::uint64_t key) const {
+    if (!table_.empty()) __builtin_prefetch(&table_[home(key)]);
+  }
 
  private:
   static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};  // No receipt packs to this.
@@ -140,6 +144,9 @@ class CaseIndex {
   bool erase(ReceiptNumber r);
 
   std::optional<std::uint32_t> find(ReceiptNumber r) const;
+  /// Starts loading what enqueue() or find() of `r` reads first, so that a caller holding a
+  /// batch of cases can overlap the cache misses of the next ones with the work on this one.
+  void prefetch(ReceiptNumber r) const { receipts_.prefetch(r.packed()); }
   const Record& record(std::uint32_t slot) const { return records_[slot]; }
   Record& record(std::uint32_t slot) { return records_[slot]; }
   /// Rebuilds the domain view of a record (for explain and tests).
