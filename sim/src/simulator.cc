@@ -78,6 +78,10 @@ struct DeskItem {
 struct OfficerSim {
   std::deque<DeskItem> desk;
   std::uint16_t zone = 0;  // Index of the center's time zone.
+  // Whether the officer is on leave on shift day leave_day (-1: not drawn yet): a shift spans
+  // several ticks, and the draw is the same for all of them.
+  int leave_day = -1;
+  bool on_leave = false;
 };
 
 enum class EventKind : std::uint8_t { kRfeResponse, kTransferArrival };
@@ -545,8 +549,13 @@ class Simulator::Impl {
       any = any || zone_day_[z] >= 0;
     }
     for (OfficerId id = 0; id < officers_.size(); ++id) {
-      const int d = zone_day_[officers_[id].zone];
-      const Presence p = d >= 0 && !on_leave(id, d) ? Presence::kAvailable : Presence::kOffline;
+      OfficerSim& sim = officers_[id];
+      const int d = zone_day_[sim.zone];
+      if (d >= 0 && sim.leave_day != d) {
+        sim.leave_day = d;
+        sim.on_leave = on_leave(id, d);
+      }
+      const Presence p = d >= 0 && !sim.on_leave ? Presence::kAvailable : Presence::kOffline;
       if (matcher_.officer(id).presence != p) matcher_.set_presence(id, p);
     }
     return any;
