@@ -62,6 +62,7 @@ struct CaseClass {
   /// that positions remembered from an earlier round can be trusted while it stays the same.
   /// Consuming entries at the head and appending in order do not move the others.
   std::uint32_t layout = 0;
+  bool touched = false;  ///< Changed since the last prepare() (listed in CaseIndex::touched_).
 };
 
 /// Map from a packed receipt number to a record slot: open addressing with linear probing and
@@ -160,7 +161,8 @@ class CaseIndex {
   const std::vector<CaseClass>& classes() const { return classes_; }
 
   /// Makes every class queue sorted and free of stale entries, so that [head, end) holds
-  /// exactly the class's queued cases in EDF order. Amortized O(changes).
+  /// exactly the class's queued cases in EDF order. Amortized O(changes): only the classes
+  /// that gained or lost a case since the last call are visited.
   void prepare();
   /// True if the entry still stands for a queued case.
   bool live(const QueueEntry& e) const {
@@ -176,12 +178,14 @@ class CaseIndex {
  private:
   std::uint32_t class_of(const Case& c, bool interview);
   void leave_queue(Record& rec);
+  void touch(std::uint32_t klass);
 
   std::vector<Record> records_;
   std::vector<std::uint32_t> free_;
   ReceiptMap receipts_;
   std::unordered_map<std::uint32_t, std::vector<OfficerId>> excluded_;  // by slot, rare
   std::vector<CaseClass> classes_;
+  std::vector<std::uint32_t> touched_;  // Classes changed since the last prepare().
   std::unordered_map<ClassKey, std::uint32_t, ClassKeyHash> class_ids_;
   std::size_t queued_ = 0;
 };
