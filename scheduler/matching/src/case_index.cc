@@ -215,6 +215,7 @@ std::uint32_t CaseIndex::enqueue(const Case& c, bool interview) {
   }
   rec.klass = class_of(c, interview);
 
+  touch(rec.klass);
   CaseClass& cls = classes_[rec.klass];
   QueueEntry e{to_minutes(rec.deadline), to_rel_seconds(rec.received), rec.receipt, slot, gen};
   const bool in_order = cls.sorted_end == cls.queue.size() &&
@@ -226,8 +227,16 @@ std::uint32_t CaseIndex::enqueue(const Case& c, bool interview) {
   return slot;
 }
 
+void CaseIndex::touch(std::uint32_t klass) {
+  CaseClass& cls = classes_[klass];
+  if (cls.touched) return;
+  cls.touched = true;
+  touched_.push_back(klass);
+}
+
 void CaseIndex::leave_queue(Record& rec) {
   if (rec.state != CaseState::kQueued) return;
+  touch(rec.klass);
   CaseClass& cls = classes_[rec.klass];
   --cls.live;
   --queued_;
@@ -297,7 +306,13 @@ Case CaseIndex::to_case(std::uint32_t slot) const {
 }
 
 void CaseIndex::prepare() {
-  for (CaseClass& cls : classes_) {
+  // Only enqueue() and leave_queue() change a queue or the liveness of its entries, and both
+  // touch the class; a class left alone since the last call is still in order (its head is live,
+  // it holds no stale entries, its tail is sorted), so visiting it would change nothing. A round
+  // thus visits the classes that changed, not every class ever created.
+  for (const std::uint32_t k : touched_) {
+    CaseClass& cls = classes_[k];
+    cls.touched = false;
     auto& q = cls.queue;
     // Consumed and stale entries at the front cost nothing to skip.
     while (cls.head < q.size() && !live(q[cls.head])) ++cls.head;
@@ -310,21 +325,25 @@ void CaseIndex::prepare() {
       q.erase(std::remove_if(at(cls.head), q.end(), [&](const QueueEntry& e) { return !live(e); }),
               q.end());
       cls.sorted_end = cls.head + static_cast<std::size_t>(sorted_live);
+      ++cls.layout;
     }
     cls.dirty = false;
     if (cls.head > 0 && cls.head * 2 >= q.size()) {
       q.erase(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(cls.head));
       cls.sorted_end -= cls.head;
       cls.head = 0;
+      ++cls.layout;
     }
     if (cls.sorted_end < q.size()) {
       const auto mid = q.begin() + static_cast<std::ptrdiff_t>(cls.sorted_end);
       std::sort(mid, q.end());
       std::inplace_merge(q.begin() + static_cast<std::ptrdiff_t>(cls.head), mid, q.end());
       cls.sorted_end = q.size();
+      ++cls.layout;
     }
     if (q.empty() && q.capacity() > 1024) q.shrink_to_fit();
   }
+  touched_.clear();
 }
 
 std::size_t CaseIndex::position(std::uint32_t slot) {

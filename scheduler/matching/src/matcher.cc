@@ -144,6 +144,25 @@ flow::Amount take_flow(const std::vector<OutArc>& out, std::uint32_t begin, std:
   return got;
 }
 
+// Position of the first entry of q[from, size) whose deadline is after t (size if none), found
+// by galloping from `from`: most buckets are short next to a long queue, so a few probes near
+// `from` replace a binary search over the whole queue, whose probes each miss the cache.
+std::uint32_t first_after(const QueueEntry* q, std::uint32_t from, std::uint32_t size,
+                          std::int32_t t) {
+  if (from >= size || q[from].deadline_min > t) return from;
+  std::uint32_t lo = from;  // q[lo] is at or before t.
+  std::uint64_t step = 1;
+  while (size - lo > step && q[lo + step].deadline_min <= t) {
+    lo += static_cast<std::uint32_t>(step);
+    step *= 2;
+  }
+  const auto hi = static_cast<std::uint32_t>(std::min<std::uint64_t>(lo + step, size));
+  const QueueEntry* at =
+      std::upper_bound(q + lo + 1, q + hi, t,
+                       [](std::int32_t v, const QueueEntry& e) { return v < e.deadline_min; });
+  return static_cast<std::uint32_t>(at - q);
+}
+
 }  // namespace
 
 // Everything a round builds, kept so that the next round reuses the memory.
@@ -179,6 +198,12 @@ struct Matcher::RoundScratch {
   std::vector<CaseNode> nodes;
   std::vector<OutArc> node_out;
   std::vector<std::pair<std::int64_t, CaseNodeView>> skipped;  // Nodes left out: (cases, view).
+  // By class: where its buckets ended when it was last cut (edges_.size() positions a class),
+  // the queue layout and the round time they hold for. While the layout stays, entries before a
+  // remembered end are still due by that edge at any later time, so the next cut starts there.
+  std::vector<std::uint32_t> bucket_ends;
+  std::vector<std::uint32_t> bucket_layout;
+  std::vector<std::int64_t> bucket_at;
   // Handing out.
   std::vector<std::uint32_t> order;
   std::vector<std::vector<std::tuple<int, std::int64_t, OfficerId>>> heaps;
@@ -648,6 +673,11 @@ RoundPlan Matcher::plan_round() {
   Cost max_preferred = 0;
   flow::Amount total = 0;
   const std::size_t buckets = edges_.size() + 1;
+  if (s.bucket_at.size() < classes.size()) {
+    s.bucket_ends.resize(classes.size() * edges_.size());
+    s.bucket_layout.resize(classes.size());
+    s.bucket_at.resize(classes.size(), std::numeric_limits<std::int64_t>::max());
+  }
   for (std::uint32_t vci = 0; vci < s.vclasses.size(); ++vci) {
     const VirtualClass& vc = s.vclasses[vci];
     const CaseClass& cls = classes[s.vc_members[vc.begin]];
@@ -656,17 +686,23 @@ RoundPlan Matcher::plan_round() {
     const CenterId home = home_office(form, cls.key.center, cls.key.field_office);
     s.bucket_count.assign(buckets, 0);
     for (std::uint32_t mi = vc.begin; mi < vc.end; ++mi) {
-      const CaseClass& member = classes[s.vc_members[mi]];
-      auto prev = member.queue.begin() + static_cast<std::ptrdiff_t>(member.head);
-      for (std::size_t b = 0; b < buckets; ++b) {
-        auto end = b < edges_.size() ? std::upper_bound(prev, member.queue.end(), s.thresholds[b],
-                                                        [](std::int32_t t, const QueueEntry& e) {
-                                                          return t < e.deadline_min;
-                                                        })
-                                     : member.queue.end();
+      const std::uint32_t mci = s.vc_members[mi];
+      const CaseClass& member = classes[mci];
+      const QueueEntry* q = member.queue.data();
+      const auto size = static_cast<std::uint32_t>(member.queue.size());
+      std::uint32_t* ends = s.bucket_ends.data() + std::size_t{mci} * edges_.size();
+      const bool remembered = s.bucket_layout[mci] == member.layout && s.bucket_at[mci] <= now_s;
+      auto prev = static_cast<std::uint32_t>(member.head);
+      for (std::size_t b = 0; b < edges_.size(); ++b) {
+        const std::uint32_t from = remembered ? std::clamp(ends[b], prev, size) : prev;
+        const std::uint32_t end = first_after(q, from, size, s.thresholds[b]);
         s.bucket_count[b] += end - prev;
+        ends[b] = end;
         prev = end;
       }
+      s.bucket_count[buckets - 1] += size - prev;
+      s.bucket_layout[mci] = member.layout;
+      s.bucket_at[mci] = now_s;
     }
     const auto singled = cls.key.preferred < officers_.size() ? s.singleton_of[cls.key.preferred] : kNone;
     for (std::size_t b = 0; b < buckets; ++b) {
@@ -910,16 +946,20 @@ RoundPlan Matcher::plan_round() {
         const CaseClass& cls = classes[ci];
         const auto [load, idle, id] = *pick;
         const Officer& o = officers_[id];
-        const auto& rec = index_.record(cls.queue[pos].slot);
+        // The queue entry and the class key hold all the offer needs: reading the case's record
+        // instead costs a cache miss per offer in the national index.
+        const QueueEntry& entry = cls.queue[pos];
         Assignment a;
-        a.receipt = ReceiptNumber::from_packed(rec.receipt);
+        a.receipt = ReceiptNumber::from_packed(entry.receipt);
         a.officer = id;
         a.cost = sl.path_cost + costs_.load_slot(load, o.capacity);
         a.relaxed_levels = std::max(0, required - o.level(form.skill));
-        const CenterId home = home_office(form, rec.center, rec.field_office);
+        // The class key's field office is the case's for an interview form, which is the only
+        // kind whose home office it decides.
+        const CenterId home = home_office(form, cls.key.center, cls.key.field_office);
         a.cross_center = o.center != home;
         a.preferred = sl.preferred;
-        a.slot = cls.queue[pos].slot;
+        a.slot = entry.slot;
         plan.assignments.push_back(a);
         if (load + 1 < o.capacity) {
           heap.emplace_back(load + 1, plan.at.time_since_epoch().count(), id);

@@ -58,6 +58,11 @@ struct CaseClass {
   std::size_t sorted_end = 0;       ///< queue[head, sorted_end) is sorted.
   std::uint32_t live = 0;           ///< Queued cases in the class.
   bool dirty = false;               ///< Holds stale entries past head.
+  /// Changes whenever entries move to other positions (compaction, sorting in new entries), so
+  /// that positions remembered from an earlier round can be trusted while it stays the same.
+  /// Consuming entries at the head and appending in order do not move the others.
+  std::uint32_t layout = 0;
+  bool touched = false;  ///< Changed since the last prepare() (listed in CaseIndex::touched_).
 };
 
 /// Map from a packed receipt number to a record slot: open addressing with linear probing and
@@ -77,6 +82,10 @@ class ReceiptMap {
   std::uint32_t& find_or_insert(std::uint64_t key, std::uint32_t slot, bool& inserted);
   /// Removes a receipt; false if it is not there. Stores its slot in `*slot` when given.
   bool erase(std::uint64_t key, std::uint32_t* slot = nullptr);
+  /// Starts loading the cache line where a lookup of `key` begins; only a hint.
+  void prefetch(std::uint64_t key) const {
+    if (!table_.empty()) __builtin_prefetch(&table_[home(key)]);
+  }
 
  private:
   static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};  // No receipt packs to this.
@@ -136,6 +145,9 @@ class CaseIndex {
   bool erase(ReceiptNumber r);
 
   std::optional<std::uint32_t> find(ReceiptNumber r) const;
+  /// Starts loading what enqueue() or find() of `r` reads first, so that a caller holding a
+  /// batch of cases can overlap the cache misses of the next ones with the work on this one.
+  void prefetch(ReceiptNumber r) const { receipts_.prefetch(r.packed()); }
   const Record& record(std::uint32_t slot) const { return records_[slot]; }
   Record& record(std::uint32_t slot) { return records_[slot]; }
   /// Rebuilds the domain view of a record (for explain and tests).
@@ -149,7 +161,8 @@ class CaseIndex {
   const std::vector<CaseClass>& classes() const { return classes_; }
 
   /// Makes every class queue sorted and free of stale entries, so that [head, end) holds
-  /// exactly the class's queued cases in EDF order. Amortized O(changes).
+  /// exactly the class's queued cases in EDF order. Amortized O(changes): only the classes
+  /// that gained or lost a case since the last call are visited.
   void prepare();
   /// True if the entry still stands for a queued case.
   bool live(const QueueEntry& e) const {
@@ -165,12 +178,14 @@ class CaseIndex {
  private:
   std::uint32_t class_of(const Case& c, bool interview);
   void leave_queue(Record& rec);
+  void touch(std::uint32_t klass);
 
   std::vector<Record> records_;
   std::vector<std::uint32_t> free_;
   ReceiptMap receipts_;
   std::unordered_map<std::uint32_t, std::vector<OfficerId>> excluded_;  // by slot, rare
   std::vector<CaseClass> classes_;
+  std::vector<std::uint32_t> touched_;  // Classes changed since the last prepare().
   std::unordered_map<ClassKey, std::uint32_t, ClassKeyHash> class_ids_;
   std::size_t queued_ = 0;
 };
