@@ -327,6 +327,44 @@ TEST_F(AgencyMetricsTest, HistogramBucketsAreInclusiveAtEveryBound) {
   expect_buckets("docket_queue_wait_seconds", AgencyMetrics::kQueueWaitBuckets);
 }
 
+// A tick publishes a pair's few observations one by one and many at once by bucket: either way
+// every bucket, the count and the sum are those of all values so far.
+TEST_F(AgencyMetricsTest, FewAndManyObservationsPerTickPublishTheSame) {
+  AgencyMetrics m(registry_, cat_, clock_);
+  const CenterId vsc = center("VSC");
+  const FormId i130 = form("I-130");
+  std::mt19937_64 rng(5);
+  std::lognormal_distribution<double> dist(std::log(30.0 * kDay), 1.5);
+  std::vector<std::int64_t> cycles, waits;
+  for (int n : {1, 5, 6, 2, 40, 0, 3}) {
+    for (int k = 0; k < n; ++k) {
+      cycles.push_back(static_cast<std::int64_t>(dist(rng)));
+      waits.push_back(static_cast<std::int64_t>(dist(rng) / 10));
+      m.on_completion(vsc, i130, Outcome::kApprove, Seconds(cycles.back()));
+      m.on_offered(vsc, i130, Seconds(waits.back()));
+    }
+    const std::string text = scrape(m);
+    auto check = [&](const std::string& name, const auto& bounds, const std::vector<std::int64_t>& values) {
+      const std::string labels = R"({center="VSC",form="I-130")";
+      EXPECT_EQ(sample(text, name + "_count" + labels + "}"), static_cast<double>(values.size())) << name << " after " << n;
+      double sum = 0;
+      for (auto v : values) sum += static_cast<double>(v);
+      EXPECT_EQ(sample(text, name + "_sum" + labels + "}"), sum) << name << " after " << n;
+      for (double b : bounds) {
+        const auto at_or_below =
+            std::count_if(values.begin(), values.end(), [&](std::int64_t v) { return static_cast<double>(v) <= b; });
+        char le[32];
+        std::snprintf(le, sizeof le, "%.0f", b);
+        EXPECT_EQ(sample(text, name + "_bucket" + labels + R"(,le=")" + le + "\"}"),
+                  static_cast<double>(at_or_below))
+            << name << " le=" << le << " after " << n;
+      }
+    };
+    check("docket_cycle_time_seconds", AgencyMetrics::kCycleTimeBuckets, cycles);
+    check("docket_queue_wait_seconds", AgencyMetrics::kQueueWaitBuckets, waits);
+  }
+}
+
 TEST_F(AgencyMetricsTest, ThePostedTimeForgetsCompletionsOlderThanSixMonths) {
   AgencyMetrics m(registry_, cat_, clock_);
   const CenterId vsc = center("VSC");

@@ -290,7 +290,8 @@ class AgencyMetrics {
   Pair& series(std::size_t index);
   TrailingQuantile& make_window(std::size_t index);
   static bool has_events(const Pending& p, const Folded& f);
-  void flush(Pending& p, Folded& f, const Buckets& b, Pair& s);
+  // Publishes a pair's counts since the last tick; `logged` is its part of the sorted log.
+  void flush(Pending& p, Folded& f, const Buckets& b, std::span<const Observation> logged, Pair& s);
   void sort_log();  // The observation log, by pair, into sorted_ and starts_.
   void publish_posted(std::size_t index);
 
