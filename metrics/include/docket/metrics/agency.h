@@ -292,6 +292,7 @@ class AgencyMetrics {
   static bool has_events(const Pending& p, const Folded& f);
   // Publishes a pair's counts since the last tick; `logged` is its part of the sorted log.
   void flush(Pending& p, Folded& f, const Buckets& b, std::span<const Observation> logged, Pair& s);
+  void prefetch_series(std::size_t index) const;
   void sort_log();  // The observation log, by pair, into sorted_ and starts_.
   void publish_posted(std::size_t index);
 
