@@ -16,15 +16,22 @@
 //   decision       on_transition(assigned -> decided), on_completion(outcome, cycle time)
 //   withdrawal     on_transition(queued -> transferred)
 //   each round     MatcherMetrics (Matcher::set_metrics)
-//   each second    set_officers(roster), tick(): here once per batch, which is far more than a
-//                  second's worth of events (the agency receives about 25,000 cases a day);
-//                  BM_Tick prices the tick
+//   each second    set_officers(roster), tick(): see below; BM_Tick prices the tick
 //
 // BM_InstrumentationOverhead runs both in alternation within each iteration (so that drift and
 // noise hit both alike), times them in this thread's CPU time (other load on the machine does
-// not count), and reports ns per transition of each and the overhead in percent. With argument
-// 0 it is an A/A run: two plain worlds, timed the same way, whose "overhead" is the noise floor
-// of the measurement on the machine at the time.
+// not count), and reports ns per transition of each and the overhead in percent. Its argument
+// is the number of batches between two of the scheduler's one-second timer calls:
+//
+//   1   a tick after every batch of 5,000 cases (about 15,500 transitions): the conservative
+//       figure, about 3.5 times the live scheduler's peak rate of ticks per transition
+//   4   a tick after four batches (about 62,000 transitions): one second of the live
+//       scheduler at its measured peak (bench/dispatch_load: about 13,900 cases decided a
+//       second, four or more transitions each), the cadence it runs at under full load
+//   0   an A/A run: two plain worlds, timed the same way, whose "overhead" is the noise floor
+//       of the measurement on the machine at the time
+//
+// tick_ns_per_transition is the timer's share of the instrumented run.
 
 #include <benchmark/benchmark.h>
 
@@ -83,7 +90,8 @@ struct World {
   }
 
   // One batch through its whole lifecycle; returns the transitions made.
-  std::size_t run() {
+  // One batch; with `tick`, the scheduler's one-second timer calls follow it.
+  std::size_t run(bool tick = true) {
     std::size_t transitions = 0;
     metrics::AgencyMetrics* m = agency.get();
     for (const Case& c : batch()) {
@@ -132,7 +140,7 @@ struct World {
     }
     // The scheduler's one-second timer (Dispatcher::refresh_agency): the roster's gauges, then
     // the tick. A batch is far more than a second's worth of events.
-    if (m != nullptr) {
+    if (m != nullptr && tick) {
       const double t0 = thread_seconds();
       m->set_officers(matcher->officers());
       m->tick();
@@ -161,19 +169,24 @@ void BM_CaseTransitions(benchmark::State& state) {
 BENCHMARK(BM_CaseTransitions)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 void BM_InstrumentationOverhead(benchmark::State& state) {
-  World plain(false), instrumented(state.range(0) != 0);
-  state.SetLabel(state.range(0) != 0 ? "plain vs instrumented" : "A/A: plain vs plain");
+  const auto every = static_cast<std::size_t>(state.range(0));  // Batches per tick; 0: A/A.
+  World plain(false), instrumented(every != 0);
+  state.SetLabel(every == 0   ? "A/A: plain vs plain"
+                 : every == 1 ? "plain vs instrumented, a tick per batch"
+                              : "plain vs instrumented, a tick per " + std::to_string(every) + " batches");
   plain.run();  // Warm both up (allocations, caches).
   instrumented.run();
   instrumented.tick_seconds = 0;
   double plain_s = 0, instrumented_s = 0;
   std::size_t plain_n = 0, instrumented_n = 0;
   bool plain_first = true;
+  std::size_t batches = 0;
   for (auto _ : state) {
+    const bool tick = every == 0 || ++batches % every == 0;
     const double t0 = thread_seconds();
-    const std::size_t first = plain_first ? plain.run() : instrumented.run();
+    const std::size_t first = plain_first ? plain.run() : instrumented.run(tick);
     const double t1 = thread_seconds();
-    const std::size_t second = plain_first ? instrumented.run() : plain.run();
+    const std::size_t second = plain_first ? instrumented.run(tick) : plain.run();
     const double t2 = thread_seconds();
     const double a = t1 - t0;
     const double b = t2 - t1;
@@ -200,6 +213,7 @@ void BM_InstrumentationOverhead(benchmark::State& state) {
 }
 BENCHMARK(BM_InstrumentationOverhead)
     ->Arg(1)
+    ->Arg(4)
     ->Arg(0)
     ->UseManualTime()
     ->MinTime(3.0)
