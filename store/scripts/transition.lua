@@ -2,8 +2,11 @@
 --
 -- KEYS[1]  the center's case hash     docket:{c:<CENTER>}:cases  (receipt -> record)
 -- KEYS[2]  the center's audit stream  docket:{c:<CENTER>}:audit
--- KEYS[3+] idempotency keys           docket:{c:<CENTER>}:idem:<key>, and, named by index
---          below, the call's retry key and the leader's term key
+-- KEYS[3]  the center's answers to idempotency keys of this TTL period, and KEYS[4] those of the
+--          period before: docket:{c:<CENTER>}:answers:<period>, period = floor(now / TTL),
+--          key -> "<expires at>|<answer>"
+-- KEYS[5+] named by index below: the call's retry key, docket:{c:<CENTER>}:idem:<key>, and the
+--          leader's term key
 -- ARGV[1]  now, Unix seconds (the caller's clock, so that time is injectable)
 -- ARGV[2]  TTL of a caller's idempotency key, seconds
 -- ARGV[3]  TTL of the call's retry key, seconds
@@ -15,8 +18,7 @@
 --          (error reply "FENCED ...", nothing changed) unless it equals the stored term, so a
 --          deposed leader cannot write after a newer one was elected
 -- then 9 arguments per transition:
---   op, receipt, expected epoch, actor, officer, arg, idem key index (into KEYS, 0 = none),
---   record, detail
+--   op, receipt, expected epoch, actor, officer, arg, idempotency key ('' = none), record, detail
 --
 -- Returns one string per transition: "ok|<state>|<epoch>", "dup|<state>|<epoch>" (a receipt
 -- already received or imported, or a transfer already taken in) or "err|<code>|<message>". A repeated
@@ -32,6 +34,7 @@ local FIELDS = 22
 
 local cases, audit = KEYS[1], KEYS[2]
 local now, ttl, retry_ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local answers, answers_before = KEYS[3], KEYS[4]
 
 -- One pattern match takes a record apart (one call into C instead of two per field). A record
 -- that does not have FIELDS fields yields an empty table.
@@ -278,20 +281,63 @@ if call_key then
 end
 
 local n = (#ARGV - 6) / 9
+
+-- Idempotency keys: the answers of the call's keys, read with one HMGET per period (a key's
+-- answer is in the current period's hash or the one before), and each first answer kept with its
+-- own expiry, checked here against the caller's clock, so a key answers for exactly the TTL. A
+-- period's hash expires as a whole once every answer in it has (two periods after it began):
+-- one hash field per decision instead of a key with its own TTL.
+local known, fresh, keys = {}, {}, {}
+for i = 0, n - 1 do
+  local key = ARGV[6 + i * 9 + 7]
+  if key ~= '' then keys[#keys + 1] = key end
+end
+local now_n = tonumber(now)
+for _, hash in ipairs({answers_before, answers}) do
+  for first = 1, #keys, 256 do
+    local part = {unpack(keys, first, math.min(#keys, first + 255))}
+    local got = redis.call('HMGET', hash, unpack(part))
+    for k, v in ipairs(got) do
+      if v then
+        local bar = string.find(v, '|', 1, true)
+        if tonumber(string.sub(v, 1, bar - 1)) > now_n then known[part[k]] = string.sub(v, bar + 1) end
+      end
+    end
+  end
+end
+-- Before answers lived in the period hashes, each had its own key, docket:{c:<CENTER>}:idem:<key>;
+-- such a key still answers for the rest of its TTL. It is read only for a transition that the
+-- rules refuse, which is what a repeated transition would otherwise get.
+local legacy_prefix = string.sub(KEYS[1], 1, -6) .. 'idem:'
+
 local t = {}
 for i = 0, n - 1 do
   local b = 6 + i * 9
   -- One table for every transition of the call: nothing keeps a reference to it past its turn.
   t.op, t.receipt, t.epoch, t.actor = ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
-  t.officer, t.arg, t.idem = ARGV[b + 5], ARGV[b + 6], tonumber(ARGV[b + 7])
+  t.officer, t.arg, t.idem = ARGV[b + 5], ARGV[b + 6], ARGV[b + 7]
   t.record, t.detail = ARGV[b + 8], ARGV[b + 9]
-  local key = t.idem > 0 and KEYS[t.idem] or nil
-  local answer = key and redis.call('GET', key)
+  local key = t.idem ~= '' and t.idem or nil
+  local answer = key and known[key]
   if not answer then
     answer = apply_one(t)
-    if key then redis.call('SET', key, answer, 'EX', ttl) end
+    if key then
+      if string.sub(answer, 1, 4) == 'err|' then
+        answer = redis.call('GET', legacy_prefix .. key) or answer
+      end
+      known[key] = answer
+      fresh[#fresh + 1] = key
+      fresh[#fresh + 1] = (now_n + ttl) .. '|' .. answer
+    end
   end
   out[#out + 1] = answer
+end
+if #fresh > 0 then
+  for first = 1, #fresh, 512 do
+    redis.call('HSET', answers, unpack(fresh, first, math.min(#fresh, first + 511)))
+  end
+  -- Relative to the caller's clock, which the answers' own expiry follows.
+  redis.call('EXPIRE', answers, (math.floor(now_n / ttl) + 2) * ttl - now_n)
 end
 -- The changed records, one HSET per 256 cases (unpack's arguments live on Lua's C stack).
 local args = {}

@@ -159,6 +159,46 @@ TEST_F(CaseStoreTest, RepeatedRequestsAreIdempotent) {
   EXPECT_EQ(op(Op::kQueue, 5, 2, "", "", "VSC", "k2").message, refused.message);
 }
 
+// An idempotency key answers for idempotency_ttl_s by the store's clock, whichever period hash
+// holds the answer, and is forgotten after it; the period hashes themselves expire in Redis.
+TEST_F(CaseStoreTest, AnIdempotencyKeyAnswersForItsTtlAndNoLonger) {
+  StoreOptions options;
+  options.idempotency_ttl_s = 100;
+  store_ = std::make_unique<CaseStore>(*conn_, clock_, options);
+  receive(8);
+  op(Op::kQueue, 8, 0);
+  op(Op::kOffer, 8, 0, "A");
+  op(Op::kAccept, 8, 1, "A");
+  // Start late in a period, so that the repeat below falls in the next one.
+  const auto now = clock_.now().time_since_epoch().count();
+  clock_.advance(Seconds(100 - now % 100 - 1));
+  expect(op(Op::kDecide, 8, 1, "A", "approve", "VSC", "w:approve:8:1"), Status::kApplied,
+         CaseState::kDecided, 2);
+  clock_.advance(Seconds(98));
+  expect(op(Op::kDecide, 8, 1, "A", "approve", "VSC", "w:approve:8:1"), Status::kApplied,
+         CaseState::kDecided, 2);
+  clock_.advance(Seconds(2));
+  EXPECT_EQ(op(Op::kDecide, 8, 1, "A", "approve", "VSC", "w:approve:8:1").status,
+            Status::kStaleEpoch);
+  const std::int64_t period = clock_.now().time_since_epoch().count() / 100;
+  const auto ttl = conn_->command({"TTL", store_->answers_key("VSC", period)}).as_integer();
+  EXPECT_GT(ttl, 0);
+  EXPECT_LE(ttl, 200);
+}
+
+// Answers stored before the period hashes, one key each, still answer a repeated transition.
+TEST_F(CaseStoreTest, AnAnswerUnderItsOwnKeyStillAnswers) {
+  receive(9);
+  op(Op::kQueue, 9, 0);
+  op(Op::kOffer, 9, 0, "A");
+  op(Op::kAccept, 9, 1, "A");
+  op(Op::kDecide, 9, 1, "A", "approve");
+  conn_->command(
+      {"SET", store_->idempotency_key("VSC", "w:approve:9:1"), "ok|decided|2", "EX", "60"});
+  expect(op(Op::kDecide, 9, 1, "A", "approve", "VSC", "w:approve:9:1"), Status::kApplied,
+         CaseState::kDecided, 2);
+}
+
 TEST_F(CaseStoreTest, TransferIsTwoIdempotentSteps) {
   receive(6);
   op(Op::kQueue, 6, 0);
@@ -305,9 +345,11 @@ TEST_F(CaseStoreImportTest, ARepeatedCallIsAnsweredFromItsRetryKey) {
   store_->apply(t);
   const std::string sha = conn_->load_script(scripts::kTransition);
   RedisConnection::Call call;
-  call.keys = {store_->cases_key("VSC"), store_->audit_key("VSC"), store_->idempotency_key("VSC", "call-1")};
-  call.args = {"1770000000", "60",        "60",    "3", "0", "0", "offer", t.receipt.str(),
-               "0",          "scheduler", "ISO-1", "",  "0", "",  ""};
+  call.keys = {store_->cases_key("VSC"), store_->audit_key("VSC"),
+               store_->answers_key("VSC", 29'500'000), store_->answers_key("VSC", 29'499'999),
+               store_->idempotency_key("VSC", "call-1")};
+  call.args = {"1770000000", "60",        "60",    "5", "0", "0", "offer", t.receipt.str(),
+               "0",          "scheduler", "ISO-1", "",  "",  "",  ""};
   auto first = conn_->eval(sha, scripts::kTransition, call.keys, call.args);
   auto second = conn_->eval(sha, scripts::kTransition, call.keys, call.args);
   ASSERT_EQ(first.elements.size(), 1U);
@@ -433,10 +475,12 @@ TEST_F(CaseStoreImportTest, AMalformedNewRecordIsRefusedAndNothingStored) {
   const std::string good = encode(c);  // Ends with '|': no audit id yet.
   const std::string receipt = c.receipt.str();
   const auto import = [&](const std::string& record) {
-    const Reply r =
-        conn_->eval(sha, scripts::kTransition, {store_->cases_key("VSC"), store_->audit_key("VSC")},
-                    {"1770000000", "60", "60", "0", "0", "0", "import", receipt, "0", "intake", "",
-                     "", "0", record, ""});
+    const Reply r = conn_->eval(
+        sha, scripts::kTransition,
+        {store_->cases_key("VSC"), store_->audit_key("VSC"), store_->answers_key("VSC", 29'500'000),
+         store_->answers_key("VSC", 29'499'999)},
+        {"1770000000", "60", "60", "0", "0", "0", "import", receipt, "0", "intake", "", "", "",
+         record, ""});
     return r.elements.at(0).str;
   };
   EXPECT_EQ(import(good.substr(0, good.size() - 1)).rfind("err|bad_request|", 0), 0U);  // 20 bars.
@@ -594,7 +638,8 @@ TEST_F(CaseStoreFenceTest, AStaleTermIsRefusedAndChangesNothing) {
   EXPECT_THROW(store_->apply(std::vector<Transition>{offer, other}), FencedError);
   EXPECT_EQ(snapshot(imported.receipt), before);
   EXPECT_FALSE(store_->get("NSC", other.receipt).has_value());
-  EXPECT_TRUE(conn_->command({"GET", store_->idempotency_key("VSC", "fenced-offer")}).is_nil());
+  for (const auto& key : conn_->command({"KEYS", "*answers*"}).elements)
+    EXPECT_EQ(conn_->command({"HEXISTS", key.str, "fenced-offer"}).as_integer(), 0);
   EXPECT_EQ(store_->get("VSC", imported.receipt)->state, CaseState::kQueued);
   // A fenced transfer stops at its first step.
   EXPECT_THROW(store_->transfer("VSC", imported.receipt, 0, "NSC", "scheduler"), FencedError);

@@ -240,7 +240,12 @@ class CaseStore {
   const StoreOptions& options() const { return options_; }
   std::string cases_key(std::string_view center) const;
   std::string audit_key(std::string_view center) const;
+  /// A call's retry key (and, before answers were kept in period hashes, a caller's
+  /// idempotency key).
   std::string idempotency_key(std::string_view center, std::string_view key) const;
+  /// The hash of the answers to idempotency keys first used in TTL period `period`
+  /// (Unix seconds / idempotency_ttl_s).
+  std::string answers_key(std::string_view center, std::int64_t period) const;
   /// <prefix>:{roster}:officers, a hash of officer id -> record.
   std::string roster_key() const;
 
