@@ -150,34 +150,72 @@ local RULES = {
   end},
 }
 
--- One audit entry per transition, as one positional field (docs/architecture.md, "Key schema"):
--- receipt|op|from|to|at|epoch|officer|previous id|<bytes of who>|<who><detail>. The two free
--- texts come last, the actor behind its length, so that neither needs escaping. One field costs
--- Redis a third of what eleven named ones did (the stream, the script and the AOF all see fewer
--- arguments).
+-- The call's audit, as one stream entry with one field `a` per transition, in order
+-- (docs/architecture.md, "Key schema"): receipt|op|from|to|at|epoch|officer|previous
+-- reference|<bytes of who>|<who><detail>. The two free texts come last, the actor behind its
+-- length, so that neither needs escaping. A transition's reference is "<entry id>.<field
+-- number>"; a previous reference written as ".<field number>" is in the same entry. One XADD per
+-- call instead of one per transition: the command, its ID and its AOF record are paid once.
+-- The entry's id is only known once it is added, so until then the call's records hold the
+-- relative reference, and the entry is added (and the references completed) every 1024 fields,
+-- which keeps XADD's arguments within what unpack can pass.
+local entries, audited = {}, {}
+
+-- Records read or changed by this call, by receipt: a case touched twice in one call (an accept
+-- and its decision, pipelined by a desk) is parsed once and written once, at the end of the call.
+-- Every transition still gets its own audit field, and the call is atomic, so nothing outside
+-- can see the difference. A new record from intake is kept as the text it came in
+-- (new_records, with its audit reference apart in new_refs) unless a later transition of the
+-- call needs it taken apart.
+local cache, dirty, dirty_order = {}, {}, {}
+local new_records, new_refs = {}, {}
+
+local function flush_audit()
+  if #entries == 0 then return end
+  local id = redis.call('XADD', audit, '*', unpack(entries))
+  for _, receipt in ipairs(audited) do
+    local rec = cache[receipt]
+    if rec then
+      if string.byte(rec[F_LAST_AUDIT], 1) == 46 then rec[F_LAST_AUDIT] = id .. rec[F_LAST_AUDIT] end
+    elseif string.byte(new_refs[receipt], 1) == 46 then
+      new_refs[receipt] = id .. new_refs[receipt]
+    end
+  end
+  entries, audited = {}, {}
+end
+
+-- Called before a transition reads its case's previous reference, so that a flush in between
+-- cannot leave it relative to an entry already added.
+local function room()
+  if #entries == 2048 then flush_audit() end
+end
+
 local function audit_entry(receipt, op, from, to, epoch, officer, prev, who, detail)
-  return redis.call('XADD', audit, '*', 'a', receipt .. '|' .. op .. '|' .. from .. '|' .. to .. '|' ..
-                    now .. '|' .. epoch .. '|' .. officer .. '|' .. prev .. '|' .. #who .. '|' ..
-                    who .. detail)
+  entries[#entries + 1] = 'a'
+  entries[#entries + 1] = receipt .. '|' .. op .. '|' .. from .. '|' .. to .. '|' .. now .. '|' ..
+                          epoch .. '|' .. officer .. '|' .. prev .. '|' .. #who .. '|' .. who .. detail
+  audited[#audited + 1] = receipt
+  return '.' .. (#entries / 2)
 end
 
 local function add_audit(rec, t, from, to)
+  room()
   rec[F_LAST_AUDIT] = audit_entry(t.receipt, t.op, from, to, rec[F_EPOCH], rec[F_OFFICER],
                                   rec[F_LAST_AUDIT], t.actor, t.detail)
 end
 
--- Records read or changed by this call, by receipt: a case touched twice in one call (an accept
--- and its decision, pipelined by a desk) is parsed once and written once, at the end of the call.
--- Every transition still gets its own audit entry, and the call is atomic, so nothing outside
--- can see the difference.
-local cache, dirty, dirty_order = {}, {}, {}
-
 local function load(receipt)
   local rec = cache[receipt]
   if rec then return rec end
-  local raw = redis.call('HGET', cases, receipt)
-  if not raw then return nil end
-  rec = split(raw)
+  local raw = new_records[receipt]
+  if raw then
+    rec = split(raw .. new_refs[receipt])
+    new_records[receipt], new_refs[receipt] = nil, nil
+  else
+    raw = redis.call('HGET', cases, receipt)
+    if not raw then return nil end
+    rec = split(raw)
+  end
   cache[receipt] = rec
   return rec
 end
@@ -215,10 +253,14 @@ local function apply_one(t)
         return 'err|bad_request|a new record must be version 1, in state ' .. state ..
                ', with ' .. FIELDS .. ' fields and no audit id'
       end
-      local id = audit_entry(t.receipt, t.op, '', state, '0', '', '', t.actor, t.detail)
-      -- Stored now (not parsed into the cache): intake is the hot path, and a later transition
-      -- of this call on the same case reads it back.
-      redis.call('HSET', cases, t.receipt, t.record .. id)
+      -- Kept as text (not parsed into the cache): intake is the hot path.
+      room()
+      new_records[t.receipt] = t.record
+      new_refs[t.receipt] = audit_entry(t.receipt, t.op, '', state, '0', '', '', t.actor, t.detail)
+      if not dirty[t.receipt] then
+        dirty[t.receipt] = true
+        dirty_order[#dirty_order + 1] = t.receipt
+      end
       return 'ok|' .. state .. '|0'
     end
     rec = incoming or split(t.record)
@@ -339,11 +381,13 @@ if #fresh > 0 then
   -- Relative to the caller's clock, which the answers' own expiry follows.
   redis.call('EXPIRE', answers, (math.floor(now_n / ttl) + 2) * ttl - now_n)
 end
+flush_audit()
 -- The changed records, one HSET per 256 cases (unpack's arguments live on Lua's C stack).
 local args = {}
 for i, receipt in ipairs(dirty_order) do
   args[#args + 1] = receipt
-  args[#args + 1] = table.concat(cache[receipt], '|')
+  local rec = cache[receipt]
+  args[#args + 1] = rec and table.concat(rec, '|') or (new_records[receipt] .. new_refs[receipt])
   if #args == 512 or i == #dirty_order then
     redis.call('HSET', cases, unpack(args))
     args = {}

@@ -391,14 +391,31 @@ std::vector<AuditEntry> CaseStore::history(std::string_view center, ReceiptNumbe
       id = id.substr(slash + 1);
       if (id.empty()) break;
     }
-    Reply reply = redis_.command({"XRANGE", key, id, id});
+    // "<entry id>.<field number>": one field of an entry that holds a call's transitions; a
+    // bare entry id is an entry of one transition, written before calls shared an entry.
+    const std::size_t dot = id.find('.');
+    const std::string entry_id = id.substr(0, dot);
+    std::size_t field = 0;
+    if (dot != std::string::npos) {
+      const std::string_view n = std::string_view(id).substr(dot + 1);
+      auto [p, ec] = std::from_chars(n.data(), n.data() + n.size(), field);
+      if (ec != std::errc() || p != n.data() + n.size() || field == 0)
+        throw InvalidArgument("malformed audit reference: " + id);
+    }
+    Reply reply = redis_.command({"XRANGE", key, entry_id, entry_id});
     if (reply.elements.empty()) break;  // Trimmed away: the chain ends here.
     const Reply& entry = reply.elements.front();
     AuditEntry e;
-    e.id = entry.elements.at(0).str;
+    e.id = id;
     std::string prev;
     const auto& kv = entry.elements.at(1).elements;
-    if (kv.size() == 2 && kv[0].str == "a") {
+    if (field > 0) {
+      if (kv.size() < 2 * field || kv[2 * field - 2].str != "a")
+        throw InvalidArgument("audit entry " + id + " does not exist");
+      prev = parse_audit(kv[2 * field - 1].str, e);
+      // ".<field number>": an earlier transition of the same call, in the same entry.
+      if (prev.starts_with('.')) prev = entry_id + prev;
+    } else if (kv.size() == 2 && kv[0].str == "a") {
       prev = parse_audit(kv[1].str, e);
     } else {
       // An entry written before the positional format: one field per item.

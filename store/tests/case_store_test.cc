@@ -492,6 +492,57 @@ TEST_F(CaseStoreImportTest, AMalformedNewRecordIsRefusedAndNothingStored) {
   EXPECT_EQ(store_->get("VSC", c.receipt)->state, CaseState::kQueued);
 }
 
+// A call's transitions share audit entries of up to 1024 fields: a call larger than that spans
+// several entries, and each case's history still follows its own chain across them, within a
+// call (an import and an offer) and from one call to the next (the accept and the decision).
+TEST_F(CaseStoreImportTest, HistoriesFollowTheirChainsAcrossAuditEntriesOfOneCall) {
+  StoreOptions options;
+  options.batch_size = 5000;
+  store_ = std::make_unique<CaseStore>(*conn_, clock_, options);
+  std::vector<Transition> first, second;
+  // One more field first, so that a case's import ends one entry and its offer starts the next.
+  Transition odd;
+  odd.op = Op::kImport;
+  odd.receipt = ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, 999);
+  odd.center = "VSC";
+  odd.record = testing::sample_case(999);
+  first.push_back(odd);
+  for (std::uint64_t n = 1000; n < 1700; ++n) {
+    Transition t;
+    t.op = Op::kImport;
+    t.receipt = ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, n);
+    t.center = "VSC";
+    t.actor = "intake";
+    t.record = testing::sample_case(n);
+    first.push_back(t);
+    t.record.reset();
+    t.op = Op::kOffer;
+    t.actor = "scheduler";
+    t.officer = "ISO-1";
+    first.push_back(t);
+    t.actor = "ISO-1";
+    t.epoch = 1;
+    t.op = Op::kAccept;
+    second.push_back(t);
+    t.op = Op::kDecide;
+    t.arg = "approve";
+    second.push_back(t);
+  }
+  for (const auto* batch : {&first, &second}) {
+    for (const auto& r : store_->apply(*batch)) ASSERT_EQ(r.status, Status::kApplied) << r.message;
+  }
+  EXPECT_EQ(conn_->command({"XLEN", store_->audit_key("VSC")}).as_integer(), 4);
+  for (std::uint64_t n : {1000, 1511, 1512, 1699}) {
+    const auto h = store_->history("VSC", ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, n));
+    ASSERT_EQ(h.size(), 4U) << n;
+    EXPECT_EQ(h[0].op, "import");
+    EXPECT_EQ(h[1].op, "offer");
+    EXPECT_EQ(h[2].op, "accept");
+    EXPECT_EQ(h[3].op, "decide");
+    EXPECT_EQ(h[3].epoch, 2);
+  }
+}
+
 // Free text in both the actor and the detail survives the positional audit entry.
 TEST_F(CaseStoreImportTest, AuditKeepsFreeTextWhole) {
   const Transition imported = import_sample(51);
