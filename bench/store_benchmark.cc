@@ -8,18 +8,26 @@
 //   4. memory per stored case (INFO memory, audit stream included);
 //   5. restart-to-ready: stop, restart (AOF load), and rebuild the scheduler's index from Redis.
 //
+// With --lifecycle, instead: the live path alone, as the scheduler drives it (import, offer, then
+// accept and decide in one batch with the desk's idempotency key), and Redis' CPU per decided
+// case, in total and in the script, per phase.
+//
 //   build/bench/store_benchmark --cases 1000000
 //   build/bench/store_benchmark --cases 10000000      # the national backlog (several minutes)
+//   build/bench/store_benchmark --lifecycle --cases 100000
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "docket/config/config.h"
@@ -59,6 +67,116 @@ double used_memory(store::RedisConnection& redis) {
   const std::string info = redis.command({"INFO", "memory"}).as_string();
   const auto at = info.find("used_memory:");
   return std::stod(info.substr(at + 12));
+}
+
+/// CPU seconds (user + system) a process has used so far, from /proc.
+double process_cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string stat = text.str();
+  const auto close_paren = stat.rfind(')');
+  if (close_paren == std::string::npos) return 0;
+  std::istringstream rest(stat.substr(close_paren + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  for (int i = 3; rest >> field; ++i) {
+    if (i == 14) utime = std::stod(field);
+    if (i == 15) {
+      stime = std::stod(field);
+      break;
+    }
+  }
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+/// Microseconds Redis has spent in EVALSHA so far (INFO commandstats).
+double evalsha_usec(store::RedisConnection& redis) {
+  const std::string text = redis.command({"INFO", "commandstats"}).as_string();
+  std::smatch m;
+  static const std::regex re(R"(cmdstat_evalsha:calls=[0-9]+,usec=([0-9]+))");
+  return std::regex_search(text, m, re) ? std::stod(m[1]) : 0.0;
+}
+
+/// The live path of a case through the store, as the dispatcher drives it, in rounds of `round`
+/// cases: intake imports them, the scheduler offers them, and a desk sends ACCEPT and DECIDE in
+/// one batch (the decision with its idempotency key). Prints Redis' CPU per decided case.
+int lifecycle(std::size_t cases, int batch, const std::string& dir, std::size_t round) {
+  const auto cfg = config::load_national_config(std::string(DOCKET_SOURCE_DIR) + "/config/national/docket.yaml", {});
+  ManualClock clock(std::chrono::sys_days{std::chrono::year{2025} / 9 / 30});
+  store::EmbeddedRedisOptions ro;
+  ro.dir = dir;
+  store::EmbeddedRedis server(ro);
+  store::RedisOptions co;
+  co.port = server.port();
+  co.command_timeout_ms = 120'000;
+  store::RedisConnection redis(co);
+  matching::Matcher roster(cfg.catalog, cfg.scheduler, clock);
+  for (const auto& o : cfg.officers) roster.add_officer(o);
+  workload::Generator gen(cfg.catalog, cfg.calendar, cfg.officers, {});
+  store::StoreOptions so;
+  so.batch_size = batch;
+  store::CaseStore store(redis, clock, so);
+  const auto all = gen.backlog(cases, clock.now());
+
+  struct Phase {
+    const char* name;
+    double cpu = 0, script = 0, wall = 0;
+  };
+  std::array<Phase, 3> phases{Phase{"import"}, Phase{"offer"}, Phase{"accept + decide"}};
+  auto measure = [&](Phase& p, auto&& body) {
+    const double cpu0 = process_cpu_seconds(server.pid());
+    const double script0 = evalsha_usec(redis);
+    const auto t0 = Clock::now();
+    body();
+    p.wall += since(t0);
+    p.script += evalsha_usec(redis) - script0;
+    p.cpu += process_cpu_seconds(server.pid()) - cpu0;
+  };
+  auto check = [](const std::vector<store::TransitionResult>& rs, const char* what) {
+    for (const auto& r : rs) {
+      if (r.status != store::TransitionResult::Status::kApplied)
+        throw Error(std::string(what) + ": " + std::string(store::to_string(r.status)) + " " + r.message);
+    }
+  };
+  for (std::size_t first = 0; first < all.size(); first += round) {
+    const std::vector<Case> part(all.begin() + static_cast<std::ptrdiff_t>(first),
+                                 all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), first + round)));
+    measure(phases[0], [&] { check(service::import_cases(store, cfg.catalog, roster, part), "import"); });
+    std::vector<store::Transition> offers, desk;
+    for (const auto& c : part) {
+      store::Transition t;
+      t.receipt = c.receipt;
+      t.center = cfg.catalog.center(c.center).code;
+      t.actor = "scheduler";
+      t.officer = "ISO-BENCH";
+      t.op = store::Op::kOffer;
+      offers.push_back(t);
+      t.actor = "ISO-BENCH";
+      t.epoch = 1;
+      t.op = store::Op::kAccept;
+      desk.push_back(t);
+      t.op = store::Op::kDecide;
+      t.arg = "approve";
+      t.idempotency_key = "w:approve:" + c.receipt.str() + ":1";
+      desk.push_back(std::move(t));
+    }
+    measure(phases[1], [&] { check(store.apply(offers), "offer"); });
+    measure(phases[2], [&] { check(store.apply(desk), "decide"); });
+  }
+  const double n = static_cast<double>(cases);
+  double cpu = 0, script = 0, wall = 0;
+  std::printf("%zu cases, %zu per round, %d transitions per call\n", cases, round, batch);
+  std::printf("%-18s %14s %14s %14s\n", "phase", "redis CPU us", "script us", "wall us");
+  for (const auto& p : phases) {
+    std::printf("%-18s %14.1f %14.1f %14.1f\n", p.name, p.cpu * 1e6 / n, p.script / n, p.wall * 1e6 / n);
+    cpu += p.cpu;
+    script += p.script;
+    wall += p.wall;
+  }
+  std::printf("%-18s %14.1f %14.1f %14.1f   (per decided case)\n", "total", cpu * 1e6 / n, script / n,
+              wall * 1e6 / n);
+  return 0;
 }
 
 int run(std::size_t cases, int batch, const std::string& dir, bool plain_import) {
@@ -224,15 +342,20 @@ int main(int argc, char** argv) {
   int batch = 100;
   std::string dir = "/tmp/docket-store-benchmark";
   bool plain_import = false;
+  bool live = false;
+  std::size_t round = 2000;
   CLI::App app{"store_benchmark: the state of record under load"};
   app.add_option("--cases", cases, "backlog cases to import")->check(CLI::Range(1000, 20'000'000));
   app.add_option("--batch", batch, "transitions per EVALSHA")->check(CLI::Range(1, 10'000));
   app.add_option("--dir", dir, "redis data directory (emptied first)");
   app.add_flag("--plain-import", plain_import, "import without holding AOF rewrites (bulk-import mode off)");
+  app.add_flag("--lifecycle", live, "measure only the live path (import, offer, accept, decide)");
+  app.add_option("--round", round, "cases per round of the live path")->check(CLI::Range(1, 1'000'000));
   CLI11_PARSE(app, argc, argv);
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   try {
+    if (live) return docket::lifecycle(cases, batch, dir, round);
     return docket::run(cases, batch, dir, plain_import);
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());

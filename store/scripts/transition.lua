@@ -2,8 +2,11 @@
 --
 -- KEYS[1]  the center's case hash     docket:{c:<CENTER>}:cases  (receipt -> record)
 -- KEYS[2]  the center's audit stream  docket:{c:<CENTER>}:audit
--- KEYS[3+] idempotency keys           docket:{c:<CENTER>}:idem:<key>, and, named by index
---          below, the call's retry key and the leader's term key
+-- KEYS[3]  the center's answers to idempotency keys of this TTL period, and KEYS[4] those of the
+--          period before: docket:{c:<CENTER>}:answers:<period>, period = floor(now / TTL),
+--          key -> "<expires at>|<answer>"
+-- KEYS[5+] named by index below: the call's retry key, docket:{c:<CENTER>}:idem:<key>, and the
+--          leader's term key
 -- ARGV[1]  now, Unix seconds (the caller's clock, so that time is injectable)
 -- ARGV[2]  TTL of a caller's idempotency key, seconds
 -- ARGV[3]  TTL of the call's retry key, seconds
@@ -15,8 +18,7 @@
 --          (error reply "FENCED ...", nothing changed) unless it equals the stored term, so a
 --          deposed leader cannot write after a newer one was elected
 -- then 9 arguments per transition:
---   op, receipt, expected epoch, actor, officer, arg, idem key index (into KEYS, 0 = none),
---   record, detail
+--   op, receipt, expected epoch, actor, officer, arg, idempotency key ('' = none), record, detail
 --
 -- Returns one string per transition: "ok|<state>|<epoch>", "dup|<state>|<epoch>" (a receipt
 -- already received or imported, or a transfer already taken in) or "err|<code>|<message>". A repeated
@@ -32,6 +34,7 @@ local FIELDS = 22
 
 local cases, audit = KEYS[1], KEYS[2]
 local now, ttl, retry_ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local answers, answers_before = KEYS[3], KEYS[4]
 
 -- One pattern match takes a record apart (one call into C instead of two per field). A record
 -- that does not have FIELDS fields yields an empty table.
@@ -147,34 +150,76 @@ local RULES = {
   end},
 }
 
--- One audit entry per transition, as one positional field (docs/architecture.md, "Key schema"):
--- receipt|op|from|to|at|epoch|officer|previous id|<bytes of who>|<who><detail>. The two free
--- texts come last, the actor behind its length, so that neither needs escaping. One field costs
--- Redis a third of what eleven named ones did (the stream, the script and the AOF all see fewer
--- arguments).
+-- The call's audit, as one stream entry with one field `a` per transition, in order
+-- (docs/architecture.md, "Key schema"): receipt|op|from|to|at|epoch|officer|previous
+-- reference|<bytes of who>|<who><detail>. The two free texts come last, the actor behind its
+-- length, so that neither needs escaping. A transition's reference is "<entry id>.<field
+-- number>"; a previous reference written as ".<field number>" is in the same entry. One XADD per
+-- call instead of one per transition: the command, its ID and its AOF record are paid once.
+-- The entry's id is only known once it is added, so until then the call's records hold the
+-- relative reference, and the entry is added (and the references completed) every 1024 fields,
+-- which keeps XADD's arguments within what unpack can pass.
+local entries, audited = {}, {}
+
+-- Records read or changed by this call, by receipt: a case touched twice in one call (an accept
+-- and its decision, pipelined by a desk) is parsed once and written once, at the end of the call.
+-- Every transition still gets its own audit field, and the call is atomic, so nothing outside
+-- can see the difference. A new record from intake is kept as the text it came in
+-- (new_records, with its audit reference apart in new_refs) unless a later transition of the
+-- call needs it taken apart.
+local cache, dirty, dirty_order = {}, {}, {}
+local new_records, new_refs = {}, {}
+-- The stored records of the call's cases, read up front with one HMGET per 256 cases rather than
+-- one HGET each (false: no such case).
+local stored = {}
+
+local function flush_audit()
+  if #entries == 0 then return end
+  local id = redis.call('XADD', audit, '*', unpack(entries))
+  for _, receipt in ipairs(audited) do
+    local rec = cache[receipt]
+    if rec then
+      if string.byte(rec[F_LAST_AUDIT], 1) == 46 then rec[F_LAST_AUDIT] = id .. rec[F_LAST_AUDIT] end
+    elseif string.byte(new_refs[receipt], 1) == 46 then
+      new_refs[receipt] = id .. new_refs[receipt]
+    end
+  end
+  entries, audited = {}, {}
+end
+
+-- Called before a transition reads its case's previous reference, so that a flush in between
+-- cannot leave it relative to an entry already added.
+local function room()
+  if #entries == 2048 then flush_audit() end
+end
+
 local function audit_entry(receipt, op, from, to, epoch, officer, prev, who, detail)
-  return redis.call('XADD', audit, '*', 'a', receipt .. '|' .. op .. '|' .. from .. '|' .. to .. '|' ..
-                    now .. '|' .. epoch .. '|' .. officer .. '|' .. prev .. '|' .. #who .. '|' ..
-                    who .. detail)
+  entries[#entries + 1] = 'a'
+  entries[#entries + 1] = receipt .. '|' .. op .. '|' .. from .. '|' .. to .. '|' .. now .. '|' ..
+                          epoch .. '|' .. officer .. '|' .. prev .. '|' .. #who .. '|' .. who .. detail
+  audited[#audited + 1] = receipt
+  return '.' .. (#entries / 2)
 end
 
 local function add_audit(rec, t, from, to)
+  room()
   rec[F_LAST_AUDIT] = audit_entry(t.receipt, t.op, from, to, rec[F_EPOCH], rec[F_OFFICER],
                                   rec[F_LAST_AUDIT], t.actor, t.detail)
 end
 
--- Records read or changed by this call, by receipt: a case touched twice in one call (an accept
--- and its decision, pipelined by a desk) is parsed once and written once, at the end of the call.
--- Every transition still gets its own audit entry, and the call is atomic, so nothing outside
--- can see the difference.
-local cache, dirty, dirty_order = {}, {}, {}
-
 local function load(receipt)
   local rec = cache[receipt]
   if rec then return rec end
-  local raw = redis.call('HGET', cases, receipt)
-  if not raw then return nil end
-  rec = split(raw)
+  local raw = new_records[receipt]
+  if raw then
+    rec = split(raw .. new_refs[receipt])
+    new_records[receipt], new_refs[receipt] = nil, nil
+  else
+    raw = stored[receipt]
+    if raw == nil then raw = redis.call('HGET', cases, receipt) end
+    if not raw then return nil end
+    rec = split(raw)
+  end
   cache[receipt] = rec
   return rec
 end
@@ -212,10 +257,14 @@ local function apply_one(t)
         return 'err|bad_request|a new record must be version 1, in state ' .. state ..
                ', with ' .. FIELDS .. ' fields and no audit id'
       end
-      local id = audit_entry(t.receipt, t.op, '', state, '0', '', '', t.actor, t.detail)
-      -- Stored now (not parsed into the cache): intake is the hot path, and a later transition
-      -- of this call on the same case reads it back.
-      redis.call('HSET', cases, t.receipt, t.record .. id)
+      -- Kept as text (not parsed into the cache): intake is the hot path.
+      room()
+      new_records[t.receipt] = t.record
+      new_refs[t.receipt] = audit_entry(t.receipt, t.op, '', state, '0', '', '', t.actor, t.detail)
+      if not dirty[t.receipt] then
+        dirty[t.receipt] = true
+        dirty_order[#dirty_order + 1] = t.receipt
+      end
       return 'ok|' .. state .. '|0'
     end
     rec = incoming or split(t.record)
@@ -278,26 +327,82 @@ if call_key then
 end
 
 local n = (#ARGV - 6) / 9
+
+-- Idempotency keys: the answers of the call's keys, read with one HMGET per period (a key's
+-- answer is in the current period's hash or the one before), and each first answer kept with its
+-- own expiry, checked here against the caller's clock, so a key answers for exactly the TTL. A
+-- period's hash expires as a whole once every answer in it has (two periods after it began):
+-- one hash field per decision instead of a key with its own TTL.
+local known, fresh, keys = {}, {}, {}
+local receipts = {}
+for i = 0, n - 1 do
+  local key = ARGV[6 + i * 9 + 7]
+  if key ~= '' then keys[#keys + 1] = key end
+  local receipt = ARGV[6 + i * 9 + 2]
+  if stored[receipt] == nil then
+    stored[receipt] = false
+    receipts[#receipts + 1] = receipt
+  end
+end
+for first = 1, #receipts, 256 do
+  local last = math.min(#receipts, first + 255)
+  local got = redis.call('HMGET', cases, unpack(receipts, first, last))
+  for k = first, last do stored[receipts[k]] = got[k - first + 1] end
+end
+local now_n = tonumber(now)
+for _, hash in ipairs({answers_before, answers}) do
+  for first = 1, #keys, 256 do
+    local part = {unpack(keys, first, math.min(#keys, first + 255))}
+    local got = redis.call('HMGET', hash, unpack(part))
+    for k, v in ipairs(got) do
+      if v then
+        local bar = string.find(v, '|', 1, true)
+        if tonumber(string.sub(v, 1, bar - 1)) > now_n then known[part[k]] = string.sub(v, bar + 1) end
+      end
+    end
+  end
+end
+-- Before answers lived in the period hashes, each had its own key, docket:{c:<CENTER>}:idem:<key>;
+-- such a key still answers for the rest of its TTL. It is read only for a transition that the
+-- rules refuse, which is what a repeated transition would otherwise get.
+local legacy_prefix = string.sub(KEYS[1], 1, -6) .. 'idem:'
+
 local t = {}
 for i = 0, n - 1 do
   local b = 6 + i * 9
   -- One table for every transition of the call: nothing keeps a reference to it past its turn.
   t.op, t.receipt, t.epoch, t.actor = ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
-  t.officer, t.arg, t.idem = ARGV[b + 5], ARGV[b + 6], tonumber(ARGV[b + 7])
+  t.officer, t.arg, t.idem = ARGV[b + 5], ARGV[b + 6], ARGV[b + 7]
   t.record, t.detail = ARGV[b + 8], ARGV[b + 9]
-  local key = t.idem > 0 and KEYS[t.idem] or nil
-  local answer = key and redis.call('GET', key)
+  local key = t.idem ~= '' and t.idem or nil
+  local answer = key and known[key]
   if not answer then
     answer = apply_one(t)
-    if key then redis.call('SET', key, answer, 'EX', ttl) end
+    if key then
+      if string.sub(answer, 1, 4) == 'err|' then
+        answer = redis.call('GET', legacy_prefix .. key) or answer
+      end
+      known[key] = answer
+      fresh[#fresh + 1] = key
+      fresh[#fresh + 1] = (now_n + ttl) .. '|' .. answer
+    end
   end
   out[#out + 1] = answer
 end
+if #fresh > 0 then
+  for first = 1, #fresh, 512 do
+    redis.call('HSET', answers, unpack(fresh, first, math.min(#fresh, first + 511)))
+  end
+  -- Relative to the caller's clock, which the answers' own expiry follows.
+  redis.call('EXPIRE', answers, (math.floor(now_n / ttl) + 2) * ttl - now_n)
+end
+flush_audit()
 -- The changed records, one HSET per 256 cases (unpack's arguments live on Lua's C stack).
 local args = {}
 for i, receipt in ipairs(dirty_order) do
   args[#args + 1] = receipt
-  args[#args + 1] = table.concat(cache[receipt], '|')
+  local rec = cache[receipt]
+  args[#args + 1] = rec and table.concat(rec, '|') or (new_records[receipt] .. new_refs[receipt])
   if #args == 512 or i == #dirty_order then
     redis.call('HSET', cases, unpack(args))
     args = {}

@@ -143,6 +143,10 @@ std::string CaseStore::idempotency_key(std::string_view center, std::string_view
   return options_.key_prefix + ":{c:" + std::string(center) + "}:idem:" + std::string(key);
 }
 
+std::string CaseStore::answers_key(std::string_view center, std::int64_t period) const {
+  return options_.key_prefix + ":{c:" + std::string(center) + "}:answers:" + std::to_string(period);
+}
+
 std::string CaseStore::roster_key() const { return options_.key_prefix + ":{roster}:officers"; }
 
 void CaseStore::check_fenced(std::string_view error) {
@@ -217,7 +221,11 @@ std::vector<TransitionResult> CaseStore::apply(const std::vector<Transition>& ts
     });
   }
 
-  const std::string now = std::to_string(clock_.now().time_since_epoch().count());
+  const std::int64_t now_s = clock_.now().time_since_epoch().count();
+  const std::string now = std::to_string(now_s);
+  // Answers to idempotency keys are kept per TTL period; a key's answer is in this period's hash
+  // or the one before (scripts/transition.lua).
+  const std::int64_t period = now_s / options_.idempotency_ttl_s;
   std::vector<RedisConnection::Call> calls;
   std::vector<std::vector<std::size_t>> call_items;
   for (const auto& [center, items] : by_center) {
@@ -227,7 +235,8 @@ std::vector<TransitionResult> CaseStore::apply(const std::vector<Transition>& ts
              ts[items[last]].receipt.packed() == ts[items[last - 1]].receipt.packed())
         ++last;
       RedisConnection::Call call;
-      call.keys = {cases_key(center), audit_key(center)};
+      call.keys = {cases_key(center), audit_key(center), answers_key(center, period),
+                   answers_key(center, period - 1)};
       call.args = {now,
                    std::to_string(options_.idempotency_ttl_s),
                    std::to_string(options_.retry_ttl_s),
@@ -250,20 +259,15 @@ std::vector<TransitionResult> CaseStore::apply(const std::vector<Transition>& ts
           }
           record = encode(rec);
         }
-        long idem = 0;
-        if (!t.idempotency_key.empty()) {
-          call.keys.push_back(idempotency_key(center, t.idempotency_key));
-          idem = static_cast<long>(call.keys.size());
-        } else if (t.remember_answer && t.op != Op::kReceive && t.op != Op::kImport &&
-                   t.op != Op::kTransferIn) {
+        if (t.idempotency_key.empty() && t.remember_answer && t.op != Op::kReceive &&
+            t.op != Op::kImport && t.op != Op::kTransferIn) {
           // Receiving is idempotent by receipt already; anything else makes the call carry a
           // retry key, so that a retry after a lost connection answers instead of reapplying.
           needs_retry_key = true;
         }
-        call.args.insert(call.args.end(),
-                         {std::string(to_string(t.op)), t.receipt.str(), std::to_string(t.epoch),
-                          t.actor, t.officer, t.arg, std::to_string(idem), std::move(record),
-                          t.detail});
+        call.args.insert(call.args.end(), {std::string(to_string(t.op)), t.receipt.str(),
+                                           std::to_string(t.epoch), t.actor, t.officer, t.arg,
+                                           t.idempotency_key, std::move(record), t.detail});
         batch.push_back(items[k]);
       }
       if (needs_retry_key) {
@@ -387,14 +391,31 @@ std::vector<AuditEntry> CaseStore::history(std::string_view center, ReceiptNumbe
       id = id.substr(slash + 1);
       if (id.empty()) break;
     }
-    Reply reply = redis_.command({"XRANGE", key, id, id});
+    // "<entry id>.<field number>": one field of an entry that holds a call's transitions; a
+    // bare entry id is an entry of one transition, written before calls shared an entry.
+    const std::size_t dot = id.find('.');
+    const std::string entry_id = id.substr(0, dot);
+    std::size_t field = 0;
+    if (dot != std::string::npos) {
+      const std::string_view n = std::string_view(id).substr(dot + 1);
+      auto [p, ec] = std::from_chars(n.data(), n.data() + n.size(), field);
+      if (ec != std::errc() || p != n.data() + n.size() || field == 0)
+        throw InvalidArgument("malformed audit reference: " + id);
+    }
+    Reply reply = redis_.command({"XRANGE", key, entry_id, entry_id});
     if (reply.elements.empty()) break;  // Trimmed away: the chain ends here.
     const Reply& entry = reply.elements.front();
     AuditEntry e;
-    e.id = entry.elements.at(0).str;
+    e.id = id;
     std::string prev;
     const auto& kv = entry.elements.at(1).elements;
-    if (kv.size() == 2 && kv[0].str == "a") {
+    if (field > 0) {
+      if (kv.size() < 2 * field || kv[2 * field - 2].str != "a")
+        throw InvalidArgument("audit entry " + id + " does not exist");
+      prev = parse_audit(kv[2 * field - 1].str, e);
+      // ".<field number>": an earlier transition of the same call, in the same entry.
+      if (prev.starts_with('.')) prev = entry_id + prev;
+    } else if (kv.size() == 2 && kv[0].str == "a") {
       prev = parse_audit(kv[1].str, e);
     } else {
       // An entry written before the positional format: one field per item.

@@ -159,6 +159,46 @@ TEST_F(CaseStoreTest, RepeatedRequestsAreIdempotent) {
   EXPECT_EQ(op(Op::kQueue, 5, 2, "", "", "VSC", "k2").message, refused.message);
 }
 
+// An idempotency key answers for idempotency_ttl_s by the store's clock, whichever period hash
+// holds the answer, and is forgotten after it; the period hashes themselves expire in Redis.
+TEST_F(CaseStoreTest, AnIdempotencyKeyAnswersForItsTtlAndNoLonger) {
+  StoreOptions options;
+  options.idempotency_ttl_s = 100;
+  store_ = std::make_unique<CaseStore>(*conn_, clock_, options);
+  receive(8);
+  op(Op::kQueue, 8, 0);
+  op(Op::kOffer, 8, 0, "A");
+  op(Op::kAccept, 8, 1, "A");
+  // Start late in a period, so that the repeat below falls in the next one.
+  const auto now = clock_.now().time_since_epoch().count();
+  clock_.advance(Seconds(100 - now % 100 - 1));
+  expect(op(Op::kDecide, 8, 1, "A", "approve", "VSC", "w:approve:8:1"), Status::kApplied,
+         CaseState::kDecided, 2);
+  clock_.advance(Seconds(98));
+  expect(op(Op::kDecide, 8, 1, "A", "approve", "VSC", "w:approve:8:1"), Status::kApplied,
+         CaseState::kDecided, 2);
+  clock_.advance(Seconds(2));
+  EXPECT_EQ(op(Op::kDecide, 8, 1, "A", "approve", "VSC", "w:approve:8:1").status,
+            Status::kStaleEpoch);
+  const std::int64_t period = clock_.now().time_since_epoch().count() / 100;
+  const auto ttl = conn_->command({"TTL", store_->answers_key("VSC", period)}).as_integer();
+  EXPECT_GT(ttl, 0);
+  EXPECT_LE(ttl, 200);
+}
+
+// Answers stored before the period hashes, one key each, still answer a repeated transition.
+TEST_F(CaseStoreTest, AnAnswerUnderItsOwnKeyStillAnswers) {
+  receive(9);
+  op(Op::kQueue, 9, 0);
+  op(Op::kOffer, 9, 0, "A");
+  op(Op::kAccept, 9, 1, "A");
+  op(Op::kDecide, 9, 1, "A", "approve");
+  conn_->command(
+      {"SET", store_->idempotency_key("VSC", "w:approve:9:1"), "ok|decided|2", "EX", "60"});
+  expect(op(Op::kDecide, 9, 1, "A", "approve", "VSC", "w:approve:9:1"), Status::kApplied,
+         CaseState::kDecided, 2);
+}
+
 TEST_F(CaseStoreTest, TransferIsTwoIdempotentSteps) {
   receive(6);
   op(Op::kQueue, 6, 0);
@@ -305,9 +345,11 @@ TEST_F(CaseStoreImportTest, ARepeatedCallIsAnsweredFromItsRetryKey) {
   store_->apply(t);
   const std::string sha = conn_->load_script(scripts::kTransition);
   RedisConnection::Call call;
-  call.keys = {store_->cases_key("VSC"), store_->audit_key("VSC"), store_->idempotency_key("VSC", "call-1")};
-  call.args = {"1770000000", "60",        "60",    "3", "0", "0", "offer", t.receipt.str(),
-               "0",          "scheduler", "ISO-1", "",  "0", "",  ""};
+  call.keys = {store_->cases_key("VSC"), store_->audit_key("VSC"),
+               store_->answers_key("VSC", 29'500'000), store_->answers_key("VSC", 29'499'999),
+               store_->idempotency_key("VSC", "call-1")};
+  call.args = {"1770000000", "60",        "60",    "5", "0", "0", "offer", t.receipt.str(),
+               "0",          "scheduler", "ISO-1", "",  "",  "",  ""};
   auto first = conn_->eval(sha, scripts::kTransition, call.keys, call.args);
   auto second = conn_->eval(sha, scripts::kTransition, call.keys, call.args);
   ASSERT_EQ(first.elements.size(), 1U);
@@ -400,24 +442,31 @@ TEST_F(CaseStoreImportTest, ABatchReadsEachCaseOnceEvenWhenItsTransitionsAreApar
     t.idempotency_key = "w:approve:" + t.receipt.str() + ":1";
     rest.push_back(t);
   }
-  const auto reads = [&] {
+  const auto calls = [&](const std::string& command) {
     const std::string info = conn_->command({"INFO", "commandstats"}).as_string();
-    const auto at = info.find("cmdstat_hget:calls=");
-    return at == std::string::npos ? 0L : std::stol(info.substr(at + 19));
+    const auto at = info.find("cmdstat_" + command + ":calls=");
+    return at == std::string::npos ? 0L : std::stol(info.substr(at + command.size() + 15));
   };
-  const long before = reads();
+  const long hget = calls("hget"), hmget = calls("hmget"), calls_before = calls("evalsha");
   const auto res = store_->apply(rest);
-  EXPECT_EQ(reads() - before, n);
+  // Each call reads its cases' records with one HMGET, and its idempotency keys with one per
+  // TTL period: three reads per call, none per case.
+  EXPECT_EQ(calls("hget") - hget, 0);
+  EXPECT_EQ(calls("hmget") - hmget, 3 * (calls("evalsha") - calls_before));
   for (int i = 0; i < n; ++i) {
     EXPECT_EQ(res[i].status, Status::kApplied) << res[i].message;  // In input order.
     EXPECT_EQ(res[i].state, CaseState::kAssigned);
     EXPECT_EQ(res[n + i].status, Status::kApplied) << res[n + i].message;
     EXPECT_EQ(res[n + i].state, CaseState::kDecided);
   }
-  const auto h = store_->history("VSC", offers[7].receipt);
-  ASSERT_EQ(h.size(), 4U);
-  EXPECT_EQ(h[2].op, "accept");
-  EXPECT_EQ(h[3].op, "decide");
+  // A case's accept and decision went in one call, so they share its audit entry.
+  for (int i = 0; i < n; i += 10) {
+    const auto h = store_->history("VSC", offers[i].receipt);
+    ASSERT_EQ(h.size(), 4U);
+    EXPECT_EQ(h[2].op, "accept");
+    EXPECT_EQ(h[3].op, "decide");
+    EXPECT_EQ(h[2].id.substr(0, h[2].id.find('.')), h[3].id.substr(0, h[3].id.find('.')));
+  }
   // Sent again, the decisions are answered from their keys and recorded once.
   const std::vector<Transition> again(rest.begin() + n, rest.end());
   for (const auto& r : store_->apply(again)) EXPECT_EQ(r.state, CaseState::kDecided);
@@ -433,10 +482,12 @@ TEST_F(CaseStoreImportTest, AMalformedNewRecordIsRefusedAndNothingStored) {
   const std::string good = encode(c);  // Ends with '|': no audit id yet.
   const std::string receipt = c.receipt.str();
   const auto import = [&](const std::string& record) {
-    const Reply r =
-        conn_->eval(sha, scripts::kTransition, {store_->cases_key("VSC"), store_->audit_key("VSC")},
-                    {"1770000000", "60", "60", "0", "0", "0", "import", receipt, "0", "intake", "",
-                     "", "0", record, ""});
+    const Reply r = conn_->eval(
+        sha, scripts::kTransition,
+        {store_->cases_key("VSC"), store_->audit_key("VSC"), store_->answers_key("VSC", 29'500'000),
+         store_->answers_key("VSC", 29'499'999)},
+        {"1770000000", "60", "60", "0", "0", "0", "import", receipt, "0", "intake", "", "", "",
+         record, ""});
     return r.elements.at(0).str;
   };
   EXPECT_EQ(import(good.substr(0, good.size() - 1)).rfind("err|bad_request|", 0), 0U);  // 20 bars.
@@ -446,6 +497,57 @@ TEST_F(CaseStoreImportTest, AMalformedNewRecordIsRefusedAndNothingStored) {
   EXPECT_FALSE(store_->get("VSC", c.receipt).has_value());
   EXPECT_EQ(import(good), "ok|queued|0");
   EXPECT_EQ(store_->get("VSC", c.receipt)->state, CaseState::kQueued);
+}
+
+// A call's transitions share audit entries of up to 1024 fields: a call larger than that spans
+// several entries, and each case's history still follows its own chain across them, within a
+// call (an import and an offer) and from one call to the next (the accept and the decision).
+TEST_F(CaseStoreImportTest, HistoriesFollowTheirChainsAcrossAuditEntriesOfOneCall) {
+  StoreOptions options;
+  options.batch_size = 5000;
+  store_ = std::make_unique<CaseStore>(*conn_, clock_, options);
+  std::vector<Transition> first, second;
+  // One more field first, so that a case's import ends one entry and its offer starts the next.
+  Transition odd;
+  odd.op = Op::kImport;
+  odd.receipt = ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, 999);
+  odd.center = "VSC";
+  odd.record = testing::sample_case(999);
+  first.push_back(odd);
+  for (std::uint64_t n = 1000; n < 1700; ++n) {
+    Transition t;
+    t.op = Op::kImport;
+    t.receipt = ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, n);
+    t.center = "VSC";
+    t.actor = "intake";
+    t.record = testing::sample_case(n);
+    first.push_back(t);
+    t.record.reset();
+    t.op = Op::kOffer;
+    t.actor = "scheduler";
+    t.officer = "ISO-1";
+    first.push_back(t);
+    t.actor = "ISO-1";
+    t.epoch = 1;
+    t.op = Op::kAccept;
+    second.push_back(t);
+    t.op = Op::kDecide;
+    t.arg = "approve";
+    second.push_back(t);
+  }
+  for (const auto* batch : {&first, &second}) {
+    for (const auto& r : store_->apply(*batch)) ASSERT_EQ(r.status, Status::kApplied) << r.message;
+  }
+  EXPECT_EQ(conn_->command({"XLEN", store_->audit_key("VSC")}).as_integer(), 4);
+  for (std::uint64_t n : {1000, 1511, 1512, 1699}) {
+    const auto h = store_->history("VSC", ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, n));
+    ASSERT_EQ(h.size(), 4U) << n;
+    EXPECT_EQ(h[0].op, "import");
+    EXPECT_EQ(h[1].op, "offer");
+    EXPECT_EQ(h[2].op, "accept");
+    EXPECT_EQ(h[3].op, "decide");
+    EXPECT_EQ(h[3].epoch, 2);
+  }
 }
 
 // Free text in both the actor and the detail survives the positional audit entry.
@@ -594,7 +696,8 @@ TEST_F(CaseStoreFenceTest, AStaleTermIsRefusedAndChangesNothing) {
   EXPECT_THROW(store_->apply(std::vector<Transition>{offer, other}), FencedError);
   EXPECT_EQ(snapshot(imported.receipt), before);
   EXPECT_FALSE(store_->get("NSC", other.receipt).has_value());
-  EXPECT_TRUE(conn_->command({"GET", store_->idempotency_key("VSC", "fenced-offer")}).is_nil());
+  for (const auto& key : conn_->command({"KEYS", "*answers*"}).elements)
+    EXPECT_EQ(conn_->command({"HEXISTS", key.str, "fenced-offer"}).as_integer(), 0);
   EXPECT_EQ(store_->get("VSC", imported.receipt)->state, CaseState::kQueued);
   // A fenced transfer stops at its first step.
   EXPECT_THROW(store_->transfer("VSC", imported.receipt, 0, "NSC", "scheduler"), FencedError);

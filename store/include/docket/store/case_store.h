@@ -62,7 +62,7 @@ struct StoredCase {
   std::optional<Outcome> outcome;
   std::optional<TimePoint> rfe_out_at;
   std::string transfer_to;
-  std::string last_audit;      ///< Stream id of the case's latest audit entry.
+  std::string last_audit;  ///< Reference of the case's latest audit field (<entry id>.<n>).
 };
 
 /// Encodes a record (version 1). Throws InvalidArgument if a text field holds '|' (or ',' in
@@ -107,9 +107,10 @@ struct TransitionResult {
 };
 std::string_view to_string(TransitionResult::Status s);
 
-/// One audit stream entry.
+/// One audited transition.
 struct AuditEntry {
-  std::string id;
+  std::string id;  ///< Its reference: <entry id>.<field number>, or an entry id before calls shared
+                   ///< entries.
   std::string op, from, to, who, officer, detail;
   TimePoint at{};
   std::int64_t epoch = 0;
@@ -240,7 +241,12 @@ class CaseStore {
   const StoreOptions& options() const { return options_; }
   std::string cases_key(std::string_view center) const;
   std::string audit_key(std::string_view center) const;
+  /// A call's retry key (and, before answers were kept in period hashes, a caller's
+  /// idempotency key).
   std::string idempotency_key(std::string_view center, std::string_view key) const;
+  /// The hash of the answers to idempotency keys first used in TTL period `period`
+  /// (Unix seconds / idempotency_ttl_s).
+  std::string answers_key(std::string_view center, std::int64_t period) const;
   /// <prefix>:{roster}:officers, a hash of officer id -> record.
   std::string roster_key() const;
 
