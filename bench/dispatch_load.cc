@@ -47,6 +47,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "proc_stat.h"
 #include "docket/config/config.h"
 #include "docket/core/error.h"
 #include "docket/protocol/channel.h"
@@ -169,24 +170,6 @@ std::string read_file(const std::filesystem::path& p) {
   return ss.str();
 }
 
-/// User plus system CPU seconds a process has used, from /proc/<pid>/stat.
-double cpu_seconds(pid_t pid) {
-  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
-  // The command name may hold spaces; the fields after it are space-separated.
-  const auto close_paren = stat.rfind(')');
-  if (close_paren == std::string::npos) return 0;
-  std::istringstream rest(stat.substr(close_paren + 2));
-  std::string field;
-  double utime = 0, stime = 0;
-  for (int i = 3; rest >> field; ++i) {
-    if (i == 14) utime = std::stod(field);
-    if (i == 15) {
-      stime = std::stod(field);
-      break;
-    }
-  }
-  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
 
 double own_cpu_seconds() {
   rusage u{};
@@ -725,7 +708,7 @@ int run(Flags& f) {
         tmp / "perf.log");
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
-  const double cpu_sched0 = cpu_seconds(scheduler_pid), cpu_redis0 = cpu_seconds(redis->pid()),
+  const double cpu_sched0 = bench::process_cpu_seconds(scheduler_pid), cpu_redis0 = bench::process_cpu_seconds(redis->pid()),
                cpu_self0 = own_cpu_seconds();
   const auto rounds0 = submitter.call("stats").value("rounds", std::int64_t{0});
   const auto rewrites0 = redis_info(*info, "persistence", "aof_rewrites");
@@ -745,8 +728,8 @@ int run(Flags& f) {
   const bool complete = wait_for([&] { return shared.decided.load() >= target; },
                                  [&] { return shared.decided.load(); }, std::chrono::seconds(30));
   const std::int64_t t1 = shared.last_decided_ns.load();
-  const double cpu_sched = cpu_seconds(scheduler_pid) - cpu_sched0;
-  const double cpu_redis = cpu_seconds(redis->pid()) - cpu_redis0;
+  const double cpu_sched = bench::process_cpu_seconds(scheduler_pid) - cpu_sched0;
+  const double cpu_redis = bench::process_cpu_seconds(redis->pid()) - cpu_redis0;
   const double cpu_self = own_cpu_seconds() - cpu_self0;
   if (perf) perf->stop(SIGINT, std::chrono::seconds(60));
   const double load_after = load_average();

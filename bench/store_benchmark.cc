@@ -30,6 +30,7 @@
 #include <sstream>
 #include <thread>
 
+#include "proc_stat.h"
 #include "docket/config/config.h"
 #include "docket/service/intake.h"
 #include "docket/service/recovery.h"
@@ -69,26 +70,6 @@ double used_memory(store::RedisConnection& redis) {
   return std::stod(info.substr(at + 12));
 }
 
-/// CPU seconds (user + system) a process has used so far, from /proc.
-double process_cpu_seconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string stat = text.str();
-  const auto close_paren = stat.rfind(')');
-  if (close_paren == std::string::npos) return 0;
-  std::istringstream rest(stat.substr(close_paren + 2));
-  std::string field;
-  double utime = 0, stime = 0;
-  for (int i = 3; rest >> field; ++i) {
-    if (i == 14) utime = std::stod(field);
-    if (i == 15) {
-      stime = std::stod(field);
-      break;
-    }
-  }
-  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
 
 /// Microseconds Redis has spent in EVALSHA so far (INFO commandstats).
 double evalsha_usec(store::RedisConnection& redis) {
@@ -125,13 +106,13 @@ int lifecycle(std::size_t cases, int batch, const std::string& dir, std::size_t 
   };
   std::array<Phase, 3> phases{Phase{"import"}, Phase{"offer"}, Phase{"accept + decide"}};
   auto measure = [&](Phase& p, auto&& body) {
-    const double cpu0 = process_cpu_seconds(server.pid());
+    const double cpu0 = bench::process_cpu_seconds(server.pid());
     const double script0 = evalsha_usec(redis);
     const auto t0 = Clock::now();
     body();
     p.wall += since(t0);
     p.script += evalsha_usec(redis) - script0;
-    p.cpu += process_cpu_seconds(server.pid()) - cpu0;
+    p.cpu += bench::process_cpu_seconds(server.pid()) - cpu0;
   };
   auto check = [](const std::vector<store::TransitionResult>& rs, const char* what) {
     for (const auto& r : rs) {
