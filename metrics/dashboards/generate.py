@@ -158,9 +158,12 @@ def national():
     b.panel("timeseries", "Assignment round phases, 95th percentile",
             [("histogram_quantile(0.95, sum by (le, phase) (rate(docket_assignment_round_seconds_bucket[5m])))",
               "{{phase}}")], unit="s", w=8)
-    b.panel("timeseries", "Offers per minute",
+    b.panel("timeseries", "Offers and rounds per minute",
             [("sum(rate(docket_assignment_offers_total[5m])) * 60", "offers"),
-             ("sum(rate(docket_assignment_rounds_total[5m])) * 60", "rounds")], w=8)
+             ("sum(rate(docket_assignment_rounds_total[5m])) * 60", "rounds"),
+             ("sum(rate(docket_short_rounds_total[5m])) * 60", "short-queue rounds")], w=8,
+            description="Short-queue rounds place a short queue at once without solving the graph "
+                        "(--short-queue); the others solve it.")
     b.panel("timeseries", "Queued cases and free slots",
             [("max(docket_queued_cases)", "queued"), ("max(docket_free_officer_slots)", "free slots")], w=8)
     b.panel("timeseries", "Offers per round (median)",
@@ -198,7 +201,10 @@ def national():
             [("histogram_quantile(0.99, sum by (le) (rate(docket_store_call_seconds_bucket[5m])))", "p99")],
             unit="s", w=8)
     b.panel("timeseries", "Store transitions per second by result",
-            [("sum by (result) (rate(docket_store_transitions_total[5m]))", "{{result}}")], w=8)
+            [("sum by (result) (rate(docket_store_transitions_total[5m]))", "{{result}}"),
+             ("sum(rate(docket_store_fenced_total[5m]))", "fenced calls")], w=8,
+            description="Fenced calls are writes the store refused because their leader term was no "
+                        "longer current (DocketWriteFenced).")
     b.panel("timeseries", "Messages per second",
             [("sum by (socket, type) (rate(docket_messages_total[5m]))", "{{socket}} {{type}}")], w=8)
     b.panel("timeseries", "Messages rejected per minute",
