@@ -79,19 +79,37 @@ double evalsha_usec(store::RedisConnection& redis) {
   return std::regex_search(text, m, re) ? std::stod(m[1]) : 0.0;
 }
 
+/// What both measurements start from: the sample national configuration, a clock at the
+/// benchmark's date, an embedded Redis (AOF, appendfsync everysec) in `dir`, and a client's
+/// options patient enough for the long batches.
+struct Setup {
+  explicit Setup(const std::string& dir)
+      : cfg(config::load_national_config(std::string(DOCKET_SOURCE_DIR) + "/config/national/docket.yaml", {})),
+        clock(std::chrono::sys_days{std::chrono::year{2025} / 9 / 30}),
+        server(in(dir)) {
+    redis.port = server.port();
+    redis.command_timeout_ms = 120'000;
+  }
+  static store::EmbeddedRedisOptions in(const std::string& dir) {
+    store::EmbeddedRedisOptions o;
+    o.dir = dir;
+    return o;
+  }
+  config::NationalConfig cfg;
+  ManualClock clock;
+  store::EmbeddedRedis server;
+  store::RedisOptions redis;
+};
+
 /// The live path of a case through the store, as the dispatcher drives it, in rounds of `round`
 /// cases: intake imports them, the scheduler offers them, and a desk sends ACCEPT and DECIDE in
 /// one batch (the decision with its idempotency key). Prints Redis' CPU per decided case.
 int lifecycle(std::size_t cases, int batch, const std::string& dir, std::size_t round) {
-  const auto cfg = config::load_national_config(std::string(DOCKET_SOURCE_DIR) + "/config/national/docket.yaml", {});
-  ManualClock clock(std::chrono::sys_days{std::chrono::year{2025} / 9 / 30});
-  store::EmbeddedRedisOptions ro;
-  ro.dir = dir;
-  store::EmbeddedRedis server(ro);
-  store::RedisOptions co;
-  co.port = server.port();
-  co.command_timeout_ms = 120'000;
-  store::RedisConnection redis(co);
+  Setup setup(dir);
+  const auto& cfg = setup.cfg;
+  auto& clock = setup.clock;
+  auto& server = setup.server;
+  store::RedisConnection redis(setup.redis);
   matching::Matcher roster(cfg.catalog, cfg.scheduler, clock);
   for (const auto& o : cfg.officers) roster.add_officer(o);
   workload::Generator gen(cfg.catalog, cfg.calendar, cfg.officers, {});
@@ -161,15 +179,11 @@ int lifecycle(std::size_t cases, int batch, const std::string& dir, std::size_t 
 }
 
 int run(std::size_t cases, int batch, const std::string& dir, bool plain_import) {
-  const auto cfg = config::load_national_config(std::string(DOCKET_SOURCE_DIR) + "/config/national/docket.yaml", {});
-  ManualClock clock(std::chrono::sys_days{std::chrono::year{2025} / 9 / 30});
-  store::EmbeddedRedisOptions ro;
-  ro.dir = dir;
-  store::EmbeddedRedis server(ro);
-  store::RedisOptions co;
-  co.port = server.port();
-  co.command_timeout_ms = 120'000;
-  auto redis = std::make_unique<store::RedisConnection>(co);
+  Setup setup(dir);
+  const auto& cfg = setup.cfg;
+  auto& clock = setup.clock;
+  auto& server = setup.server;
+  auto redis = std::make_unique<store::RedisConnection>(setup.redis);
   std::printf("redis-server on 127.0.0.1:%d, data in %s (appendonly yes, appendfsync everysec)\n",
               server.port(), dir.c_str());
 
@@ -278,7 +292,7 @@ int run(std::size_t cases, int batch, const std::string& dir, bool plain_import)
     const auto t0 = Clock::now();
     server.restart();
     const double loaded = since(t0);
-    redis = std::make_unique<store::RedisConnection>(co);
+    redis = std::make_unique<store::RedisConnection>(setup.redis);
     store::CaseStore reopened(*redis, clock, so);
     matching::Matcher fresh(cfg.catalog, cfg.scheduler, clock);
     for (const auto& o : cfg.officers) fresh.add_officer(o);

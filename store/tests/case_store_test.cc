@@ -680,12 +680,7 @@ TEST_F(CaseStoreFenceTest, AStaleTermIsRefusedAndChangesNothing) {
   const Transition imported = import_sample(70);
   store_->set_fence({kTermKey, 6});
   const auto before = snapshot(imported.receipt);
-  Transition offer;
-  offer.op = Op::kOffer;
-  offer.receipt = imported.receipt;
-  offer.center = "VSC";
-  offer.actor = "scheduler";
-  offer.officer = "ISO-1";
+  Transition offer = offer_for(imported);
   EXPECT_THROW(store_->apply(offer), FencedError);
   // A new case, a case of another center and an idempotency key are refused alike.
   Transition other = imported;
@@ -711,12 +706,7 @@ TEST_F(CaseStoreFenceTest, AStaleTermIsRefusedAndChangesNothing) {
 TEST_F(CaseStoreFenceTest, TheCurrentTermPassesUntilTheTermMovesOn) {
   store_->set_fence({kTermKey, 7});
   const Transition imported = import_sample(72);
-  Transition offer;
-  offer.op = Op::kOffer;
-  offer.receipt = imported.receipt;
-  offer.center = "VSC";
-  offer.actor = "scheduler";
-  offer.officer = "ISO-1";
+  Transition offer = offer_for(imported);
   const auto r = store_->apply(offer);
   EXPECT_EQ(r.status, TransitionResult::Status::kApplied) << r.message;
   EXPECT_EQ(r.epoch, 1);

@@ -55,6 +55,18 @@ class StoreTest : public ::testing::Test {
     return t;
   }
 
+  /// The scheduler's offer of an imported case to `officer`, at the case's first epoch (not
+  /// applied).
+  static Transition offer_for(const Transition& imported, std::string officer = "ISO-1") {
+    Transition t;
+    t.op = Op::kOffer;
+    t.receipt = imported.receipt;
+    t.center = imported.center;
+    t.actor = "scheduler";
+    t.officer = std::move(officer);
+    return t;
+  }
+
   /// Waits (up to 4 s) until Redis has finished at least one AOF rewrite; true if it has.
   bool wait_for_aof_rewrite() {
     for (int i = 0; i < 200; ++i) {
