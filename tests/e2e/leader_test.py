@@ -146,7 +146,10 @@ class HaScheduler:
         return self.proc.returncode
 
 
-class Failover(unittest.TestCase):
+class HaTestCase(unittest.TestCase):
+    """One Redis shared by the schedulers a test starts; whatever is left running is killed."""
+    lease_ms = LEASE_MS
+
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="docket-ha-")
         self.redis = Redis(self.tmp)
@@ -166,9 +169,12 @@ class Failover(unittest.TestCase):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def scheduler(self, name):
-        s = HaScheduler(self.tmp, name, self.redis.port)
+        s = HaScheduler(self.tmp, name, self.redis.port, lease_ms=self.lease_ms)
         self.schedulers.append(s)
         return s
+
+
+class Failover(HaTestCase):
 
     def ctl(self, *args, scheduler):
         r = subprocess.run([binary("docketctl"), "--scheduler", scheduler, "--timeout", "10", *args],
@@ -253,27 +259,14 @@ TERM_KEY = "docket:{leader}:term"
 F_STATE, F_OFFICER, F_EPOCH = 1, 6, 7
 
 
-class Fencing(unittest.TestCase):
+class Fencing(HaTestCase):
     """A leader whose term is no longer current is refused by the store itself, however late its
     own step-down would come: the test moves the term on behind its back (INCR), as an election
     it did not notice would, with a lease long enough that the elector never steps down first."""
-
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="docket-fence-")
-        self.redis = Redis(self.tmp)
-        self.ctx = zmq.Context()
-        self.schedulers = []
-
-    def tearDown(self):
-        for s in self.schedulers:
-            s.stop(signal.SIGKILL)
-        self.ctx.destroy(linger=0)
-        self.redis.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+    lease_ms = 30000
 
     def scheduler(self, name):
-        s = HaScheduler(self.tmp, name, self.redis.port, lease_ms=30000)
-        self.schedulers.append(s)
+        s = super().scheduler(name)
         wait_for(s.serving, timeout=30)
         return s
 
