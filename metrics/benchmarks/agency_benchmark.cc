@@ -24,9 +24,10 @@
 // is the number of batches between two of the scheduler's one-second timer calls:
 //
 //   1   a tick after every batch of 5,000 cases (about 15,500 transitions): the conservative
-//       figure, about 3.5 times the live scheduler's peak rate of ticks per transition
-//   4   a tick after four batches (about 62,000 transitions): one second of the live
-//       scheduler at its measured peak (bench/dispatch_load: about 13,900 cases decided a
+//       figure, four times or more the live scheduler's rate of ticks per transition at its
+//       measured peak
+//   4   a tick after four batches (about 62,000 transitions): about one second of the live
+//       scheduler at its measured peak (bench/dispatch_load: 13,900 to 16,700 cases decided a
 //       second, four or more transitions each), the cadence it runs at under full load
 //   0   an A/A run: two plain worlds, timed the same way, whose "overhead" is the noise floor
 //       of the measurement on the machine at the time
