@@ -23,7 +23,8 @@ constexpr std::string_view kSchedulerKeys[] = {"solver",
                                                "slack_bucket_days",
                                                "cost_models",
                                                "round_interval_ms",
-                                               "max_round_cases"};
+                                               "max_round_cases",
+                                               "prune_saturated_buckets"};
 constexpr std::string_view kCostModelKeys[] = {"name", "weight"};
 constexpr std::string_view kPrefix = "DOCKET_";
 constexpr std::int64_t kMaxDays = 36500;
@@ -143,6 +144,10 @@ matching::Options read_scheduler(const Source& src, const YAML::Node& node) {
     o.max_round_cases = static_cast<int>(
         detail::read_int(src, m.get("max_round_cases"), m.path("max_round_cases"), 0, 1'000'000'000,
                          "a non-negative integer (0 = no limit)"));
+  }
+  if (m.has("prune_saturated_buckets")) {
+    o.prune_saturated_buckets =
+        detail::read_bool(src, m.get("prune_saturated_buckets"), m.path("prune_saturated_buckets"));
   }
   return o;
 }

@@ -139,10 +139,11 @@ int run(const Args& args) {
     if (r.rounds > 0) {
       const double n = static_cast<double>(r.rounds);
       std::printf("    %.1f s CPU (rounds %.1f s); %lld rounds, per round %.1f ms (build %.1f, solve %.1f, assign %.1f), mean %.0f case "
-                  "nodes, %.0f officer classes, %.0f arcs (max %lld), %lld unplaced\n",
+                  "nodes (%.0f more left out, saturated), %.0f officer classes, %.0f arcs (max %lld), %lld unplaced\n",
                   r.cpu_seconds_total, r.cpu_seconds_rounds, static_cast<long long>(r.rounds), 1e3 * r.seconds_rounds / n,
                   1e3 * r.seconds_round_build / n, 1e3 * r.seconds_round_solve / n, 1e3 * r.seconds_round_assign / n,
-                  static_cast<double>(r.sum_case_nodes) / n, static_cast<double>(r.sum_officer_classes) / n,
+                  static_cast<double>(r.sum_case_nodes) / n, static_cast<double>(r.sum_saturated_nodes) / n,
+                  static_cast<double>(r.sum_officer_classes) / n,
                   static_cast<double>(r.sum_graph_arcs) / n, static_cast<long long>(r.max_graph_arcs),
                   static_cast<long long>(r.unplaced));
     }

@@ -339,7 +339,7 @@ class Simulator::Impl {
       if (round_log_ == nullptr) throw IoError("cannot write " + opt_.round_log);
       std::fprintf(round_log_,
                    "unix_time,queued,free_slots,case_nodes,groups,pools,officer_classes,arcs,assigned,build_ms,"
-                   "solve_ms,assign_ms,round_ms,round_cpu_ms\n");
+                   "solve_ms,assign_ms,round_ms,round_cpu_ms,saturated_nodes\n");
     }
     const std::int64_t t0 = t0_.time_since_epoch().count();
     end_ = t0 + static_cast<std::int64_t>(sc_.days) * kDay;
@@ -625,16 +625,17 @@ class Simulator::Impl {
     result_.seconds_round_solve += plan.stats.solve_seconds;
     result_.seconds_round_assign += plan.stats.assign_seconds;
     result_.sum_case_nodes += static_cast<std::int64_t>(plan.stats.case_nodes);
+    result_.sum_saturated_nodes += static_cast<std::int64_t>(plan.stats.saturated_nodes);
     result_.sum_officer_classes += static_cast<std::int64_t>(plan.stats.officer_classes);
     result_.sum_graph_arcs += static_cast<std::int64_t>(plan.stats.graph_arcs);
     result_.unplaced += static_cast<std::int64_t>(plan.stats.unplaced);
     result_.max_graph_arcs = std::max(result_.max_graph_arcs, static_cast<std::int64_t>(plan.stats.graph_arcs));
     if (round_log_ != nullptr) {
       const auto& st = plan.stats;
-      std::fprintf(round_log_, "%lld,%zu,%zu,%zu,%zu,%zu,%zu,%zu,%zu,%.3f,%.3f,%.3f,%.3f,%.3f\n",
+      std::fprintf(round_log_, "%lld,%zu,%zu,%zu,%zu,%zu,%zu,%zu,%zu,%.3f,%.3f,%.3f,%.3f,%.3f,%zu\n",
                    static_cast<long long>(now), st.queued, st.free_slots, st.case_nodes, st.groups, st.pools,
                    st.officer_classes, st.graph_arcs, st.assigned, 1e3 * st.build_seconds, 1e3 * st.solve_seconds,
-                   1e3 * st.assign_seconds, 1e3 * since(tr), 1e3 * (thread_cpu_seconds() - cpu0));
+                   1e3 * st.assign_seconds, 1e3 * since(tr), 1e3 * (thread_cpu_seconds() - cpu0), st.saturated_nodes);
     }
     if (opt_.check_invariants && applied != plan.assignments.size()) {
       violation(std::to_string(plan.assignments.size() - applied) + " offers of a round could not be applied");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <optional>
 #include <span>
 #include <tuple>
 
@@ -49,6 +50,7 @@ struct Pool {
   std::uint32_t out_end = 0;
   std::uint32_t cursor = 0;
   flow::Amount taken = 0;  // Flow already handed out on the arc at cursor.
+  flow::Amount free = 0;   // Free slots of its officer classes.
 };
 
 struct Group {
@@ -61,6 +63,7 @@ struct Group {
   std::uint32_t out_end = 0;
   std::uint32_t cursor = 0;
   flow::Amount taken = 0;
+  flow::Amount free = 0;  // Free slots of its pools: an officer class is in one pool of a group.
 };
 
 // Case classes that are one node per bucket this round: a class on its own, or classes whose
@@ -198,6 +201,7 @@ struct Matcher::RoundScratch {
   std::vector<CaseNode> nodes;
   std::vector<OutArc> node_out;
   std::vector<std::pair<std::int64_t, CaseNodeView>> skipped;  // Nodes left out: (cases, view).
+  std::vector<std::uint32_t> class_groups;  // The groups one class's nodes use so far.
   // By class: where its buckets ended when it was last cut (edges_.size() positions a class),
   // the queue layout and the round time they hold for. While the layout stays, entries before a
   // remembered end are still due by that edge at any later time, so the next cut starts there.
@@ -538,6 +542,7 @@ RoundPlan Matcher::plan_round() {
                                  g.add_node()});
         }
         Pool& p = s.pools[it->second];
+        p.free += oc.free;
         s.pool_arcs.emplace_back(it->second, OutArc{g.add_arc(p.node, oc.node, oc.free, 0), oci});
       }
     }
@@ -614,6 +619,7 @@ RoundPlan Matcher::plan_round() {
       for (const auto& [pi, c] : s.candidates) {
         max_to_pool = std::max(max_to_pool, c);
         s.group_out.emplace_back(g.add_arc(grp.node, s.pools[pi].node, kUnbounded, c), pi);
+        grp.free += s.pools[pi].free;
       }
       grp.out_end = static_cast<std::uint32_t>(s.group_out.size());
     }
@@ -670,6 +676,9 @@ RoundPlan Matcher::plan_round() {
   s.node_out.clear();
   s.skipped.clear();
   Cost max_to_group = 0;
+  // A model that ranks buckets apart may want a later bucket first: nothing is left out then.
+  const bool prune = options_.prune_saturated_buckets && !costs_.serves_buckets_apart();
+  const auto free_slots = static_cast<flow::Amount>(st.free_slots);
   Cost max_preferred = 0;
   flow::Amount total = 0;
   const std::size_t buckets = edges_.size() + 1;
@@ -705,11 +714,30 @@ RoundPlan Matcher::plan_round() {
       s.bucket_at[mci] = now_s;
     }
     const auto singled = cls.key.preferred < officers_.size() ? s.singleton_of[cls.key.preferred] : kNone;
+    // Saturation: once the class's nodes in the graph hold at least as many cases as there are
+    // free slots they can reach, a later bucket's node gets no flow in any optimum and is left
+    // out. Its every path is also one of the earlier nodes' (they are relaxed at least as far),
+    // at a cost no lower once urgency is counted (cost_model.h, serves_buckets_apart), so a
+    // unit of its flow could go to an earlier node's waiting case instead, at no greater cost.
+    // In the national year most classes have more overdue cases than their officers have
+    // slots, and this keeps the graph to the buckets that can matter.
+    flow::Amount held = 0;       // Cases in this class's nodes in the graph.
+    flow::Amount reachable = 0;  // Free slots they reach: their distinct groups' and officer's.
+    std::optional<Relaxation> first;  // The relaxation of the class's first node in the graph.
+    bool preferred_counted = false;
+    s.class_groups.clear();
     for (std::size_t b = 0; b < buckets; ++b) {
       const flow::Amount count = s.bucket_count[b];
       if (count == 0) continue;
       CaseNode n{vci, static_cast<int>(b), bucket_view(cls.key, b), -1, 0, 0, 0, -1, 0};
       n.view.cases = count;
+      if (prune && first && held >= std::min(reachable, free_slots) &&
+          n.view.relax.levels <= first->levels &&
+          (!n.view.relax.cross_center || first->cross_center)) {
+        s.skipped.emplace_back(count, n.view);
+        ++st.saturated_nodes;
+        continue;
+      }
 
       GroupView local{false, home, form.skill, std::max(kMinSkillLevel, required - n.view.relax.levels), required};
       std::uint32_t group_arc[2];
@@ -740,6 +768,10 @@ RoundPlan Matcher::plan_round() {
       n.groups_begin = static_cast<std::uint32_t>(s.node_out.size());
       for (int i = 0; i < group_arcs; ++i) {
         const std::uint32_t gi = group_arc[i];
+        if (std::find(s.class_groups.begin(), s.class_groups.end(), gi) == s.class_groups.end()) {
+          s.class_groups.push_back(gi);
+          reachable += s.groups[gi].free;
+        }
         const Cost c = costs_.to_group(n.view, s.groups[gi].view);
         max_to_group = std::max(max_to_group, c);
         s.node_out.emplace_back(g.add_arc(n.node, s.groups[gi].node, count, c), gi);
@@ -749,9 +781,13 @@ RoundPlan Matcher::plan_round() {
         const Cost c = costs_.to_preferred(n.view);
         max_preferred = std::max(max_preferred, c);
         n.preferred_arc = g.add_arc(n.node, s.oclasses[singled].node, count, c);
+        if (!preferred_counted) reachable += s.oclasses[singled].free;
+        preferred_counted = true;
         n.preferred_class = singled;
       }
+      held += count;
       s.nodes.push_back(n);
+      if (!first) first = n.view.relax;
     }
   }
 

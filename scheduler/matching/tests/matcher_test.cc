@@ -288,6 +288,61 @@ TEST_F(MatcherTest, EveryConfiguredSolverGivesTheSameObjective) {
   EXPECT_EQ(objectives[2], objectives[0]) << "boost-ssp";
 }
 
+TEST_F(MatcherTest, SaturatedBucketsAreLeftOutWithoutChangingTheObjective) {
+  // Two matchers on the same instance, one keeping every bucket; each round applies the full
+  // graph's plan to both, so they stay in the same state while the clock moves deadlines.
+  std::size_t saturated = 0;
+  for (std::uint64_t seed : {3, 11, 29}) {
+    Options full_opts;
+    full_opts.prune_saturated_buckets = false;
+    Matcher full = make(full_opts);
+    Matcher pruned = make();
+    auto inst = testing::random_instance(cat_, seed, 6000, 60, now());
+    for (auto& o : inst.officers) {
+      full.add_officer(o);
+      pruned.add_officer(o);
+    }
+    for (auto& c : inst.cases) {
+      full.enqueue(c);
+      pruned.enqueue(c);
+    }
+    for (int round = 0; round < 4; ++round) {
+      const RoundPlan a = full.plan_round();
+      const RoundPlan b = pruned.plan_round();
+      EXPECT_EQ(a.stats.saturated_nodes, 0U);
+      EXPECT_EQ(b.stats.total_cost, a.stats.total_cost) << "seed " << seed << ", round " << round;
+      EXPECT_EQ(b.assignments.size(), a.assignments.size())
+          << "seed " << seed << ", round " << round;
+      // A node left out may also be one no officer can serve, which the full graph leaves out.
+      EXPECT_LE(b.stats.case_nodes, a.stats.case_nodes);
+      EXPECT_GE(b.stats.case_nodes + b.stats.saturated_nodes, a.stats.case_nodes);
+      saturated += b.stats.saturated_nodes;
+      ASSERT_FALSE(a.assignments.empty());
+      full.apply(a);
+      pruned.apply(a);
+      // Half the desks finish a case; a week passes.
+      for (OfficerId id = 0; id < inst.officers.size(); id += 2) {
+        if (full.officer(id).load > 0) {
+          full.release(id);
+          pruned.release(id);
+        }
+      }
+      clock_.advance(std::chrono::duration_cast<Seconds>(days(7)));
+    }
+  }
+  EXPECT_GT(saturated, 0U) << "the instances never saturate a class: the test proves nothing";
+}
+
+TEST_F(MatcherTest, NothingIsLeftOutForAModelThatRanksBucketsApart) {
+  Options opts;
+  opts.cost_models = {{"triage", 1.0}, {"skill-fit", 1.0}, {"load-balance", 1.0}};
+  Matcher m = make(opts);
+  auto inst = testing::random_instance(cat_, 3, 6000, 60, now());
+  for (auto& o : inst.officers) m.add_officer(o);
+  for (auto& c : inst.cases) m.enqueue(c);
+  EXPECT_EQ(m.plan_round().stats.saturated_nodes, 0U);
+}
+
 TEST_F(MatcherTest, RejectsBadInputWithClearErrors) {
   Options bad_solver;
   bad_solver.solver = "simplex-of-dreams";

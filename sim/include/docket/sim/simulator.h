@@ -103,6 +103,7 @@ struct RunResult {
   double seconds_round_solve = 0;
   double seconds_round_assign = 0;
   std::int64_t sum_case_nodes = 0;
+  std::int64_t sum_saturated_nodes = 0;  ///< Case nodes left out because their class was saturated.
   std::int64_t sum_officer_classes = 0;
   std::int64_t sum_graph_arcs = 0;
   std::int64_t max_graph_arcs = 0;

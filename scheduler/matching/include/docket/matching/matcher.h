@@ -41,6 +41,9 @@ struct RoundStats {
   std::size_t queued = 0;           ///< Cases queued when the round started.
   std::size_t free_slots = 0;       ///< Free officer slots when the round started.
   std::size_t case_nodes = 0;       ///< Equivalence classes x deadline buckets in the graph.
+  /// Case nodes left out because earlier buckets of their class already fill every slot the
+  /// class can reach: no optimum sends them flow.
+  std::size_t saturated_nodes = 0;
   std::size_t groups = 0;           ///< Requirement groups.
   std::size_t pools = 0;            ///< (center, skill, level, ...) officer pools.
   std::size_t officer_classes = 0;  ///< Interchangeable officers, merged.

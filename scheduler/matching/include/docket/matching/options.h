@@ -21,6 +21,7 @@ struct Options {
   static constexpr int DEFAULT_CROSS_CENTER_SLACK_DAYS = 30;
   static constexpr int DEFAULT_ROUND_INTERVAL_MS = 250;
   static constexpr int DEFAULT_MAX_ROUND_CASES = 0;
+  static constexpr bool DEFAULT_PRUNE_SATURATED_BUCKETS = true;
 
   /// Min-cost flow solver for the assignment graph (flow::solver_names()).
   std::string solver = DEFAULT_SOLVER;
@@ -43,6 +44,12 @@ struct Options {
   int round_interval_ms = DEFAULT_ROUND_INTERVAL_MS;
   /// At most this many cases are assigned in one round; 0 = no limit.
   int max_round_cases = DEFAULT_MAX_ROUND_CASES;
+  /// Leave a class's later deadline buckets out of the graph once its earlier ones hold as many
+  /// cases as the free slots they reach. No optimum sends such a node flow, so this changes the
+  /// objective of no round, only which of several equally good assignments the solver returns;
+  /// false keeps every bucket (for comparisons). Never applies to a cost model that ranks
+  /// buckets apart.
+  bool prune_saturated_buckets = DEFAULT_PRUNE_SATURATED_BUCKETS;
 };
 
 }  // namespace docket::matching
