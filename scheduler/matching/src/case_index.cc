@@ -183,7 +183,11 @@ std::uint32_t CaseIndex::enqueue(const Case& c, bool interview) {
   const std::uint32_t fresh = free_.empty() ? static_cast<std::uint32_t>(records_.size()) : free_.back();
   bool inserted = false;
   const std::uint32_t slot = receipts_.find_or_insert(c.receipt.packed(), fresh, inserted);
+  // Only a case already known can have exclusions on file (erase() drops a freed slot's); its
+  // class says whether it has, which saves a hash lookup per case in the common case.
+  bool had_exclusions = false;
   if (!inserted) {
+    had_exclusions = classes_[records_[slot].klass].key.excluded_hash != 0;
     leave_queue(records_[slot]);
   } else if (!free_.empty()) {
     free_.pop_back();
@@ -209,7 +213,7 @@ std::uint32_t CaseIndex::enqueue(const Case& c, bool interview) {
   rec.min_level = c.min_level;
   rec.senior_review = c.senior_review;
   if (c.excluded.empty()) {
-    if (!excluded_.empty()) excluded_.erase(slot);
+    if (had_exclusions) excluded_.erase(slot);
   } else {
     excluded_[slot] = c.excluded;
   }
@@ -272,7 +276,7 @@ bool CaseIndex::erase(ReceiptNumber r) {
   leave_queue(rec);
   ++rec.gen;
   rec.state = CaseState::kDecided;
-  if (!excluded_.empty()) excluded_.erase(slot);
+  if (classes_[rec.klass].key.excluded_hash != 0) excluded_.erase(slot);
   free_.push_back(slot);
   return true;
 }

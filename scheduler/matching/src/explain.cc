@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <array>
 #include <sstream>
 
@@ -74,9 +75,10 @@ Explanation Matcher::explain(ReceiptNumber r) {
     if (c.officer != kNoOfficer && c.officer < officers_.size()) {
       const Officer& o = officers_[c.officer];
       e.officer = o.id;
-      auto offer = last_offers_.find(r.packed());
-      if (offer != last_offers_.end() && offer->second.officer == c.officer) {
-        const Assignment& a = offer->second;
+      auto offer = std::find_if(last_offers_.begin(), last_offers_.end(),
+                                [&](const Assignment& a) { return a.receipt.packed() == r.packed(); });
+      if (offer != last_offers_.end() && offer->officer == c.officer) {
+        const Assignment& a = *offer;
         e.verdict = Verdict::kAssigned;
         const int level = o.level(form.skill);
         GroupView group{a.cross_center, c.center, form.skill,
@@ -127,7 +129,7 @@ Explanation Matcher::explain(ReceiptNumber r) {
       << " at capacity; " << e.receipt << " is number " << e.queue_position << " of "
       << e.class_size << " in its class.";
   } else {
-    for (const auto& [receipt, a] : last_offers_) {
+    for (const Assignment& a : last_offers_) {
       Case other = c;
       if (check(other, form, officers_[a.officer], a.officer, e.relaxation) ==
           Ineligibility::kEligible) {

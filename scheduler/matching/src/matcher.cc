@@ -412,7 +412,6 @@ bool Matcher::withdraw(ReceiptNumber r, CaseState new_state) {
 }
 
 bool Matcher::forget(ReceiptNumber r) {
-  last_offers_.erase(r.packed());
   return index_.erase(r);
 }
 
@@ -725,6 +724,7 @@ RoundPlan Matcher::plan_round() {
     flow::Amount reachable = 0;  // Free slots they reach: their distinct groups' and officer's.
     std::optional<Relaxation> first;  // The relaxation of the class's first node in the graph.
     bool preferred_counted = false;
+    std::optional<Case> probe;  // The class's head case, to check its preferred officer.
     s.class_groups.clear();
     for (std::size_t b = 0; b < buckets; ++b) {
       const flow::Amount count = s.bucket_count[b];
@@ -755,8 +755,8 @@ RoundPlan Matcher::plan_round() {
       }
       bool preferred_ok = false;
       if (singled != kNone) {
-        Case probe = index_.to_case(cls.queue[cls.head].slot);
-        preferred_ok = check(probe, form, officers_[cls.key.preferred], cls.key.preferred, n.view.relax) ==
+        if (!probe) probe = index_.to_case(cls.queue[cls.head].slot);  // Once for all buckets.
+        preferred_ok = check(*probe, form, officers_[cls.key.preferred], cls.key.preferred, n.view.relax) ==
                        Ineligibility::kEligible;
       }
       if (group_arcs == 0 && !preferred_ok) {
@@ -1027,7 +1027,7 @@ std::size_t Matcher::apply(const RoundPlan& plan) {
     }
     ++o.load;
     officer_state_[a.officer].idle_since = plan.at.time_since_epoch().count();
-    last_offers_.emplace(a.receipt.packed(), a);
+    last_offers_.push_back(a);
     ++applied;
   }
   return applied;

@@ -213,8 +213,9 @@ class Matcher {
   std::unordered_map<std::string, OfficerId> officer_ids_;
   std::unordered_map<std::string, std::uint32_t> profile_ids_;
   CaseIndex index_;
-  // The last round's offers, for explain.
-  std::unordered_map<std::uint64_t, Assignment> last_offers_;
+  // The last round's applied offers, for explain (rare): a plain list, since apply() records
+  // every offer of every round and explain() can afford a scan.
+  std::vector<Assignment> last_offers_;
   TimePoint last_round_{};
   MatcherMetrics* metrics_ = nullptr;
   // Classes whose case nodes would be identical in every round's graph (they differ only in the
