@@ -24,7 +24,7 @@ constexpr std::string_view kSchedulerKeys[] = {"solver",
                                                "cost_models",
                                                "round_interval_ms",
                                                "max_round_cases",
-                                               "prune_saturated_buckets"};
+                                               "compact_graph"};
 constexpr std::string_view kCostModelKeys[] = {"name", "weight"};
 constexpr std::string_view kPrefix = "DOCKET_";
 constexpr std::int64_t kMaxDays = 36500;
@@ -145,9 +145,9 @@ matching::Options read_scheduler(const Source& src, const YAML::Node& node) {
         detail::read_int(src, m.get("max_round_cases"), m.path("max_round_cases"), 0, 1'000'000'000,
                          "a non-negative integer (0 = no limit)"));
   }
-  if (m.has("prune_saturated_buckets")) {
-    o.prune_saturated_buckets =
-        detail::read_bool(src, m.get("prune_saturated_buckets"), m.path("prune_saturated_buckets"));
+  if (m.has("compact_graph")) {
+    o.compact_graph =
+        detail::read_bool(src, m.get("compact_graph"), m.path("compact_graph"));
   }
   return o;
 }

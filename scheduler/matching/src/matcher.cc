@@ -39,6 +39,8 @@ struct OfficerClass {
 
 // An arc and the index of what it leads to (officer class, pool or group).
 using OutArc = std::pair<ArcId, std::uint32_t>;
+// Marks a group's arc into a national hub rather than a pool; the rest is the hub's index.
+constexpr std::uint32_t kHub = 1U << 31;
 
 struct Pool {
   PoolView view;
@@ -190,6 +192,11 @@ struct Matcher::RoundScratch {
   std::unordered_map<std::pair<std::uint64_t, std::uint32_t>, std::uint32_t, GroupIdHash> group_ids;
   std::vector<OutArc> group_out;
   std::vector<std::pair<std::uint32_t, Cost>> candidates;
+  // National hubs: the pools of every allowed center for one national requirement, shared by
+  // the national groups of all home centers (an arc into a hub is marked kHub in group_out).
+  std::vector<Group> hubs;
+  std::unordered_map<std::pair<std::uint64_t, std::uint32_t>, std::uint32_t, GroupIdHash> hub_ids;
+  std::vector<OutArc> hub_out;
   // Cases.
   std::vector<std::uint32_t> vclass_of_merge;  // By merge id: its virtual class, or kNone.
   std::vector<std::uint32_t> live;             // Live classes, ascending.
@@ -582,9 +589,47 @@ RoundPlan Matcher::plan_round() {
   s.groups.clear();
   s.group_ids.clear();
   s.group_out.clear();
+  s.hubs.clear();
+  s.hub_ids.clear();
+  s.hub_out.clear();
   // A national group reaches the centers its form allows, so forms that share a skill but not
   // their centers need groups of their own: the key carries the form then (0 otherwise).
   Cost max_to_pool = 0;
+  // The national groups of one requirement differ only in their home center, and their arcs to
+  // the other centers' pools cost the same whatever the home (the transfer cost is the same for
+  // any other center): those arcs go once from a hub that every home's group enters at no cost,
+  // and each group keeps direct arcs to its home's pools. With five centers this removes most of
+  // the arcs of national groups, which were most of the graph's. A group uses the hub only when
+  // it prices every other center's pool exactly as the hub does and no home pool above it, so
+  // every path keeps its cost (a cost model that prices by home center otherwise gets direct
+  // arcs). Returns the hub's index, or kNone when the group must keep its own arcs.
+  auto hub_for = [&](const GroupView& v, std::uint32_t form_part, LanguageId lang, Clearance cl,
+                     bool senior) -> std::uint32_t {
+    GroupView hv = v;
+    hv.center = kNoCenter;
+    auto [it, inserted] = s.hub_ids.try_emplace({group_key(hv, lang, cl, senior), form_part},
+                                                static_cast<std::uint32_t>(s.hubs.size()));
+    if (inserted) {
+      Group hub{hv, lang, cl, senior, g.add_node()};
+      hub.out_begin = static_cast<std::uint32_t>(s.hub_out.size());
+      for (const auto& [pi, c] : s.candidates) {
+        s.hub_out.emplace_back(g.add_arc(hub.node, s.pools[pi].node, kUnbounded, costs_.to_pool(hv, s.pools[pi].view)), pi);
+        hub.free += s.pools[pi].free;
+      }
+      hub.out_end = static_cast<std::uint32_t>(s.hub_out.size());
+      s.hubs.push_back(hub);
+    }
+    const Group& hub = s.hubs[it->second];
+    // The hub was built from the same candidates, in the same order, for the first group.
+    if (hub.out_end - hub.out_begin != s.candidates.size()) return kNone;
+    for (std::size_t i = 0; i < s.candidates.size(); ++i) {
+      const auto [pi, c] = s.candidates[i];
+      const auto [arc, hub_pi] = s.hub_out[hub.out_begin + i];
+      const Cost via_hub = g.arc(arc).cost;
+      if (hub_pi != pi || (s.pools[pi].view.center == v.center ? via_hub < c : via_hub != c)) return kNone;
+    }
+    return it->second;
+  };
   auto group_for = [&](const GroupView& v, const FormPolicy& form, LanguageId lang, Clearance cl,
                        bool senior) {
     const std::uint32_t form_part = v.national && !form.centers.empty() ? form.id + 1 : 0;
@@ -617,8 +662,20 @@ RoundPlan Matcher::plan_round() {
       grp.node = g.add_node();
       for (const auto& [pi, c] : s.candidates) {
         max_to_pool = std::max(max_to_pool, c);
-        s.group_out.emplace_back(g.add_arc(grp.node, s.pools[pi].node, kUnbounded, c), pi);
         grp.free += s.pools[pi].free;
+      }
+      const std::uint32_t hub = v.national && options_.compact_graph ? hub_for(v, form_part, lang, cl, senior) : kNone;
+      if (hub != kNone) {
+        s.group_out.emplace_back(g.add_arc(grp.node, s.hubs[hub].node, kUnbounded, 0), kHub | hub);
+        for (const auto& [pi, c] : s.candidates) {
+          if (s.pools[pi].view.center == v.center) {
+            s.group_out.emplace_back(g.add_arc(grp.node, s.pools[pi].node, kUnbounded, c), pi);
+          }
+        }
+      } else {
+        for (const auto& [pi, c] : s.candidates) {
+          s.group_out.emplace_back(g.add_arc(grp.node, s.pools[pi].node, kUnbounded, c), pi);
+        }
       }
       grp.out_end = static_cast<std::uint32_t>(s.group_out.size());
     }
@@ -676,7 +733,7 @@ RoundPlan Matcher::plan_round() {
   s.skipped.clear();
   Cost max_to_group = 0;
   // A model that ranks buckets apart may want a later bucket first: nothing is left out then.
-  const bool prune = options_.prune_saturated_buckets && !costs_.serves_buckets_apart();
+  const bool prune = options_.compact_graph && !costs_.serves_buckets_apart();
   const auto free_slots = static_cast<flow::Amount>(st.free_slots);
   Cost max_preferred = 0;
   flow::Amount total = 0;
@@ -900,13 +957,24 @@ RoundPlan Matcher::plan_round() {
       const auto [arc, gi] = s.node_out[i];
       Group& grp = s.groups[gi];
       const Cost to_group = g.arc(arc).cost;
+      // Cases reach a pool's officer classes at the cost of the path so far.
+      auto to_officers = [&](std::uint32_t pi, flow::Amount x, Cost c) {
+        Pool& p = s.pools[pi];
+        take_flow(s.pool_out, p.out_begin, p.out_end, p.cursor, p.taken, sol, x,
+                  [&](std::uint32_t oci, flow::Amount y, ArcId) { s.slots.push_back(Slot{oci, y, c, false}); });
+      };
       take_flow(s.group_out, grp.out_begin, grp.out_end, grp.cursor, grp.taken, sol, sol.flow[arc],
-                [&](std::uint32_t pi, flow::Amount x, ArcId pool_arc) {
-                  Pool& p = s.pools[pi];
-                  const Cost c = to_group + g.arc(pool_arc).cost;
-                  take_flow(s.pool_out, p.out_begin, p.out_end, p.cursor, p.taken, sol, x,
-                            [&](std::uint32_t oci, flow::Amount y, ArcId) {
-                              s.slots.push_back(Slot{oci, y, c, false});
+                [&](std::uint32_t pi, flow::Amount x, ArcId out_arc) {
+                  const Cost c = to_group + g.arc(out_arc).cost;
+                  if ((pi & kHub) == 0) {
+                    to_officers(pi, x, c);
+                    return;
+                  }
+                  // Every group entering a hub may use any of its pools at the hub's price.
+                  Group& hub = s.hubs[pi & ~kHub];
+                  take_flow(s.hub_out, hub.out_begin, hub.out_end, hub.cursor, hub.taken, sol, x,
+                            [&](std::uint32_t hub_pi, flow::Amount y, ArcId pool_arc) {
+                              to_officers(hub_pi, y, c + g.arc(pool_arc).cost);
                             });
                 });
     }

@@ -288,13 +288,14 @@ TEST_F(MatcherTest, EveryConfiguredSolverGivesTheSameObjective) {
   EXPECT_EQ(objectives[2], objectives[0]) << "boost-ssp";
 }
 
-TEST_F(MatcherTest, SaturatedBucketsAreLeftOutWithoutChangingTheObjective) {
-  // Two matchers on the same instance, one keeping every bucket; each round applies the full
+TEST_F(MatcherTest, TheCompactGraphHasTheFullGraphsObjective) {
+  // Two matchers on the same instance, one building the full graph; each round applies the full
   // graph's plan to both, so they stay in the same state while the clock moves deadlines.
   std::size_t saturated = 0;
+  std::size_t arcs_saved = 0;
   for (std::uint64_t seed : {3, 11, 29}) {
     Options full_opts;
-    full_opts.prune_saturated_buckets = false;
+    full_opts.compact_graph = false;
     Matcher full = make(full_opts);
     Matcher pruned = make();
     auto inst = testing::random_instance(cat_, seed, 6000, 60, now());
@@ -317,6 +318,8 @@ TEST_F(MatcherTest, SaturatedBucketsAreLeftOutWithoutChangingTheObjective) {
       EXPECT_LE(b.stats.case_nodes, a.stats.case_nodes);
       EXPECT_GE(b.stats.case_nodes + b.stats.saturated_nodes, a.stats.case_nodes);
       saturated += b.stats.saturated_nodes;
+      EXPECT_LE(b.stats.graph_arcs, a.stats.graph_arcs);
+      arcs_saved += a.stats.graph_arcs - b.stats.graph_arcs;
       ASSERT_FALSE(a.assignments.empty());
       full.apply(a);
       pruned.apply(a);
@@ -331,6 +334,7 @@ TEST_F(MatcherTest, SaturatedBucketsAreLeftOutWithoutChangingTheObjective) {
     }
   }
   EXPECT_GT(saturated, 0U) << "the instances never saturate a class: the test proves nothing";
+  EXPECT_GT(arcs_saved, saturated * 2) << "national hubs saved no arcs";
 }
 
 TEST_F(MatcherTest, NothingIsLeftOutForAModelThatRanksBucketsApart) {

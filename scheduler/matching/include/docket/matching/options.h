@@ -21,7 +21,7 @@ struct Options {
   static constexpr int DEFAULT_CROSS_CENTER_SLACK_DAYS = 30;
   static constexpr int DEFAULT_ROUND_INTERVAL_MS = 250;
   static constexpr int DEFAULT_MAX_ROUND_CASES = 0;
-  static constexpr bool DEFAULT_PRUNE_SATURATED_BUCKETS = true;
+  static constexpr bool DEFAULT_COMPACT_GRAPH = true;
 
   /// Min-cost flow solver for the assignment graph (flow::solver_names()).
   std::string solver = DEFAULT_SOLVER;
@@ -44,12 +44,13 @@ struct Options {
   int round_interval_ms = DEFAULT_ROUND_INTERVAL_MS;
   /// At most this many cases are assigned in one round; 0 = no limit.
   int max_round_cases = DEFAULT_MAX_ROUND_CASES;
-  /// Leave a class's later deadline buckets out of the graph once its earlier ones hold as many
-  /// cases as the free slots they reach. No optimum sends such a node flow, so this changes the
-  /// objective of no round, only which of several equally good assignments the solver returns;
-  /// false keeps every bucket (for comparisons). Never applies to a cost model that ranks
-  /// buckets apart.
-  bool prune_saturated_buckets = DEFAULT_PRUNE_SATURATED_BUCKETS;
+  /// Builds a smaller graph with the same optimum: a class's later deadline buckets are left out
+  /// once its earlier ones hold as many cases as the free slots they reach (never for a cost
+  /// model that ranks buckets apart), and national groups share their arcs to other centers'
+  /// pools through one hub per requirement. Neither changes any round's objective, only which
+  /// of several equally good assignments the solver may return; false builds the full graph,
+  /// for comparisons.
+  bool compact_graph = DEFAULT_COMPACT_GRAPH;
 };
 
 }  // namespace docket::matching
