@@ -213,6 +213,10 @@ struct Matcher::RoundScratch {
   // the queue layout and the round time they hold for. While the layout stays, entries before a
   // remembered end are still due by that edge at any later time, so the next cut starts there.
   std::vector<std::uint32_t> bucket_ends;
+  // By class and edge, the deadline of the entry at the remembered end (INT32_MIN past the
+  // queue): while the edge's threshold stays below it, the end has not moved, and the queue,
+  // whose every probe misses the cache at national scale, need not be read at all.
+  std::vector<std::int32_t> bucket_next;
   std::vector<std::uint32_t> bucket_layout;
   std::vector<std::int64_t> bucket_at;
   // Handing out.
@@ -740,6 +744,7 @@ RoundPlan Matcher::plan_round() {
   const std::size_t buckets = edges_.size() + 1;
   if (s.bucket_at.size() < classes.size()) {
     s.bucket_ends.resize(classes.size() * edges_.size());
+    s.bucket_next.resize(classes.size() * edges_.size());
     s.bucket_layout.resize(classes.size());
     s.bucket_at.resize(classes.size(), std::numeric_limits<std::int64_t>::max());
   }
@@ -756,11 +761,17 @@ RoundPlan Matcher::plan_round() {
       const QueueEntry* q = member.queue.data();
       const auto size = static_cast<std::uint32_t>(member.queue.size());
       std::uint32_t* ends = s.bucket_ends.data() + std::size_t{mci} * edges_.size();
+      std::int32_t* next = s.bucket_next.data() + std::size_t{mci} * edges_.size();
       const bool remembered = s.bucket_layout[mci] == member.layout && s.bucket_at[mci] <= now_s;
       auto prev = static_cast<std::uint32_t>(member.head);
       for (std::size_t b = 0; b < edges_.size(); ++b) {
         const std::uint32_t from = remembered ? std::clamp(ends[b], prev, size) : prev;
-        const std::uint32_t end = first_after(q, from, size, s.thresholds[b]);
+        std::uint32_t end = from;
+        if (!remembered || from != ends[b] || next[b] <= s.thresholds[b]) {
+          end = first_after(q, from, size, s.thresholds[b]);
+          // Past the queue nothing is cached: cases enqueued in order grow it without a new layout.
+          next[b] = end < size ? q[end].deadline_min : std::numeric_limits<std::int32_t>::min();
+        }
         s.bucket_count[b] += end - prev;
         ends[b] = end;
         prev = end;

@@ -288,6 +288,22 @@ TEST_F(MatcherTest, EveryConfiguredSolverGivesTheSameObjective) {
   EXPECT_EQ(objectives[2], objectives[0]) << "boost-ssp";
 }
 
+TEST_F(MatcherTest, ACaseQueuedInOrderAfterARoundJoinsItsDeadlineBucket) {
+  // The round remembers where each bucket of a class ended; a case appended after the last one
+  // (no re-sort) must still be cut into the bucket its deadline falls in.
+  Matcher m = make();
+  const OfficerId a = m.add_officer(make_officer(cat_, "A", "VSC", {{"i130", 3}}, 2));
+  m.set_presence(a, Presence::kAway);
+  m.enqueue(make_case(cat_, 1, "I-130", "VSC", now() - days(10), 20));  // Due in 10 days.
+  EXPECT_TRUE(m.run_round().assignments.empty());
+  clock_.advance(std::chrono::hours(1));
+  m.enqueue(make_case(cat_, 2, "I-130", "VSC", now(), 12));  // Due in 12 days: same bucket.
+  m.set_presence(a, Presence::kAvailable);
+  const RoundPlan plan = m.run_round();
+  EXPECT_EQ(plan.stats.case_nodes, 1U);
+  EXPECT_EQ(plan.assignments.size(), 2U);
+}
+
 TEST_F(MatcherTest, TheCompactGraphHasTheFullGraphsObjective) {
   // Two matchers on the same instance, one building the full graph; each round applies the full
   // graph's plan to both, so they stay in the same state while the clock moves deadlines.
