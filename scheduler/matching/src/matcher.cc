@@ -126,6 +126,66 @@ struct GroupIdHash {
   }
 };
 
+// Ids by key for one round's graph: open addressing with a round stamp, so that clear() is
+// O(1) and a round allocates nothing once the table has grown. (std::unordered_map allocated a
+// node per key and freed every one at clear(), each round.)
+class IdMap {
+ public:
+  void clear() {
+    size_ = 0;
+    if (++stamp_ == 0) {  // The stamp wrapped: forget every entry for real.
+      for (auto& e : table_) e.stamp = 0;
+      stamp_ = 1;
+    }
+  }
+  /// The id of (a, b), set to `id` first if absent; `second` says whether it was absent.
+  std::pair<std::uint32_t, bool> try_emplace(std::uint64_t a, std::uint32_t b, std::uint32_t id) {
+    if ((size_ + 1) * 2 > table_.size()) grow();
+    for (std::size_t i = home(a, b);; i = (i + 1) & (table_.size() - 1)) {
+      Entry& e = table_[i];
+      if (e.stamp != stamp_) {
+        e = Entry{a, b, id, stamp_};
+        ++size_;
+        return {id, true};
+      }
+      if (e.a == a && e.b == b) return {e.id, false};
+    }
+  }
+  /// The id of (a, b), or nullopt.
+  std::optional<std::uint32_t> find(std::uint64_t a, std::uint32_t b) const {
+    if (table_.empty()) return std::nullopt;
+    for (std::size_t i = home(a, b);; i = (i + 1) & (table_.size() - 1)) {
+      const Entry& e = table_[i];
+      if (e.stamp != stamp_) return std::nullopt;
+      if (e.a == a && e.b == b) return e.id;
+    }
+  }
+
+ private:
+  struct Entry {
+    std::uint64_t a = 0;
+    std::uint32_t b = 0;
+    std::uint32_t id = 0;
+    std::uint32_t stamp = 0;
+  };
+  std::size_t home(std::uint64_t a, std::uint32_t b) const {
+    return GroupIdHash{}({a, b}) & (table_.size() - 1);
+  }
+  void grow() {
+    std::vector<Entry> old = std::move(table_);
+    table_.assign(std::max<std::size_t>(64, old.size() * 2), Entry{});
+    const std::uint32_t live = stamp_;
+    stamp_ = 1;
+    size_ = 0;
+    for (const Entry& e : old) {
+      if (e.stamp == live) try_emplace(e.a, e.b, e.id);
+    }
+  }
+  std::vector<Entry> table_;
+  std::size_t size_ = 0;
+  std::uint32_t stamp_ = 1;
+};
+
 // Takes up to `want` units from a range of (arc, target) flows, advancing a cursor; calls
 // emit(target, amount, arc) for each chunk and returns how much was taken.
 template <typename Emit>
@@ -183,19 +243,20 @@ struct Matcher::RoundScratch {
   std::vector<flow::Amount> level_count;
   // Pools and groups.
   std::vector<Pool> pools;
-  std::unordered_map<std::uint64_t, std::uint32_t> pool_ids;
+  IdMap pool_ids;
   std::vector<std::pair<std::uint32_t, OutArc>> pool_arcs;  // (pool, arc) in arc order.
   std::vector<OutArc> pool_out;
   std::vector<std::uint32_t> pools_by_skill;  // Pool ids sorted by (center, skill).
-  std::unordered_map<std::uint32_t, std::pair<std::uint32_t, std::uint32_t>> pools_at;
+  IdMap pools_at;  // (center, skill) -> index of its range of pools_by_skill in skill_ranges.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> skill_ranges;
   std::vector<Group> groups;
-  std::unordered_map<std::pair<std::uint64_t, std::uint32_t>, std::uint32_t, GroupIdHash> group_ids;
+  IdMap group_ids;
   std::vector<OutArc> group_out;
   std::vector<std::pair<std::uint32_t, Cost>> candidates;
   // National hubs: the pools of every allowed center for one national requirement, shared by
   // the national groups of all home centers (an arc into a hub is marked kHub in group_out).
   std::vector<Group> hubs;
-  std::unordered_map<std::pair<std::uint64_t, std::uint32_t>, std::uint32_t, GroupIdHash> hub_ids;
+  IdMap hub_ids;
   std::vector<OutArc> hub_out;
   // Cases.
   std::vector<std::uint32_t> vclass_of_merge;  // By merge id: its virtual class, or kNone.
@@ -546,14 +607,14 @@ RoundPlan Matcher::plan_round() {
         if (lang >= 0 && (rep.languages >> lang & 1U) == 0) continue;
         const auto l = lang < 0 ? kNoLanguage : static_cast<LanguageId>(lang);
         const auto key = pool_key(rep.center, sk.skill, sk.level, rep.clearance, rep.senior, l);
-        auto [it, inserted] = s.pool_ids.try_emplace(key, static_cast<std::uint32_t>(s.pools.size()));
+        const auto [pi, inserted] = s.pool_ids.try_emplace(key, 0, static_cast<std::uint32_t>(s.pools.size()));
         if (inserted) {
           s.pools.push_back(Pool{PoolView{rep.center, sk.skill, sk.level}, rep.clearance, rep.senior, l,
                                  g.add_node()});
         }
-        Pool& p = s.pools[it->second];
+        Pool& p = s.pools[pi];
         p.free += oc.free;
-        s.pool_arcs.emplace_back(it->second, OutArc{g.add_arc(p.node, oc.node, oc.free, 0), oci});
+        s.pool_arcs.emplace_back(pi, OutArc{g.add_arc(p.node, oc.node, oc.free, 0), oci});
       }
     }
   }
@@ -576,6 +637,7 @@ RoundPlan Matcher::plan_round() {
            center_skill(s.pools[b].view.center, s.pools[b].view.skill);
   });
   s.pools_at.clear();
+  s.skill_ranges.clear();
   for (std::uint32_t i = 0; i < s.pools_by_skill.size();) {
     const Pool& p = s.pools[s.pools_by_skill[i]];
     const std::uint32_t key = center_skill(p.view.center, p.view.skill);
@@ -584,7 +646,8 @@ RoundPlan Matcher::plan_round() {
            center_skill(s.pools[s.pools_by_skill[j]].view.center, s.pools[s.pools_by_skill[j]].view.skill) == key) {
       ++j;
     }
-    s.pools_at.emplace(key, std::make_pair(i, j));
+    s.pools_at.try_emplace(key, 0, static_cast<std::uint32_t>(s.skill_ranges.size()));
+    s.skill_ranges.emplace_back(i, j);
     i = j;
   }
 
@@ -611,8 +674,8 @@ RoundPlan Matcher::plan_round() {
                      bool senior) -> std::uint32_t {
     GroupView hv = v;
     hv.center = kNoCenter;
-    auto [it, inserted] = s.hub_ids.try_emplace({group_key(hv, lang, cl, senior), form_part},
-                                                static_cast<std::uint32_t>(s.hubs.size()));
+    const auto [hub_id, inserted] =
+        s.hub_ids.try_emplace(group_key(hv, lang, cl, senior), form_part, static_cast<std::uint32_t>(s.hubs.size()));
     if (inserted) {
       Group hub{hv, lang, cl, senior, g.add_node()};
       hub.out_begin = static_cast<std::uint32_t>(s.hub_out.size());
@@ -623,7 +686,7 @@ RoundPlan Matcher::plan_round() {
       hub.out_end = static_cast<std::uint32_t>(s.hub_out.size());
       s.hubs.push_back(hub);
     }
-    const Group& hub = s.hubs[it->second];
+    const Group& hub = s.hubs[hub_id];
     // The hub was built from the same candidates, in the same order, for the first group.
     if (hub.out_end - hub.out_begin != s.candidates.size()) return kNone;
     for (std::size_t i = 0; i < s.candidates.size(); ++i) {
@@ -632,19 +695,20 @@ RoundPlan Matcher::plan_round() {
       const Cost via_hub = g.arc(arc).cost;
       if (hub_pi != pi || (s.pools[pi].view.center == v.center ? via_hub < c : via_hub != c)) return kNone;
     }
-    return it->second;
+    return hub_id;
   };
   auto group_for = [&](const GroupView& v, const FormPolicy& form, LanguageId lang, Clearance cl,
                        bool senior) {
     const std::uint32_t form_part = v.national && !form.centers.empty() ? form.id + 1 : 0;
-    auto [it, inserted] = s.group_ids.try_emplace({group_key(v, lang, cl, senior), form_part},
-                                                  static_cast<std::uint32_t>(s.groups.size()));
-    if (!inserted) return it->second;
+    const auto [group_id, inserted] =
+        s.group_ids.try_emplace(group_key(v, lang, cl, senior), form_part, static_cast<std::uint32_t>(s.groups.size()));
+    if (!inserted) return group_id;
     s.candidates.clear();
     auto connect = [&](CenterId center) {
-      auto at = s.pools_at.find(center_skill(center, v.skill));
-      if (at == s.pools_at.end()) return;
-      for (std::uint32_t i = at->second.first; i < at->second.second; ++i) {
+      const auto at = s.pools_at.find(center_skill(center, v.skill), 0);
+      if (!at) return;
+      const auto [first, last] = s.skill_ranges[*at];
+      for (std::uint32_t i = first; i < last; ++i) {
         const std::uint32_t pi = s.pools_by_skill[i];
         const Pool& p = s.pools[pi];
         if (p.view.level < v.min_level || p.clearance < cl || (senior && !p.senior) || p.language != lang) {
@@ -684,7 +748,7 @@ RoundPlan Matcher::plan_round() {
       grp.out_end = static_cast<std::uint32_t>(s.group_out.size());
     }
     s.groups.push_back(grp);
-    return it->second;
+    return group_id;
   };
 
   // Virtual classes: a class whose preferred officer is singled out keeps its own; the others
