@@ -1,6 +1,7 @@
 #include "docket/matching/matcher.h"
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <limits>
 #include <optional>
@@ -603,9 +604,7 @@ RoundPlan Matcher::plan_round() {
     const OfficerClass& oc = s.oclasses[oci];
     const Officer& rep = officers_[s.members[oc.begin]];
     for (const auto& sk : rep.skills) {
-      for (int lang = -1; lang < kMaxLanguages; ++lang) {
-        if (lang >= 0 && (rep.languages >> lang & 1U) == 0) continue;
-        const auto l = lang < 0 ? kNoLanguage : static_cast<LanguageId>(lang);
+      auto join = [&](LanguageId l) {
         const auto key = pool_key(rep.center, sk.skill, sk.level, rep.clearance, rep.senior, l);
         const auto [pi, inserted] = s.pool_ids.try_emplace(key, 0, static_cast<std::uint32_t>(s.pools.size()));
         if (inserted) {
@@ -615,6 +614,12 @@ RoundPlan Matcher::plan_round() {
         Pool& p = s.pools[pi];
         p.free += oc.free;
         s.pool_arcs.emplace_back(pi, OutArc{g.add_arc(p.node, oc.node, oc.free, 0), oci});
+      };
+      // The language-free pool, then one per language the officer speaks, visiting set bits
+      // only (the officer speaks a few of kMaxLanguages).
+      join(kNoLanguage);
+      for (std::uint64_t langs = rep.languages; langs != 0; langs &= langs - 1) {
+        join(static_cast<LanguageId>(std::countr_zero(langs)));
       }
     }
   }
