@@ -366,6 +366,8 @@ class Simulator::Impl {
       if (auto n = receipts_due(now)) calls.push_back({now, static_cast<std::size_t>(*n), false});
     }
     matcher_.index().reserve(static_cast<std::size_t>(backlog + receipts_per_year_ / 4));
+    // Slot states grow with the records, and growing them step by step copied them each time.
+    slots_.reserve(static_cast<std::size_t>(backlog + receipts_per_year_ / 4));
     Feed feed(std::make_unique<workload::Generator>(cat_, cfg_.calendar, roster_, gopts), std::move(calls));
     feed_ = &feed;
 

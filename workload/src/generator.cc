@@ -83,9 +83,10 @@ ReceiptNumber Generator::next_receipt(CenterId center, TimePoint received) {
   const std::uint64_t year_key =
       (static_cast<std::uint64_t>(prefix) << 32) | (static_cast<std::uint64_t>(fy % 100) << 16);
   std::uint64_t day_code = static_cast<std::uint64_t>(day);
-  std::uint32_t seq = sequence_[year_key | day_code];
+  std::uint32_t& next = sequence_[year_key | day_code];  // One lookup; the value stays put.
+  std::uint32_t seq = next;
   if (seq < 100'000) {
-    ++sequence_[year_key | day_code];
+    ++next;
   } else {
     seq = sequence_[year_key]++;  // Day code 0 never occurs, so it keys the spill counter.
     day_code = 900 + seq / 100'000;
