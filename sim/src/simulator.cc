@@ -644,7 +644,13 @@ class Simulator::Impl {
       violation(std::to_string(plan.assignments.size() - applied) + " offers of a round could not be applied");
     }
     auto& index = matcher_.index();
-    for (const auto& a : plan.assignments) {
+    constexpr std::size_t kAhead = 8;  // Offers whose slot state to start loading (scattered).
+    for (std::size_t i = 0; i < plan.assignments.size(); ++i) {
+      if (i + kAhead < plan.assignments.size()) {
+        const std::uint32_t ahead = plan.assignments[i + kAhead].slot;
+        if (ahead < slots_.size()) __builtin_prefetch(&slots_[ahead]);
+      }
+      const auto& a = plan.assignments[i];
       // The plan's slot, while it still holds the case, saves a receipt lookup.
       const auto slot = a.slot != matching::Assignment::kNoSlot && a.slot < index.slots() &&
                                 index.record(a.slot).receipt == a.receipt.packed()

@@ -1162,7 +1162,13 @@ std::size_t Matcher::apply(const RoundPlan& plan) {
   std::size_t applied = 0;
   last_offers_.clear();
   last_round_ = plan.at;
-  for (const Assignment& a : plan.assignments) {
+  // The offers' records are scattered over the index, so each read would miss the cache: start
+  // loading those a few offers ahead.
+  constexpr std::size_t kAhead = 8;
+  const auto& offers = plan.assignments;
+  for (std::size_t i = 0; i < offers.size(); ++i) {
+    if (i + kAhead < offers.size()) index_.prefetch_record(offers[i + kAhead].slot);
+    const Assignment& a = offers[i];
     if (a.officer >= officers_.size()) continue;
     Officer& o = officers_[a.officer];
     if (o.presence != Presence::kAvailable || o.load >= o.capacity) continue;

@@ -148,6 +148,10 @@ class CaseIndex {
   /// Starts loading what enqueue() or find() of `r` reads first, so that a caller holding a
   /// batch of cases can overlap the cache misses of the next ones with the work on this one.
   void prefetch(ReceiptNumber r) const { receipts_.prefetch(r.packed()); }
+  /// Starts loading a record's cache line; only a hint (a slot past the end is ignored).
+  void prefetch_record(std::uint32_t slot) const {
+    if (slot < records_.size()) __builtin_prefetch(&records_[slot]);
+  }
   const Record& record(std::uint32_t slot) const { return records_[slot]; }
   Record& record(std::uint32_t slot) { return records_[slot]; }
   /// Rebuilds the domain view of a record (for explain and tests).
