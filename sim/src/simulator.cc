@@ -710,7 +710,9 @@ class Simulator::Impl {
       // A case finished this tick is read and decided at once, and its record, state and receipt
       // map entry each miss the cache at national scale: start loading those of the desk a few
       // officers ahead, so that the misses overlap.
-      if (const OfficerId ahead = id + kDesksAhead; ahead < officers_.size()) {
+      // (Off shift, which is most ticks, only the presence is read.)
+      if (const OfficerId ahead = id + kDesksAhead;
+          ahead < officers_.size() && matcher_.officer(ahead).presence == Presence::kAvailable) {
         const auto& next = officers_[ahead].desk;
         if (!next.empty() && next.front().remaining <= budget) prefetch_case(next.front());
       }
