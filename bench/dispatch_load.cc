@@ -79,6 +79,7 @@ struct Flags {
   std::size_t rq_jobs = 0;  // 0: as many as --cases.
   bool skip_rq = false;
   std::string config = std::string(DOCKET_SOURCE_DIR) + "/config/national/docket.yaml";
+  std::string scheduler = DOCKET_SCHEDULER_BINARY;  // Another build's, to compare two side by side.
   bool json = false;
   std::size_t submit_batch = 5000;
   int submit_window = 2;
@@ -86,6 +87,7 @@ struct Flags {
   double latency_rate = 0;  // Cases/s in the latency phase; 0: half of the measured throughput.
   std::string perf;         // perf.data path: record scheduler and Redis in the throughput phase.
   bool keep = false;        // Keep the temporary directory (logs, AOF).
+  std::string latency_csv;  // Each latency-phase case's submit time and offer latency.
   bool hold_aof_rewrite = false;  // Diagnostic: no automatic AOF rewrite during the run.
   std::string command_line;
 };
@@ -616,8 +618,10 @@ int run(Flags& f) {
   co.port = redis->port();
   std::optional<store::RedisConnection> info;
   info.emplace(co);
+  // Redis' own record of its stalls (fork, AOF writes, slow commands) over 5 ms, for the CSV.
+  if (!f.latency_csv.empty()) info->command({"CONFIG", "SET", "latency-monitor-threshold", "5"});
   if (f.hold_aof_rewrite) info->command({"CONFIG", "SET", "auto-aof-rewrite-percentage", "0"});
-  const std::vector<std::string> scheduler_argv = {DOCKET_SCHEDULER_BINARY,
+  const std::vector<std::string> scheduler_argv = {f.scheduler,
                                                    "--config",
                                                    f.config,
                                                    "--redis",
@@ -759,6 +763,8 @@ int run(Flags& f) {
   shared.latency_cases = latency_cases;
   std::vector<std::int64_t> submitted_ns(latency_cases, 0);
   const std::string before = http_get(metrics_url);
+  const auto latency_rewrites0 = redis_info(*info, "persistence", "aof_rewrites");
+  const auto latency_delayed0 = redis_info(*info, "persistence", "aof_delayed_fsync");
   const std::int64_t decided_before = shared.decided.load();
   const std::int64_t l0 = now_ns();
   std::size_t sent = 0;
@@ -792,12 +798,50 @@ int run(Flags& f) {
       },
       [&] { return shared.decided.load(); }, std::chrono::seconds(30));
   const std::string after = http_get(metrics_url);
+  const auto latency_rewrites =
+      redis_info(*info, "persistence", "aof_rewrites") - latency_rewrites0;
+  const auto latency_delayed =
+      redis_info(*info, "persistence", "aof_delayed_fsync") - latency_delayed0;
   std::vector<double> latencies;
   for (std::size_t i = 0; i < latency_cases; ++i) {
     const auto at = shared.offered_ns[i].load();
     if (at != 0) latencies.push_back(seconds_between(submitted_ns[i], at) * 1e3);
   }
   const auto lat = percentiles(latencies);
+  // The same, by second of submit: a tail that comes from one stall (an AOF rewrite, a full
+  // round) shows in one second, a tail the loop's cadence makes shows in every one.
+  std::vector<std::vector<double>> by_second;
+  for (std::size_t i = 0; i < latency_cases; ++i) {
+    const auto at = shared.offered_ns[i].load();
+    if (at == 0) continue;
+    const auto second = static_cast<std::size_t>(seconds_between(l0, submitted_ns[i]));
+    if (by_second.size() <= second) by_second.resize(second + 1);
+    by_second[second].push_back(seconds_between(submitted_ns[i], at) * 1e3);
+  }
+  if (!f.latency_csv.empty()) {
+    // One line per case of the latency phase: seconds from the phase's start to its submit, and
+    // milliseconds to its OFFER (-1: never offered); then Redis' LATENCY LATEST, one line per
+    // event (name, last time, last ms, max ms).
+    std::ofstream out(f.latency_csv);
+    out << "submitted_s,offer_ms\n";
+    for (std::size_t i = 0; i < latency_cases; ++i) {
+      const auto at = shared.offered_ns[i].load();
+      out << seconds_between(l0, submitted_ns[i]) << ','
+          << (at != 0 ? seconds_between(submitted_ns[i], at) * 1e3 : -1.0) << '\n';
+    }
+    out << "redis_latest_fork_usec," << redis_info(*info, "stats", "latest_fork_usec") << '\n';
+    for (const auto& e : info->command({"LATENCY", "LATEST"}).elements) {
+      out << "redis_latency";
+      for (const auto& x : e.elements)
+        out << ',' << (x.type == store::Reply::Type::kInteger ? std::to_string(x.integer) : x.str);
+      out << '\n';
+    }
+  }
+  json per_second = json::array();
+  for (const auto& v : by_second) {
+    const auto p = percentiles(v);
+    per_second.push_back({{"offered", p.count}, {"p50", p.p50}, {"p99", p.p99}, {"max", p.max}});
+  }
   const auto hb = histogram_buckets(before, "docket_offer_latency_seconds");
   const auto ha = histogram_buckets(after, "docket_offer_latency_seconds");
   const double sched_p50 = histogram_quantile(hb, ha, 0.50) * 1e3;
@@ -889,8 +933,11 @@ int run(Flags& f) {
         {"submit_seconds", latency_wall},
         {"offered", offered},
         {"scheduler_time", latency_time},
+        {"aof_rewrites", latency_rewrites},
+        {"aof_delayed_fsync", latency_delayed},
         {"submit_to_offer_ms",
          {{"p50", lat.p50}, {"p90", lat.p90}, {"p99", lat.p99}, {"max", lat.max}}},
+        {"submit_to_offer_ms_by_second", per_second},
         {"scheduler_offer_latency_ms",
          {{"p50", std::isnan(sched_p50) ? json() : json(sched_p50)},
           {"p99", std::isnan(sched_p99) ? json() : json(sched_p99)}}}}},
@@ -967,9 +1014,15 @@ int run(Flags& f) {
         num(lat.p50, "%.2f") + " / " + num(lat.p99, "%.2f") + "  (p90 " + num(lat.p90, "%.2f") +
             ", max " + num(lat.max, "%.1f") + ", " + std::to_string(lat.count) + " of " +
             std::to_string(latency_cases) + " offered)");
+    std::string seconds_p99;
+    for (const auto& p : per_second)
+      seconds_p99 += (seconds_p99.empty() ? "" : " ") + num(p["p99"].get<double>(), "%.1f");
+    row("  p99 ms by second of submit", seconds_p99);
     row("  docket_offer_latency_seconds p50 / p99 ms (store to ACCEPT)",
         num(sched_p50, "%.2f") + " / " + num(sched_p99, "%.2f"));
     time_row(latency_time, latency_wall);
+    row("  automatic AOF rewrites; writes delayed by a slow fsync",
+        std::to_string(latency_rewrites) + "; " + std::to_string(latency_delayed));
     if (rq.is_object()) {
       row("python3-rq jobs / s (enqueue start to last job done)", num(rq_rate));
       row("  rq enqueue / s", num(rq.value("enqueue_per_second", 0.0)));
@@ -1011,6 +1064,9 @@ int main(int argc, char** argv) {
   app.add_flag("--skip-rq", f.skip_rq, "do not run the python3-rq peer");
   app.add_option("--config", f.config, "national configuration (docket.yaml)")
       ->check(CLI::ExistingFile);
+  app.add_option("--scheduler", f.scheduler,
+                 "docket-scheduler binary to run (another build's, to compare two builds)")
+      ->check(CLI::ExistingFile);
   app.add_flag("--json", f.json, "print the report as JSON");
   app.add_option("--submit-batch", f.submit_batch, "cases per submit request")
       ->check(CLI::Range(std::size_t{1}, std::size_t{10'000}));
@@ -1026,6 +1082,9 @@ int main(int argc, char** argv) {
       "perf.data path: record the scheduler and redis-server during the throughput phase");
   app.add_flag("--hold-aof-rewrite", f.hold_aof_rewrite,
                "diagnostic: turn Redis' automatic AOF rewrite off for the run");
+  app.add_option("--latency-csv", f.latency_csv,
+                 "write each latency-phase case's submit time and submit -> OFFER latency, and "
+                 "Redis' LATENCY LATEST, to this CSV file");
   app.add_flag("--keep", f.keep, "keep the temporary directory (scheduler log, AOF)");
   CLI11_PARSE(app, argc, argv);
   for (int i = 0; i < argc; ++i) f.command_line += (i ? " " : "") + std::string(argv[i]);
