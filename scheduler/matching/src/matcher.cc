@@ -271,6 +271,8 @@ struct Matcher::RoundScratch {
   std::vector<OutArc> node_out;
   std::vector<std::pair<std::int64_t, CaseNodeView>> skipped;  // Nodes left out: (cases, view).
   std::vector<std::uint32_t> class_groups;  // The groups one class's nodes use so far.
+  std::vector<std::uint32_t> bucket_order;  // One class's non-empty buckets, most urgent first.
+  std::vector<Cost> bucket_rank;            // By bucket: its cost of waiting, when ranked apart.
   // By class: where its buckets ended when it was last cut (edges_.size() positions a class),
   // the queue layout and the round time they hold for. While the layout stays, entries before a
   // remembered end are still due by that edge at any later time, so the next cut starts there.
@@ -805,8 +807,8 @@ RoundPlan Matcher::plan_round() {
   s.node_out.clear();
   s.skipped.clear();
   Cost max_to_group = 0;
-  // A model that ranks buckets apart may want a later bucket first: nothing is left out then.
-  const bool prune = options_.compact_graph && !costs_.serves_buckets_apart();
+  // A model that ranks buckets apart may want a later bucket first (cost_model.h).
+  const bool by_rank = costs_.serves_buckets_apart();
   const auto free_slots = static_cast<flow::Amount>(st.free_slots);
   Cost max_preferred = 0;
   flow::Amount total = 0;
@@ -850,27 +852,38 @@ RoundPlan Matcher::plan_round() {
       s.bucket_at[mci] = now_s;
     }
     const auto singled = cls.key.preferred < officers_.size() ? s.singleton_of[cls.key.preferred] : kNone;
+    // The class's buckets, most urgent first: in bucket order, unless the cost model ranks
+    // buckets apart (triage), when by their cost of waiting (stable, so ties keep bucket order).
+    s.bucket_order.clear();
+    for (std::size_t b = 0; b < buckets; ++b) {
+      if (s.bucket_count[b] > 0) s.bucket_order.push_back(static_cast<std::uint32_t>(b));
+    }
+    if (by_rank) {
+      s.bucket_rank.resize(buckets);
+      for (const std::uint32_t b : s.bucket_order) s.bucket_rank[b] = costs_.unassigned(bucket_view(cls.key, b));
+      std::stable_sort(s.bucket_order.begin(), s.bucket_order.end(),
+                       [&](std::uint32_t a, std::uint32_t b) { return s.bucket_rank[a] > s.bucket_rank[b]; });
+    }
     // Saturation: once the class's nodes in the graph hold at least as many cases as there are
-    // free slots they can reach, a later bucket's node gets no flow in any optimum and is left
-    // out. Its every path is also one of the earlier nodes' (they are relaxed at least as far),
-    // at a cost no lower once urgency is counted (cost_model.h, serves_buckets_apart), so a
-    // unit of its flow could go to an earlier node's waiting case instead, at no greater cost.
-    // In the national year most classes have more overdue cases than their officers have
-    // slots, and this keeps the graph to the buckets that can matter.
+    // free slots they can reach, a node further down the order gets no flow in some optimum and
+    // is left out. Each node already in is relaxed at least as far, so it has every path of the
+    // one left out, at the same price (cost_model.h), and waits at a cost no lower: were the
+    // node left out given a unit of flow, some node in would have a waiting case to send down
+    // the same path instead, at no greater cost. In the national year most classes have more
+    // overdue cases than their officers have slots, and this keeps the buckets that can matter.
     flow::Amount held = 0;       // Cases in this class's nodes in the graph.
     flow::Amount reachable = 0;  // Free slots they reach: their distinct groups' and officer's.
-    std::optional<Relaxation> first;  // The relaxation of the class's first node in the graph.
+    int least_levels = std::numeric_limits<int>::max();  // The least relaxation of those nodes,
+    bool all_cross = true;                                // and whether all may cross centers.
     bool preferred_counted = false;
     std::optional<Case> probe;  // The class's head case, to check its preferred officer.
     s.class_groups.clear();
-    for (std::size_t b = 0; b < buckets; ++b) {
+    for (const std::uint32_t b : s.bucket_order) {
       const flow::Amount count = s.bucket_count[b];
-      if (count == 0) continue;
       CaseNode n{vci, static_cast<int>(b), bucket_view(cls.key, b), -1, 0, 0, 0, -1, 0};
       n.view.cases = count;
-      if (prune && first && held >= std::min(reachable, free_slots) &&
-          n.view.relax.levels <= first->levels &&
-          (!n.view.relax.cross_center || first->cross_center)) {
+      if (options_.compact_graph && held > 0 && held >= std::min(reachable, free_slots) &&
+          n.view.relax.levels <= least_levels && (!n.view.relax.cross_center || all_cross)) {
         s.skipped.emplace_back(count, n.view);
         ++st.saturated_nodes;
         continue;
@@ -923,8 +936,9 @@ RoundPlan Matcher::plan_round() {
         n.preferred_class = singled;
       }
       held += count;
+      least_levels = std::min(least_levels, n.view.relax.levels);
+      all_cross = all_cross && n.view.relax.cross_center;
       s.nodes.push_back(n);
-      if (!first) first = n.view.relax;
     }
   }
 
@@ -940,6 +954,7 @@ RoundPlan Matcher::plan_round() {
   for (const auto& [count, view] : s.skipped) waiting += count * (bound + costs_.unassigned(view));
   st.case_nodes = s.nodes.size();
   st.groups = s.groups.size();
+  st.hubs = s.hubs.size();
   st.pools = s.pools.size();
   st.officer_classes = s.oclasses.size();
   st.graph_nodes = g.node_count();

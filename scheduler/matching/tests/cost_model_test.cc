@@ -18,6 +18,38 @@ TEST(CostModelTest, FactoryKnowsEveryModelAndRefusesUnknownNames) {
   EXPECT_NE(bad.error().find("deadline-slack"), std::string::npos);
 }
 
+// The compact graph's rules (cost_model.h): only unassigned() prices urgency, and a pool of
+// another center costs the same whatever the group's home.
+TEST(CostModelTest, EveryModelPricesPathsApartFromUrgencyAndHome) {
+  for (const auto& name : cost_model_names()) {
+    auto m = make_cost_model(name).value();
+    for (bool preferred : {false, true}) {
+      CaseNodeView calm;
+      calm.slack_days = 200;
+      calm.has_preferred = preferred;
+      CaseNodeView late = calm;
+      late.slack_days = 0;
+      late.overdue = true;
+      late.relax = {2, true};
+      for (bool national : {false, true}) {
+        const GroupView g{national, 1, 4, 3, 3};
+        GroupView relaxed = g;
+        relaxed.min_level = 1;
+        EXPECT_EQ(m->to_group(late, relaxed), m->to_group(calm, g)) << name;
+        for (int level = 1; level <= 5; ++level) {
+          for (CenterId c : {CenterId{1}, CenterId{2}}) {
+            const PoolView pool{c, 4, level};
+            EXPECT_EQ(m->to_pool(relaxed, pool), m->to_pool(g, pool)) << name;
+          }
+        }
+      }
+      GroupView home_a{true, 1, 4, 2, 3};
+      GroupView home_b{true, 2, 4, 2, 3};
+      EXPECT_EQ(m->to_pool(home_a, PoolView{3, 4, 3}), m->to_pool(home_b, PoolView{3, 4, 3})) << name;
+    }
+  }
+}
+
 TEST(CostModelTest, UrgencyGrowsAsSlackShrinksAndWithPriority) {
   auto m = make_cost_model("deadline-slack").value();
   CaseNodeView v;

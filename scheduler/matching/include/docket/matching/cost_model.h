@@ -53,6 +53,13 @@ struct PoolView {
 /// overrides what it cares about. Costs must be >= 0 and at most kMaxModelCost: the graph
 /// builder prices "unassigned" above every assignment path, so that a round assigns as many
 /// cases as capacity allows and urgency decides who waits.
+///
+/// The compact graph (Options::compact_graph) relies on two more rules, which every model here
+/// keeps: urgency is priced by unassigned() alone, so to_group() does not depend on the node's
+/// deadline bucket (slack, overdue, relaxation) and to_pool() not on the group's relaxed
+/// min_level; and to_pool() prices every pool of a center other than the group's alike whatever
+/// the group's center (the national hubs check this rule as they are built and fall back to
+/// direct arcs when it fails; the first is not checked).
 class CostModel {
  public:
   static constexpr Cost kMaxModelCost = 1'000'000;

@@ -45,6 +45,7 @@ struct RoundStats {
   /// class can reach: no optimum sends them flow.
   std::size_t saturated_nodes = 0;
   std::size_t groups = 0;           ///< Requirement groups.
+  std::size_t hubs = 0;             ///< National hubs the groups share (compact_graph).
   std::size_t pools = 0;            ///< (center, skill, level, ...) officer pools.
   std::size_t officer_classes = 0;  ///< Interchangeable officers, merged.
   std::size_t graph_nodes = 0;
