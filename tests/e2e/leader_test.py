@@ -321,5 +321,37 @@ class Fencing(HaTestCase):
         mgmt.sock.close()
 
 
+
+class RetriedSubmit(HaTestCase):
+    """A submit call sent again after a lost connection answers "duplicate" for the cases its
+    first attempt wrote. The test makes that state by hand: a case stored queued (a copy of
+    another's record under a new receipt) that the scheduler never queued."""
+    lease_ms = 30000
+
+    def test_a_case_stored_but_not_queued_is_queued_when_submitted_again(self):
+        a = self.scheduler("a")
+        wait_for(a.serving, timeout=30)
+        mgmt = Peer(self.ctx, a.management)
+        self.assertEqual(mgmt.call("submit", {"cases": [new_case(RECEIPT)]})["accepted"], 1)
+        written = "WAC2590000202"
+        key = next(k.decode() for k in redis_call(self.redis.port, "KEYS", "docket:{c:*}:cases")
+                   if redis_call(self.redis.port, "HGET", k.decode(), RECEIPT) is not None)
+        record = redis_call(self.redis.port, "HGET", key, RECEIPT).decode()
+        redis_call(self.redis.port, "HSET", key, written, record)
+
+        first = mgmt.call("submit", {"cases": [new_case(written)]})
+        self.assertEqual((first["accepted"], first["duplicates"]), (1, 0))
+        self.assertIn(f"{written} was stored but not queued here", a.output())
+        # Now the scheduler knows it: the same submit again is a real duplicate.
+        again = mgmt.call("submit", {"cases": [new_case(written)]})
+        self.assertEqual((again["accepted"], again["duplicates"]), (0, 1))
+        w = Worker(self.ctx, a.workers, [O1])
+        offered = {w.offer()["receipt"], w.offer()["receipt"]}
+        self.assertEqual(offered, {RECEIPT, written})
+        w.sock.close()
+        mgmt.sock.close()
+        self.assertEqual(a.stop(), 0)
+
+
 if __name__ == "__main__":
     unittest.main()

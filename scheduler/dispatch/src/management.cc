@@ -243,6 +243,27 @@ Dispatcher::PendingSubmit Dispatcher::parse_submit(const json& args) {
   return p;
 }
 
+bool Dispatcher::adopt_stored(const Case& c) {
+  // A call sent again after a lost connection answers "duplicate" for the cases its first
+  // attempt wrote: the store holds them queued while this scheduler never queued them, and they
+  // would wait unseen until a restart. A case known here, or stored in any other state (a
+  // submit repeated after the case moved on), is a real duplicate.
+  if (matcher_.index().find(c.receipt)) return false;
+  try {
+    const auto stored = store_.get(catalog_.center(c.center).code, c.receipt);
+    if (!stored || stored->state != CaseState::kQueued) return false;
+    matcher_.restore(service::to_case(*stored, catalog_, matcher_));
+  } catch (const Error& e) {
+    spdlog::error("submit: cannot read {} back from the store: {}", c.receipt.str(), e.what());
+    return false;
+  }
+  spdlog::warn("submit: {} was stored but not queued here (a retried call); queued it now",
+               c.receipt.str());
+  if (agency_) agency_->on_receipt(c.center, c.form, c.priority);
+  note(c, CaseState::kReceived, CaseState::kQueued);
+  return true;
+}
+
 std::vector<json> Dispatcher::commit_submits(std::vector<PendingSubmit>& batch) {
   // One store call for every request read in this turn of the loop: a client that pipelines
   // many small submits costs one round trip, not one each.
@@ -267,7 +288,11 @@ std::vector<json> Dispatcher::commit_submits(std::vector<PendingSubmit>& batch) 
         note(c, CaseState::kReceived, CaseState::kQueued);
         ++accepted;
       } else if (results[k].status == store::TransitionResult::Status::kDuplicate) {
-        ++duplicates;
+        if (adopt_stored(c)) {
+          ++accepted;
+        } else {
+          ++duplicates;
+        }
       } else {
         p.rejected.push_back({{"index", p.index[j]},
                               {"receipt", c.receipt.str()},

@@ -210,6 +210,10 @@ class Dispatcher {
   /// returns each request's result, in order. Throws IoError when the store is unreachable
   /// (nothing is then queued, and a request sent again imports its cases once).
   std::vector<nlohmann::json> commit_submits(std::vector<PendingSubmit>& batch);
+  /// Queues a submitted case the store answered "duplicate" for when the store holds it queued
+  /// and this scheduler does not know it (the first attempt of a retried call wrote it). True
+  /// if it did; false for a real duplicate or when the store cannot be read (logged).
+  bool adopt_stored(const Case& c);
   /// A submit request is read and kept for flush_submits() (true); any other message is left
   /// to handle_management() (false).
   bool stage_submit(protocol::Received& in);
