@@ -259,10 +259,17 @@ bool CaseIndex::dequeue(ReceiptNumber r, CaseState new_state, OfficerId officer)
   return true;
 }
 
-bool CaseIndex::dequeue_slot(std::uint32_t slot, CaseState new_state, OfficerId officer) {
+bool CaseIndex::dequeue_slot(std::uint32_t slot, CaseState new_state, OfficerId officer,
+                             std::uint32_t pos) {
   if (slot >= records_.size()) return false;
   Record& rec = records_[slot];
   if (rec.state != CaseState::kQueued || rec.receipt == 0) return false;
+  CaseClass& cls = classes_[rec.klass];
+  if (pos < cls.queue.size() && pos >= cls.head && cls.queue[pos].slot == slot &&
+      cls.queue[pos].gen == rec.gen) {
+    cls.queue[pos].gen = kBuried;
+    ++cls.buried;
+  }
   leave_queue(rec);
   rec.state = new_state;
   rec.officer = officer;
@@ -319,15 +326,23 @@ void CaseIndex::prepare() {
     cls.touched = false;
     auto& q = cls.queue;
     // Consumed and stale entries at the front cost nothing to skip.
-    while (cls.head < q.size() && !live(q[cls.head])) ++cls.head;
+    while (cls.head < q.size() && (q[cls.head].gen == kBuried || !live(q[cls.head]))) {
+      if (q[cls.head].gen == kBuried) --cls.buried;
+      ++cls.head;
+    }
     cls.sorted_end = std::max(cls.sorted_end, cls.head);
     if (cls.dirty && q.size() - cls.head != cls.live) {
-      // remove_if keeps the order, so the sorted prefix stays sorted; only its end moves.
+      // remove_if keeps the order, so the sorted prefix stays sorted; only its end moves. When
+      // every stale entry is a buried one (a case offered from the middle of its queue, as triage
+      // does), the entries tell themselves apart; otherwise each one's record is read, a cache
+      // miss per entry at national scale.
+      const bool all_buried = q.size() - cls.head - cls.live == cls.buried;
+      const auto stale = [&](const QueueEntry& e) { return e.gen == kBuried || (!all_buried && !live(e)); };
       const auto at = [&](std::size_t i) { return q.begin() + static_cast<std::ptrdiff_t>(i); };
       const auto sorted_live =
-          std::count_if(at(cls.head), at(cls.sorted_end), [&](const QueueEntry& e) { return live(e); });
-      q.erase(std::remove_if(at(cls.head), q.end(), [&](const QueueEntry& e) { return !live(e); }),
-              q.end());
+          std::count_if(at(cls.head), at(cls.sorted_end), [&](const QueueEntry& e) { return !stale(e); });
+      q.erase(std::remove_if(at(cls.head), q.end(), stale), q.end());
+      cls.buried = 0;
       cls.sorted_end = cls.head + static_cast<std::size_t>(sorted_live);
       ++cls.layout;
     }

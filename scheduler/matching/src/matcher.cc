@@ -1159,6 +1159,7 @@ RoundPlan Matcher::plan_round() {
         a.cross_center = o.center != home;
         a.preferred = sl.preferred;
         a.slot = entry.slot;
+        a.position = pos;
         plan.assignments.push_back(a);
         if (load + 1 < o.capacity) {
           heap.emplace_back(load + 1, plan.at.time_since_epoch().count(), id);
@@ -1190,7 +1191,7 @@ std::size_t Matcher::apply(const RoundPlan& plan) {
     // The plan's slot saves a receipt lookup while it still holds the case.
     const bool by_slot = a.slot != Assignment::kNoSlot && a.slot < index_.slots() &&
                          index_.record(a.slot).receipt == a.receipt.packed();
-    if (!(by_slot ? index_.dequeue_slot(a.slot, CaseState::kOffered, a.officer)
+    if (!(by_slot ? index_.dequeue_slot(a.slot, CaseState::kOffered, a.officer, a.position)
                   : index_.dequeue(a.receipt, CaseState::kOffered, a.officer))) {
       continue;
     }

@@ -59,6 +59,28 @@ TEST_F(CaseIndexTest, DequeueAndEraseAreLazyButExact) {
   EXPECT_EQ(idx_.position(slot), 2U);
 }
 
+TEST_F(CaseIndexTest, CasesTakenFromTheMiddleByPositionCompactExactly) {
+  // Positions given with dequeue_slot() mark entries (no record reads at compaction); a wrong
+  // position is ignored, and a case taken without one still goes.
+  std::vector<std::uint32_t> slots;
+  for (int i = 1; i <= 10; ++i) slots.push_back(idx_.enqueue(make_case(cat_, i, "I-130", "VSC", t_, i), false));
+  idx_.prepare();
+  EXPECT_TRUE(idx_.dequeue_slot(slots[3], CaseState::kOffered, 1, 3));   // Case 4 at 3.
+  EXPECT_TRUE(idx_.dequeue_slot(slots[5], CaseState::kOffered, 1, 5));   // Case 6 at 5.
+  EXPECT_TRUE(idx_.dequeue_slot(slots[7], CaseState::kOffered, 1, 2));   // Case 8: wrong position.
+  EXPECT_TRUE(idx_.dequeue(ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, 9), CaseState::kOffered, 1));
+  EXPECT_EQ(idx_.classes()[0].buried, 2U);
+  EXPECT_EQ(drain_order(0), (std::vector<std::uint64_t>{1, 2, 3, 5, 7, 10}));
+  EXPECT_EQ(idx_.classes()[0].buried, 0U);
+  // Only buried entries stale this time: compaction trusts the marks.
+  EXPECT_TRUE(idx_.dequeue_slot(slots[4], CaseState::kOffered, 1, 3));   // Case 5, now at 3.
+  EXPECT_EQ(drain_order(0), (std::vector<std::uint64_t>{1, 2, 3, 7, 10}));
+  // A requeued case (declined) comes back in its place.
+  idx_.enqueue(make_case(cat_, 4, "I-130", "VSC", t_, 4), false);
+  EXPECT_EQ(drain_order(0), (std::vector<std::uint64_t>{1, 2, 3, 4, 7, 10}));
+  EXPECT_EQ(idx_.queued(), 6U);
+}
+
 TEST_F(CaseIndexTest, DequeueBySlotMatchesDequeueByReceipt) {
   std::vector<std::uint32_t> slots;
   for (int i = 1; i <= 4; ++i) slots.push_back(idx_.enqueue(make_case(cat_, i, "I-130", "VSC", t_, i), false));

@@ -33,6 +33,9 @@ struct ClassKeyHash {
 /// One queue entry: 24 bytes, ordered by deadline, then receipt time, then receipt number: a
 /// total order that depends only on the cases, so a queue rebuilt from the store at start comes
 /// back in exactly the order it had.
+/// The generation a queue entry gets when its case left the queue through a known position.
+inline constexpr std::uint32_t kBuried = 0xffffffffU;
+
 struct QueueEntry {
   std::int32_t deadline_min;   ///< Minutes since 2000-01-01 UTC.
   std::uint32_t received_sec;  ///< Seconds since 2000-01-01 UTC.
@@ -62,6 +65,9 @@ struct CaseClass {
   /// that positions remembered from an earlier round can be trusted while it stays the same.
   /// Consuming entries at the head and appending in order do not move the others.
   std::uint32_t layout = 0;
+  /// Stale entries past head marked by dequeue_slot() (gen kBuried): while they are all of the
+  /// class's stale entries, compaction tells them apart without reading the records.
+  std::uint32_t buried = 0;
   bool touched = false;  ///< Changed since the last prepare() (listed in CaseIndex::touched_).
 };
 
@@ -139,8 +145,12 @@ class CaseIndex {
   /// Returns false if the receipt is unknown or the case is not queued.
   bool dequeue(ReceiptNumber r, CaseState new_state, OfficerId officer = kNoOfficer);
   /// dequeue() for the case in `slot` (no receipt lookup). Returns false if the slot holds no
-  /// queued case.
-  bool dequeue_slot(std::uint32_t slot, CaseState new_state, OfficerId officer = kNoOfficer);
+  /// queued case. `pos`, when the caller knows it, is the case's position in its class queue
+  /// (read since the last prepare()): its entry is then marked, so that the next prepare() can
+  /// compact the queue without reading every record (a wrong position is ignored).
+  bool dequeue_slot(std::uint32_t slot, CaseState new_state, OfficerId officer = kNoOfficer,
+                    std::uint32_t pos = kNoPosition);
+  static constexpr std::uint32_t kNoPosition = 0xffffffffU;
   /// Forgets a case entirely (decided, or moved to another scheduler). False if unknown.
   bool erase(ReceiptNumber r);
 

@@ -34,6 +34,8 @@ struct Assignment {
   /// only trusted while its record still holds `receipt`.
   static constexpr std::uint32_t kNoSlot = 0xffffffffU;
   std::uint32_t slot = kNoSlot;
+  /// The case's position in its class queue when the plan was made (CaseIndex::dequeue_slot).
+  std::uint32_t position = kNoSlot;
 };
 
 /// What a round looked at and how long each phase took.
