@@ -116,7 +116,7 @@ TEST(Channel, ServerAnswersAClientAndReportsBadMessages) {
   EXPECT_FALSE(server.send("nobody", Message{}));
 }
 
-TEST(Channel, CallMatchesRepliesToRequestsAndRaisesErrors) {
+TEST(Channel, CallPairsEachReplyWithItsRequestAndRaisesErrors) {
   zmq::context_t ctx;
   Server server(ctx, "tcp://127.0.0.1:0");
   Client client(ctx, server.endpoint());

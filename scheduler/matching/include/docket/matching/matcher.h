@@ -35,7 +35,7 @@ struct Assignment {
   static constexpr std::uint32_t kNoSlot = 0xffffffffU;
   std::uint32_t slot = kNoSlot;
   /// The case's position in its class queue when the plan was made (CaseIndex::dequeue_slot).
-  std::uint32_t position = kNoSlot;
+  std::uint32_t position = CaseIndex::kNoPosition;
 };
 
 /// What a round looked at and how long each phase took.
