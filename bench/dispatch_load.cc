@@ -550,12 +550,15 @@ double load_average() {
 
 /// Microseconds Redis spent executing EVALSHA (the store's transition script), from INFO
 /// commandstats; the rest of its CPU is networking, the AOF and rewrites.
-double evalsha_usec(store::RedisConnection& redis) {
+/// EVALSHA's calls and microseconds so far, from INFO commandstats.
+std::pair<double, double> evalsha_stats(store::RedisConnection& redis) {
   const std::string text = redis.command({"INFO", "commandstats"}).as_string();
   std::smatch m;
-  static const std::regex re(R"(cmdstat_evalsha:calls=[0-9]+,usec=([0-9]+))");
-  return std::regex_search(text, m, re) ? std::stod(m[1]) : 0.0;
+  static const std::regex re(R"(cmdstat_evalsha:calls=([0-9]+),usec=([0-9]+))");
+  if (!std::regex_search(text, m, re)) return {0.0, 0.0};
+  return {std::stod(m[1]), std::stod(m[2])};
 }
+double evalsha_usec(store::RedisConnection& redis) { return evalsha_stats(redis).second; }
 
 std::string cpu_model() {
   const std::string info = read_file("/proc/cpuinfo");
@@ -766,6 +769,10 @@ int run(Flags& f) {
   const auto latency_rewrites0 = redis_info(*info, "persistence", "aof_rewrites");
   const auto latency_delayed0 = redis_info(*info, "persistence", "aof_delayed_fsync");
   const std::int64_t decided_before = shared.decided.load();
+  const double lcpu_sched0 = bench::process_cpu_seconds(scheduler_pid),
+               lcpu_redis0 = bench::process_cpu_seconds(redis->pid()),
+               lcpu_self0 = own_cpu_seconds();
+  const auto lcalls0 = evalsha_stats(*info);
   const std::int64_t l0 = now_ns();
   std::size_t sent = 0;
   std::int64_t id = 1'000'000;
@@ -798,6 +805,14 @@ int run(Flags& f) {
       },
       [&] { return shared.decided.load(); }, std::chrono::seconds(30));
   const std::string after = http_get(metrics_url);
+  // The latency phase's CPU, over the whole phase (the submits, then the last offers' decisions).
+  const double latency_span = seconds_between(l0, now_ns());
+  const double lcpu_sched = bench::process_cpu_seconds(scheduler_pid) - lcpu_sched0;
+  const double lcpu_redis = bench::process_cpu_seconds(redis->pid()) - lcpu_redis0;
+  const double lcpu_self = own_cpu_seconds() - lcpu_self0;
+  const auto lcalls1 = evalsha_stats(*info);
+  const double lcalls = lcalls1.first - lcalls0.first;
+  const double lusec = lcalls1.second - lcalls0.second;
   const auto latency_rewrites =
       redis_info(*info, "persistence", "aof_rewrites") - latency_rewrites0;
   const auto latency_delayed =
@@ -933,6 +948,12 @@ int run(Flags& f) {
         {"submit_seconds", latency_wall},
         {"offered", offered},
         {"scheduler_time", latency_time},
+        {"cpu_seconds",
+         {{"wall", latency_span},
+          {"scheduler", lcpu_sched},
+          {"redis", lcpu_redis},
+          {"load_generator", lcpu_self}}},
+        {"redis_evalsha", {{"calls", lcalls}, {"usec", lusec}}},
         {"aof_rewrites", latency_rewrites},
         {"aof_delayed_fsync", latency_delayed},
         {"submit_to_offer_ms",
@@ -1021,6 +1042,12 @@ int run(Flags& f) {
     row("  docket_offer_latency_seconds p50 / p99 ms (store to ACCEPT)",
         num(sched_p50, "%.2f") + " / " + num(sched_p99, "%.2f"));
     time_row(latency_time, latency_wall);
+    row("  CPU s: scheduler, redis, load generator",
+        num(lcpu_sched, "%.1f") + ", " + num(lcpu_redis, "%.1f") + ", " + num(lcpu_self, "%.1f") +
+            " (of " + num(latency_span * cores, "%.1f") + " available)");
+    row("  Redis executing the transition script: calls, us per call",
+        num(lcalls) + ", " + num(lcalls > 0 ? lusec / lcalls : 0, "%.1f") + " (" +
+            num(100 * lusec / 1e6 / latency_span, "%.0f%%") + " of a core)");
     row("  automatic AOF rewrites; writes delayed by a slow fsync",
         std::to_string(latency_rewrites) + "; " + std::to_string(latency_delayed));
     if (rq.is_object()) {
