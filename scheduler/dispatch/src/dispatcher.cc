@@ -1070,7 +1070,7 @@ void Dispatcher::run_round() {
   }
   matching::RoundPlan plan;
   if (short_queue) {
-    plan = plan_short_queue(matcher_, options_.short_queue);
+    plan = short_queue_planner_.plan(matcher_, options_.short_queue);
     ++stats_.short_rounds;
     if (metrics_) metrics_->short_rounds.Increment();
   } else {

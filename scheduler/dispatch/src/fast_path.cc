@@ -1,14 +1,17 @@
 #include "docket/dispatch/fast_path.h"
 
 #include <tuple>
-#include <unordered_map>
-#include <vector>
 
 #include "docket/matching/eligibility.h"
 
 namespace docket::dispatch {
 
-matching::RoundPlan plan_short_queue(matching::Matcher& matcher, std::size_t max_queued) {
+std::size_t ShortQueuePlanner::KeyHash::operator()(const Key& k) const noexcept {
+  return matching::ClassKeyHash{}(k.klass) * 31 + static_cast<std::size_t>(k.levels) * 2 +
+         (k.cross_center ? 1 : 0);
+}
+
+matching::RoundPlan ShortQueuePlanner::plan(matching::Matcher& matcher, std::size_t max_queued) {
   matching::RoundPlan plan;
   const TimePoint now = matcher.clock().now();
   plan.at = now;
@@ -17,25 +20,30 @@ matching::RoundPlan plan_short_queue(matching::Matcher& matcher, std::size_t max
   if (max_queued == 0 || index.queued() == 0 || index.queued() > max_queued) return plan;
   const auto& catalog = matcher.catalog();
   const auto& officers = matcher.officers();
-  // Officers with a free slot, by center: a case looks only at its own office unless its
-  // slack lets it leave the center.
-  std::vector<std::vector<OfficerId>> by_center(catalog.centers().size());
-  std::vector<OfficerId> all;
-  for (OfficerId id = 0; id < officers.size(); ++id) {
-    if (officers[id].free_slots() <= 0) continue;
-    by_center[officers[id].center].push_back(id);
-    all.push_back(id);
-    plan.stats.free_slots += static_cast<std::size_t>(officers[id].free_slots());
+  if (matcher_ != &matcher || roster_version_ != matcher.roster_version()) {
+    standing_.clear();
+    matcher_ = &matcher;
+    roster_version_ = matcher.roster_version();
   }
-  if (all.empty()) return plan;
-  std::unordered_map<OfficerId, int> taken;  // Slots this plan has used, by officer.
-  const auto room = [&](OfficerId id) {
-    auto it = taken.find(id);
-    return officers[id].free_slots() - (it == taken.end() ? 0 : it->second);
+  std::size_t free_officers = 0;
+  for (const Officer& o : officers) {
+    if (o.free_slots() <= 0) continue;
+    ++free_officers;
+    plan.stats.free_slots += static_cast<std::size_t>(o.free_slots());
+  }
+  if (free_officers == 0) return plan;
+  // Officers of each center, whatever their presence and load, to build the lists kept per class.
+  std::vector<std::vector<OfficerId>> by_center;
+  taken_.assign(officers.size(), 0);
+  const auto room = [&](OfficerId id) { return officers[id].free_slots() - taken_[id]; };
+  const auto fits = [&](OfficerId id) {
+    return room(id) > 0 && officers[id].presence == Presence::kAvailable;
   };
   index.prepare();
   for (auto& klass : index.classes()) {
     if (klass.live == 0) continue;
+    const std::vector<OfficerId>* standing = nullptr;
+    Key key{klass.key, -1, false};
     for (std::size_t e = klass.head; e < klass.queue.size(); ++e) {
       if (!index.live(klass.queue[e])) continue;
       const std::uint32_t slot = klass.queue[e].slot;
@@ -44,35 +52,56 @@ matching::RoundPlan plan_short_queue(matching::Matcher& matcher, std::size_t max
       const auto relax =
           matcher.relaxation(form, matching::Matcher::slack_days(index.record(slot).deadline, now));
       const int required = matching::required_level(c, form);
-      const auto fits = [&](OfficerId id) {
-        return room(id) > 0 && matching::check(c, form, officers[id], id, relax) ==
-                                   matching::Ineligibility::kEligible;
-      };
+      if (standing == nullptr || key.levels != relax.levels ||
+          key.cross_center != relax.cross_center) {
+        key.levels = relax.levels;
+        key.cross_center = relax.cross_center;
+        auto [it, fresh] = standing_.try_emplace(key);
+        if (fresh) {
+          // Every case of a class shares what check_standing() reads, the relaxation aside.
+          const CenterId home = matching::home_office(form, c.center, c.field_office);
+          if (by_center.empty()) {
+            by_center.resize(catalog.centers().size());
+            for (OfficerId id = 0; id < officers.size(); ++id)
+              by_center[officers[id].center].push_back(id);
+          }
+          const auto consider = [&](OfficerId id) {
+            if (matching::check_standing(c, form, officers[id], id, relax) ==
+                matching::Ineligibility::kEligible)
+              it->second.push_back(id);
+          };
+          if (relax.cross_center || home >= by_center.size()) {
+            for (OfficerId id = 0; id < officers.size(); ++id) consider(id);
+          } else {
+            for (OfficerId id : by_center[home]) consider(id);
+          }
+        }
+        standing = &it->second;
+      }
       OfficerId best = kNoOfficer;
       bool preferred = false;
       if (c.preferred_officer != kNoOfficer && c.preferred_officer < officers.size() &&
-          fits(c.preferred_officer)) {
+          fits(c.preferred_officer) &&
+          matching::check_standing(c, form, officers[c.preferred_officer], c.preferred_officer,
+                                   relax) == matching::Ineligibility::kEligible) {
         best = c.preferred_officer;
         preferred = true;
       } else {
-        const CenterId home = matching::home_office(form, c.center, c.field_office);
-        const auto& candidates =
-            relax.cross_center || home >= by_center.size() ? all : by_center[home];
         std::tuple<int, int, OfficerId> best_key{0, 0, kNoOfficer};
-        for (OfficerId id : candidates) {
+        for (OfficerId id : *standing) {
           if (!fits(id)) continue;
           const Officer& o = officers[id];
           // Level relaxation used, then cases held (this plan's included), then id.
-          const std::tuple<int, int, OfficerId> key{std::max(0, required - o.level(form.skill)),
-                                                    o.capacity - room(id), id};
-          if (best == kNoOfficer || key < best_key) {
+          const std::tuple<int, int, OfficerId> k{std::max(0, required - o.level(form.skill)),
+                                                  o.capacity - room(id), id};
+          if (best == kNoOfficer || k < best_key) {
             best = id;
-            best_key = key;
+            best_key = k;
           }
         }
       }
       if (best == kNoOfficer) break;  // Nobody can take it: the rest of its class waits too.
-      ++taken[best];
+      ++taken_[best];
       matching::Assignment a;
       a.receipt = c.receipt;
       a.officer = best;
@@ -83,6 +112,11 @@ matching::RoundPlan plan_short_queue(matching::Matcher& matcher, std::size_t max
     }
   }
   return plan;
+}
+
+matching::RoundPlan plan_short_queue(matching::Matcher& matcher, std::size_t max_queued) {
+  ShortQueuePlanner planner;
+  return planner.plan(matcher, max_queued);
 }
 
 }  // namespace docket::dispatch

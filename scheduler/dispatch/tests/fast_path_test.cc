@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <random>
 #include <set>
 
 #include "docket/matching/eligibility.h"
@@ -70,6 +72,58 @@ TEST_P(ShortQueueTest, KeepsEligibilityCapacityAndDeadlineOrder) {
       m.forget(a.receipt);
     }
   }
+}
+
+// A planner kept between rounds plans exactly what a fresh one plans, while officers come and
+// go, fill up, and have their skills changed (which must drop what it kept).
+TEST_P(ShortQueueTest, AKeptPlannerPlansWhatAFreshOnePlans) {
+  const std::uint64_t seed = GetParam();
+  Catalog cat = testing::small_catalog();
+  ManualClock clock(testing::test_epoch());
+  Matcher m(cat, matching::Options{}, clock);
+  auto inst = testing::random_instance(cat, seed, 120, 30, clock.now());
+  for (auto& o : inst.officers) m.add_officer(o);
+  std::mt19937_64 rng(seed);
+  ShortQueuePlanner kept;
+  std::size_t offered = 0;
+  std::size_t next_case = 0;
+  for (int round = 0; round < 12; ++round) {
+    // New cases arrive, a few at a time.
+    for (int k = 0; k < 15 && next_case < inst.cases.size(); ++k)
+      m.enqueue(inst.cases[next_case++]);
+    // Presence and skills move.
+    const auto id = static_cast<OfficerId>(rng() % m.officers().size());
+    m.set_presence(id, round % 3 == 0 ? Presence::kAway : Presence::kAvailable);
+    if (round % 4 == 1) {
+      const auto other = static_cast<OfficerId>(rng() % m.officers().size());
+      auto skills = m.officer(other).skills;
+      if (!skills.empty()) skills.pop_back();
+      skills.push_back({cat.form(static_cast<FormId>(rng() % cat.forms().size())).skill, 5});
+      std::sort(skills.begin(), skills.end(),
+                [](const auto& a, const auto& b) { return a.skill < b.skill; });
+      skills.erase(std::unique(skills.begin(), skills.end(),
+                               [](const auto& a, const auto& b) { return a.skill == b.skill; }),
+                   skills.end());
+      m.set_skills(other, skills);
+    }
+    const auto fresh = plan_short_queue(m, 256);
+    const auto plan = kept.plan(m, 256);
+    ASSERT_EQ(plan.assignments.size(), fresh.assignments.size()) << "round " << round;
+    for (std::size_t i = 0; i < plan.assignments.size(); ++i) {
+      ASSERT_EQ(plan.assignments[i].receipt, fresh.assignments[i].receipt) << "round " << round;
+      ASSERT_EQ(plan.assignments[i].officer, fresh.assignments[i].officer) << "round " << round;
+    }
+    offered += plan.assignments.size();
+    m.apply(plan);
+    // Half the offers end, so that officers have room again.
+    int n = 0;
+    for (const auto& a : plan.assignments) {
+      if (n++ % 2 == 0) continue;
+      m.release(a.officer);
+      m.forget(a.receipt);
+    }
+  }
+  EXPECT_GT(offered, 0U);
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, ShortQueueTest, ::testing::Values(1, 2, 3, 4, 5));

@@ -36,6 +36,11 @@ Relaxation relaxation_for(int slack_days, const FormPolicy& form,
 Ineligibility check(const Case& c, const FormPolicy& form, const Officer& officer, OfficerId id,
                     Relaxation relax) {
   if (officer.presence != Presence::kAvailable) return Ineligibility::kAbsent;
+  return check_standing(c, form, officer, id, relax);
+}
+
+Ineligibility check_standing(const Case& c, const FormPolicy& form, const Officer& officer,
+                             OfficerId id, Relaxation relax) {
   const int level = officer.level(form.skill);
   if (level == 0) return Ineligibility::kSkill;
   if (level < std::max(kMinSkillLevel, required_level(c, form) - relax.levels)) {

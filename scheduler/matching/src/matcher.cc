@@ -401,6 +401,7 @@ OfficerId Matcher::add_officer(Officer o) {
   officer_ids_.emplace(o.id, id);
   officer_state_.push_back({0, profile_of(o)});
   officers_.push_back(std::move(o));
+  ++roster_version_;
   return id;
 }
 
@@ -421,6 +422,7 @@ void Matcher::set_skills(OfficerId id, std::vector<SkillLevel> skills) {
   normalize_skills(o.id, skills);
   o.skills = std::move(skills);
   officer_state_[id].profile = profile_of(o);
+  ++roster_version_;
 }
 
 void Matcher::normalize_skills(const std::string& officer, std::vector<SkillLevel>& skills) {

@@ -17,6 +17,7 @@
 #include "docket/core/calendar.h"
 #include "docket/core/catalog.h"
 #include "docket/core/clock.h"
+#include "docket/dispatch/fast_path.h"
 #include "docket/dispatch/options.h"
 #include "docket/matching/matcher.h"
 #include "docket/metrics/agency.h"
@@ -251,6 +252,7 @@ class Dispatcher {
   std::unordered_map<std::uint64_t, Monotonic::time_point> offered_at_;  // receipt -> store write
   std::map<std::string, Command> extra_commands_;
   std::vector<PendingSubmit> pending_submits_;
+  ShortQueuePlanner short_queue_planner_;
   std::mt19937_64 rng_;
   bool round_due_ = false;
   bool stopping_ = false;

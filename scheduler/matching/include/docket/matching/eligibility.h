@@ -49,4 +49,10 @@ Relaxation relaxation_for(int slack_days, const FormPolicy& form,
 Ineligibility check(const Case& c, const FormPolicy& form, const Officer& officer, OfficerId id,
                     Relaxation relax);
 
+/// check() but for presence: what the officer's standing (skills, languages, clearance, center,
+/// seniority) and the case's exclusions decide, which changes only with the roster. Never
+/// returns kAbsent.
+Ineligibility check_standing(const Case& c, const FormPolicy& form, const Officer& officer,
+                             OfficerId id, Relaxation relax);
+
 }  // namespace docket::matching

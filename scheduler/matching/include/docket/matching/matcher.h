@@ -141,6 +141,9 @@ class Matcher {
   /// One case left the officer's desk (decided, declined, timed out, reclaimed).
   void release(OfficerId id);
   const Officer& officer(OfficerId id) const { return officers_.at(id); }
+  /// Changes whenever an officer is added or their skills change: what check_standing() says of
+  /// an officer stays true while it is the same (presence and load change without it).
+  std::uint64_t roster_version() const { return roster_version_; }
   const std::vector<Officer>& officers() const { return officers_; }
   std::optional<OfficerId> find_officer(std::string_view external_id) const;
 
@@ -212,6 +215,7 @@ class Matcher {
   std::unique_ptr<flow::Solver> solver_;
   std::vector<int> edges_;
   std::vector<Officer> officers_;
+  std::uint64_t roster_version_ = 0;
   std::vector<OfficerState> officer_state_;
   std::unordered_map<std::string, OfficerId> officer_ids_;
   std::unordered_map<std::string, std::uint32_t> profile_ids_;
