@@ -64,6 +64,20 @@ std::optional<Received> Server::try_recv() {
 
 bool Server::send(const std::string& peer, const Message& m) {
   auto frames = encode(m);
+  return send_frames(peer, frames);
+}
+
+bool Server::send_body(const std::string& peer, Type type, std::string_view body) {
+  std::vector<zmq::message_t> frames;
+  frames.reserve(3);
+  frames.emplace_back(kSignature.data(), kSignature.size());
+  const auto name = to_string(type);
+  frames.emplace_back(name.data(), name.size());
+  frames.emplace_back(body.data(), body.size());
+  return send_frames(peer, frames);
+}
+
+bool Server::send_frames(const std::string& peer, std::vector<zmq::message_t>& frames) {
   try {
     if (!socket_.send(zmq::buffer(peer), zmq::send_flags::sndmore | zmq::send_flags::dontwait))
       return false;

@@ -80,7 +80,8 @@ Dispatcher::Dispatcher(const Catalog& catalog, const BusinessCalendar& calendar,
       metrics_(metrics),
       workers_(ctx, options_.worker_endpoint, options_.channel),
       management_(ctx, options_.management_endpoint, options_.channel),
-      rng_(options_.seed) {
+      rng_(options_.seed),
+      offer_writer_(catalog, matcher) {
   // Officers are offered work only while a session plays them; until then they are offline in
   // the matcher, whatever the roster says (the roster's presence is what they declare).
   const auto n = matcher_.officers().size();
@@ -193,10 +194,18 @@ DispatchStats Dispatcher::stats() const {
 
 void Dispatcher::send(const std::string& peer, const Message& m, bool management) {
   auto& server = management ? management_ : workers_;
-  if (!server.send(peer, m)) {
+  after_send(peer, m.type, management, server.send(peer, m));
+}
+
+void Dispatcher::send_body(const std::string& peer, Type type, std::string_view body) {
+  after_send(peer, type, false, workers_.send_body(peer, type, body));
+}
+
+void Dispatcher::after_send(const std::string& peer, Type type, bool management, bool sent) {
+  if (!sent) {
     if (metrics_) metrics_->zmq_error(management).Increment();
-    spdlog::debug("could not send {} to {}: peer gone or its queue full",
-                  protocol::to_string(m.type), peer);
+    spdlog::debug("could not send {} to {}: peer gone or its queue full", protocol::to_string(type),
+                  peer);
     return;
   }
   if (!management) {
@@ -1132,7 +1141,8 @@ void Dispatcher::run_round() {
   const auto recorded_at = Monotonic::now();  // The offers are in the store from here.
   const auto expires_mono = now + std::chrono::milliseconds(options_.offer_timeout_ms);
   const auto expires_unix = unix_now() + (options_.offer_timeout_ms + 999) / 1000;
-  std::unordered_map<std::string, json> out;
+  // Each session's offered slots, in plan order; the OFFER text is written from the index.
+  std::unordered_map<std::string, std::vector<std::uint32_t>> out;
   for (std::size_t i = 0; i < recorded.assignments.size(); ++i) {
     const auto& a = recorded.assignments[i];
     const auto slot = *slot_of(a.receipt);
@@ -1144,21 +1154,22 @@ void Dispatcher::run_round() {
     }
     offer_timeouts_.push({expires_mono, a.receipt.packed(), rec.epoch});
     offered_at_[a.receipt.packed()] = recorded_at;
-    json c = case_json(slot);
-    c["expires"] = expires_unix;
-    auto& list = out[session_of_[a.officer]];
-    if (list.is_null()) list = json::array();
-    list.push_back(std::move(c));
+    out[session_of_[a.officer]].push_back(slot);
     ++stats_.offered;
   }
+  std::string body;
   for (auto& [peer, list] : out) {
     auto& s = *sessions_.at(peer);
     s.credit -= static_cast<std::int64_t>(list.size());
     for (std::size_t from = 0; from < list.size(); from += options_.max_offers_per_message) {
       const auto to = std::min(list.size(), from + options_.max_offers_per_message);
-      json chunk(json::value_t::array);
-      for (std::size_t k = from; k < to; ++k) chunk.push_back(std::move(list[k]));
-      send(peer, Message{Type::kOffer, {{"offers", std::move(chunk)}}});
+      body.assign("{\"offers\":[");
+      for (std::size_t k = from; k < to; ++k) {
+        if (k > from) body += ',';
+        offer_writer_.append_case(body, list[k], expires_unix);
+      }
+      body += "]}";
+      send_body(peer, Type::kOffer, body);
     }
     if (s.credit <= 0) {
       for (OfficerId o : s.officers) set_effective_presence(o);
@@ -1184,20 +1195,7 @@ store::Transition Dispatcher::transition(store::Op op, std::uint32_t slot,
 }
 
 json Dispatcher::case_json(std::uint32_t slot) const {
-  const auto& rec = matcher_.index().record(slot);
-  json c = {
-      {"receipt", ReceiptNumber::from_packed(rec.receipt).str()},
-      {"epoch", rec.epoch},
-      {"officer", rec.officer != kNoOfficer ? json(matcher_.officer(rec.officer).id) : json()},
-      {"state", to_string(rec.state)},
-      {"form", catalog_.form(rec.form).code},
-      {"center", catalog_.center(rec.center).code},
-      {"priority", to_string(rec.priority)},
-      {"received", rec.received},
-      {"deadline", rec.deadline},
-      {"qa", rec.senior_review},
-      {"returning", rec.preferred != kNoOfficer && rec.preferred == rec.officer}};
-  return c;
+  return dispatch::case_json(catalog_, matcher_, slot);
 }
 
 }  // namespace docket::dispatch

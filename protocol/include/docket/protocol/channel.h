@@ -50,9 +50,13 @@ class Server {
   /// Sends without waiting. False when the peer is gone or its queue is full (the message is
   /// dropped: every message the scheduler sends is either a reply or recoverable by timeout).
   bool send(const std::string& peer, const Message& m);
+  /// send() for a body already serialised: `body` must be the text of a JSON object (the caller
+  /// writes it; nothing here checks it). For large messages built without a JSON value.
+  bool send_body(const std::string& peer, Type type, std::string_view body);
   zmq::socket_t& socket() { return socket_; }
 
  private:
+  bool send_frames(const std::string& peer, std::vector<zmq::message_t>& frames);
   zmq::socket_t socket_;
   ChannelOptions options_;
 };

@@ -18,6 +18,7 @@
 #include "docket/core/catalog.h"
 #include "docket/core/clock.h"
 #include "docket/dispatch/fast_path.h"
+#include "docket/dispatch/offer_writer.h"
 #include "docket/dispatch/options.h"
 #include "docket/matching/matcher.h"
 #include "docket/metrics/agency.h"
@@ -187,6 +188,9 @@ class Dispatcher {
   bool reclaim(const std::vector<store::Transition>& ts);
   void run_round();
   void send(const std::string& peer, const protocol::Message& m, bool management = false);
+  /// send() to a worker of a body already serialised (OFFER, written by offer_writer_).
+  void send_body(const std::string& peer, protocol::Type type, std::string_view body);
+  void after_send(const std::string& peer, protocol::Type type, bool management, bool sent);
   void reply_error(const std::string& peer, protocol::Code code, const std::string& message,
                    const nlohmann::json* re, bool management);
   void set_effective_presence(OfficerId id);
@@ -254,6 +258,7 @@ class Dispatcher {
   std::vector<PendingSubmit> pending_submits_;
   ShortQueuePlanner short_queue_planner_;
   std::mt19937_64 rng_;
+  OfferWriter offer_writer_;
   bool round_due_ = false;
   bool stopping_ = false;
   std::string fenced_reason_;  // Why the store fenced this scheduler off; empty while serving.
