@@ -584,20 +584,43 @@ void Dispatcher::apply_batch(Batch& batch) {
   std::vector<store::Transition> follow;
   std::vector<std::pair<ReceiptNumber, std::string>> transfers;  // receipt, destination
   const auto now = Monotonic::now();
+  // RESULT bodies are written as text: {"re":...,"results":[...]}, each item as the JSON
+  // object it stands for would serialise (sorted keys).
+  std::string body;
   for (auto& reply : batch.replies) {
-    json out = json::array();
+    body.assign("{\"re\":");
+    body += reply.re.dump(-1, ' ', false, json::error_handler_t::replace);
+    body += ",\"results\":[";
+    bool first = true;
+    const auto add = [&](const json& entry) {
+      if (!first) body += ',';
+      first = false;
+      body += entry.dump(-1, ' ', false, json::error_handler_t::replace);
+    };
+    const auto add_applied = [&](const Item& item, const store::TransitionResult& res,
+                                 bool duplicate) {
+      if (!first) body += ',';
+      first = false;
+      body += duplicate ? "{\"duplicate\":true,\"epoch\":" : "{\"epoch\":";
+      append_json_number(body, res.epoch);
+      body += ",\"ok\":true,\"receipt\":";
+      append_json_string(body, item.receipt_text);
+      body += ",\"state\":";
+      append_json_string(body, to_string(res.state));
+      body += '}';
+    };
     for (auto& item : reply.items) {
       if (!item.error.is_null()) {
-        out.push_back(std::move(item.error));
+        add(item.error);
         continue;
       }
       const auto& res = results[item.transition];
       if (!res.ok()) {
         ++stats_.store_refusals;
-        out.push_back({{"receipt", item.receipt_text},
-                       {"ok", false},
-                       {"code", code_of(res.status)},
-                       {"message", res.message}});
+        add({{"receipt", item.receipt_text},
+             {"ok", false},
+             {"code", code_of(res.status)},
+             {"message", res.message}});
         // The index may be behind the store (a lapse, an earlier outage): read the case back.
         if (item.tracked) {
           if (auto slot = slot_of(item.receipt)) {
@@ -617,10 +640,6 @@ void Dispatcher::apply_batch(Batch& batch) {
         }
         continue;
       }
-      json entry = {{"receipt", item.receipt_text},
-                    {"ok", true},
-                    {"state", to_string(res.state)},
-                    {"epoch", res.epoch}};
       const auto slot = slot_of(item.receipt);
       // A repeat of an answer already applied changes nothing in the index.
       const bool fresh = res.status == store::TransitionResult::Status::kApplied && slot &&
@@ -634,10 +653,10 @@ void Dispatcher::apply_batch(Batch& batch) {
           outcome(*slot, metrics::OfferOutcome::kLeaseExpired);
           note(*slot, item.before);
           ++stats_.reclaimed;
+          add_applied(item, res, false);
         } else {
-          entry["duplicate"] = true;
+          add_applied(item, res, true);
         }
-        out.push_back(std::move(entry));
         continue;
       }
       auto& rec = matcher_.index().record(*slot);
@@ -671,10 +690,10 @@ void Dispatcher::apply_batch(Batch& batch) {
           if (item.outcome == "transfer") transfers.emplace_back(item.receipt, item.to);
           break;
       }
-      out.push_back(std::move(entry));
+      add_applied(item, res, false);
     }
-    if (!reply.peer.empty())
-      send(reply.peer, Message{Type::kResult, {{"re", reply.re}, {"results", std::move(out)}}});
+    body += "]}";
+    if (!reply.peer.empty()) send_body(reply.peer, Type::kResult, body);
   }
   if (!follow.empty()) {
     try {

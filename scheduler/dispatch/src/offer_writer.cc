@@ -1,19 +1,40 @@
 #include "docket/dispatch/offer_writer.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace docket::dispatch {
 namespace {
 
-std::string json_string(std::string_view s) { return nlohmann::json(std::string(s)).dump(); }
+std::string json_string(std::string_view s) {
+  std::string out;
+  append_json_string(out, s);
+  return out;
+}
 
-void append_number(std::string& out, std::int64_t n) {
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view text) {
+  // Receipt numbers, codes and ids are plain ASCII: written as they are. Anything else goes
+  // through the JSON library, as message bodies do (protocol::encode).
+  const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  });
+  if (plain) {
+    out += '"';
+    out += text;
+    out += '"';
+    return;
+  }
+  out += nlohmann::json(std::string(text))
+             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void append_json_number(std::string& out, std::int64_t n) {
   char buf[24];
   const auto end = std::to_chars(buf, buf + sizeof buf, n).ptr;
   out.append(buf, end);
 }
-
-}  // namespace
 
 nlohmann::json case_json(const Catalog& catalog, const matching::Matcher& matcher,
                          std::uint32_t slot) {
@@ -55,11 +76,11 @@ void OfferWriter::append_case(std::string& out, std::uint32_t slot, std::int64_t
   out += "{\"center\":";
   out += centers_.at(rec.center);
   out += ",\"deadline\":";
-  append_number(out, rec.deadline);
+  append_json_number(out, rec.deadline);
   out += ",\"epoch\":";
-  append_number(out, rec.epoch);
+  append_json_number(out, rec.epoch);
   out += ",\"expires\":";
-  append_number(out, expires);
+  append_json_number(out, expires);
   out += ",\"form\":";
   out += forms_.at(rec.form);
   out += ",\"officer\":";
@@ -75,7 +96,7 @@ void OfferWriter::append_case(std::string& out, std::uint32_t slot, std::int64_t
   out += ",\"receipt\":\"";
   out += ReceiptNumber::from_packed(rec.receipt).str();
   out += "\",\"received\":";
-  append_number(out, rec.received);
+  append_json_number(out, rec.received);
   out += ",\"returning\":";
   out += rec.preferred != kNoOfficer && rec.preferred == rec.officer ? "true" : "false";
   out += ",\"state\":";

@@ -52,5 +52,22 @@ TEST(OfferWriter, WritesWhatTheCaseObjectSerialisesTo) {
   EXPECT_GE(escaped, 1U);
 }
 
+TEST(OfferWriter, StringsAreQuotedAsMessageBodiesAre) {
+  const std::vector<std::string> texts = {"EAC2590000001",     "",
+                                          "a \"quoted\" name", "back\\slash",
+                                          "tab\there",         "caf\xc3\xa9",
+                                          "bad \xff utf-8",    std::string("nul\0byte", 8)};
+  for (const auto& text : texts) {
+    std::string out;
+    append_json_string(out, text);
+    EXPECT_EQ(out,
+              nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+        << text;
+  }
+  std::string n;
+  append_json_number(n, -1'234'567'890'123);
+  EXPECT_EQ(n, "-1234567890123");
+}
+
 }  // namespace
 }  // namespace docket::dispatch

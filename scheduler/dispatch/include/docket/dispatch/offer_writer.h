@@ -3,12 +3,19 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "docket/core/catalog.h"
 #include "docket/matching/matcher.h"
 
 namespace docket::dispatch {
+
+/// Appends `text` as a JSON string (quoted and escaped; invalid UTF-8 replaced, as every message
+/// body is serialised).
+void append_json_string(std::string& out, std::string_view text);
+/// Appends `n` as a JSON number.
+void append_json_number(std::string& out, std::int64_t n);
 
 /// The protocol's <case> object (docs/protocol.md) of the case in index slot `slot`, as the
 /// scheduler sends it in OFFER, WELCOME.resumed and my-cases.
