@@ -18,15 +18,27 @@ namespace {
 
 using matching::Matcher;
 
+/// A matcher over the small catalog with a random roster; the instance's cases are not queued.
+struct World {
+  World(std::uint64_t seed, int cases, int officers)
+      : cat(testing::small_catalog()),
+        clock(testing::test_epoch()),
+        m(cat, matching::Options{}, clock),
+        inst(testing::random_instance(cat, seed, cases, officers, clock.now())) {
+    for (auto& o : inst.officers) m.add_officer(o);
+  }
+  Catalog cat;
+  ManualClock clock;
+  Matcher m;
+  testing::RandomInstance inst;
+};
+
 class ShortQueueTest : public ::testing::TestWithParam<std::uint64_t> {};
 
 TEST_P(ShortQueueTest, KeepsEligibilityCapacityAndDeadlineOrder) {
   const std::uint64_t seed = GetParam();
-  Catalog cat = testing::small_catalog();
-  ManualClock clock(testing::test_epoch());
-  Matcher m(cat, matching::Options{}, clock);
-  auto inst = testing::random_instance(cat, seed, 200, 40, clock.now());
-  for (auto& o : inst.officers) m.add_officer(o);
+  World w(seed, 200, 40);
+  auto& [cat, clock, m, inst] = w;
   for (auto& c : inst.cases) m.enqueue(c);
 
   for (int round = 0; round < 4; ++round) {
@@ -78,11 +90,8 @@ TEST_P(ShortQueueTest, KeepsEligibilityCapacityAndDeadlineOrder) {
 // go, fill up, and have their skills changed (which must drop what it kept).
 TEST_P(ShortQueueTest, AKeptPlannerPlansWhatAFreshOnePlans) {
   const std::uint64_t seed = GetParam();
-  Catalog cat = testing::small_catalog();
-  ManualClock clock(testing::test_epoch());
-  Matcher m(cat, matching::Options{}, clock);
-  auto inst = testing::random_instance(cat, seed, 120, 30, clock.now());
-  for (auto& o : inst.officers) m.add_officer(o);
+  World w(seed, 120, 30);
+  auto& [cat, clock, m, inst] = w;
   std::mt19937_64 rng(seed);
   ShortQueuePlanner kept;
   std::size_t offered = 0;
@@ -129,11 +138,8 @@ TEST_P(ShortQueueTest, AKeptPlannerPlansWhatAFreshOnePlans) {
 INSTANTIATE_TEST_SUITE_P(Seeds, ShortQueueTest, ::testing::Values(1, 2, 3, 4, 5));
 
 TEST(ShortQueue, LeavesALongQueueToTheFullRound) {
-  Catalog cat = testing::small_catalog();
-  ManualClock clock(testing::test_epoch());
-  Matcher m(cat, matching::Options{}, clock);
-  auto inst = testing::random_instance(cat, 7, 50, 10, clock.now());
-  for (auto& o : inst.officers) m.add_officer(o);
+  World w(7, 50, 10);
+  auto& [cat, clock, m, inst] = w;
   for (auto& c : inst.cases) m.enqueue(c);
   EXPECT_TRUE(plan_short_queue(m, 49).assignments.empty());
   EXPECT_TRUE(plan_short_queue(m, 0).assignments.empty());
@@ -141,11 +147,8 @@ TEST(ShortQueue, LeavesALongQueueToTheFullRound) {
 }
 
 TEST(ShortQueue, APreferredOfficerWithRoomGetsTheCase) {
-  Catalog cat = testing::small_catalog();
-  ManualClock clock(testing::test_epoch());
-  Matcher m(cat, matching::Options{}, clock);
-  auto inst = testing::random_instance(cat, 11, 1, 60, clock.now());
-  for (auto& o : inst.officers) m.add_officer(o);
+  World w(11, 1, 60);
+  auto& [cat, clock, m, inst] = w;
   Case c = inst.cases.front();
   c.excluded.clear();
   const FormPolicy& form = cat.form(c.form);
