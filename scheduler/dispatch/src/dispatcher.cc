@@ -302,7 +302,7 @@ void Dispatcher::handle_worker(protocol::Received& in, Batch& batch) {
         const auto id = matcher_.find_officer(officer);
         if (!id || session_of_[*id] != s.peer) {
           throw ProtocolError(Code::kUnknownOfficer,
-                              "officer " + officer + " is not played by this session");
+                              "officer " + officer + " is not played on this connection");
         }
         declared_presence_[*id] = *p;
         set_effective_presence(*id);
@@ -315,7 +315,7 @@ void Dispatcher::handle_worker(protocol::Received& in, Batch& batch) {
         const auto id = matcher_.find_officer(officer);
         if (!id || session_of_[*id] != s.peer) {
           throw ProtocolError(Code::kUnknownOfficer,
-                              "officer " + officer + " is not played by this session");
+                              "officer " + officer + " is not played on this connection");
         }
         add_credit(s, m.body);
         const int before = matcher_.officer(*id).load;
@@ -539,7 +539,7 @@ void Dispatcher::hello(const std::string& peer, const json& body) {
   for (std::uint32_t slot = 0; slot < matcher_.index().size(); ++slot) {
     const auto& rec = matcher_.index().record(slot);
     if (rec.officer != kNoOfficer && held(rec.state) && session_of_[rec.officer] == peer) {
-      resumed.push_back(case_json(slot));
+      resumed.push_back(case_json(catalog_, matcher_, slot));
     }
   }
   if (auto old = sessions_.find(peer); old != sessions_.end()) sessions_.erase(old);
@@ -1211,10 +1211,6 @@ store::Transition Dispatcher::transition(store::Op op, std::uint32_t slot,
   t.actor = actor;
   t.officer = rec.officer != kNoOfficer ? matcher_.officer(rec.officer).id : "";
   return t;
-}
-
-json Dispatcher::case_json(std::uint32_t slot) const {
-  return dispatch::case_json(catalog_, matcher_, slot);
 }
 
 }  // namespace docket::dispatch

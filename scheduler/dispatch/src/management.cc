@@ -609,7 +609,7 @@ json Dispatcher::my_cases(const json& args) {
     const bool holds = rec.officer == *id &&
                        (rec.state == CaseState::kOffered || rec.state == CaseState::kAssigned);
     const bool waiting = rec.preferred == *id && rec.state == CaseState::kRfePending;
-    if (holds || waiting) out.push_back(case_json(slot));
+    if (holds || waiting) out.push_back(case_json(catalog_, matcher_, slot));
   }
   return {{"officer", name}, {"cases", std::move(out)}};
 }

@@ -66,7 +66,7 @@ std::string_view to_string(Stage s);
 struct HeldCase {
   Case info{};
   Stage stage = Stage::kOffered;
-  /// The offer used one of this session's credits, so answering it grants one back. Offers
+  /// The offer used one of the connection's credits, so answering it grants one back. Offers
   /// resumed in a WELCOME were counted against an earlier session and grant nothing.
   bool owes_credit = false;
   /// When the offer expires on the desk's monotonic clock, for an offer whose `expires` is in
@@ -77,7 +77,7 @@ struct HeldCase {
   bool recuse = false;
 };
 
-/// An officer this session plays.
+/// An officer the desk's connection plays.
 struct OfficerSpec {
   std::string id;
   Presence presence = Presence::kAvailable;

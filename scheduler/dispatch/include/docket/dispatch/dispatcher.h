@@ -194,7 +194,6 @@ class Dispatcher {
   void reply_error(const std::string& peer, protocol::Code code, const std::string& message,
                    const nlohmann::json* re, bool management);
   void set_effective_presence(OfficerId id);
-  nlohmann::json case_json(std::uint32_t slot) const;
   store::Transition transition(store::Op op, std::uint32_t slot, const std::string& actor) const;
   void requeue(ReceiptNumber r, std::int64_t epoch, bool clear_officer, bool recuse = false);
   void received(std::int64_t n);
