@@ -195,8 +195,45 @@ void CaseStore::ensure_script() {
 TransitionResult CaseStore::apply(const Transition& t) { return apply(std::vector<Transition>{t}).front(); }
 
 std::vector<TransitionResult> CaseStore::apply(const std::vector<Transition>& ts) {
+  Pending pending = send(ts);
+  return wait(pending);
+}
+
+CaseStore::Pending::Pending(Pending&& other) noexcept
+    : store_(std::exchange(other.store_, nullptr)),
+      ticket_(other.ticket_),
+      size_(other.size_),
+      ops_(std::move(other.ops_)),
+      call_items_(std::move(other.call_items_)),
+      reconnects_before_(other.reconnects_before_) {}
+
+CaseStore::Pending& CaseStore::Pending::operator=(Pending&& other) noexcept {
+  if (this != &other) {
+    abandon();
+    store_ = std::exchange(other.store_, nullptr);
+    ticket_ = other.ticket_;
+    size_ = other.size_;
+    ops_ = std::move(other.ops_);
+    call_items_ = std::move(other.call_items_);
+    reconnects_before_ = other.reconnects_before_;
+  }
+  return *this;
+}
+
+CaseStore::Pending::~Pending() { abandon(); }
+
+void CaseStore::Pending::abandon() {
+  if (store_ && !call_items_.empty()) store_->redis_.abandon(ticket_);
+  store_ = nullptr;
+}
+
+CaseStore::Pending CaseStore::send(const std::vector<Transition>& ts) {
   ensure_script();
-  std::vector<TransitionResult> results(ts.size());
+  Pending pending;
+  pending.store_ = this;
+  pending.size_ = ts.size();
+  pending.ops_.reserve(ts.size());
+  for (const auto& t : ts) pending.ops_.push_back(t.op);
   // Group by center, and inside a center by case, keeping each case's transitions in input order
   // (a stable sort): transitions of one case then sit side by side and, since a call is never cut
   // inside one case's run, go in one call, where the script reads and writes the record once
@@ -283,11 +320,22 @@ std::vector<TransitionResult> CaseStore::apply(const std::vector<Transition>& ts
       call_items.push_back(std::move(batch));
     }
   }
+  pending.reconnects_before_ = redis_.counters().reconnects;
+  if (!calls.empty()) pending.ticket_ = redis_.send_eval_pipeline(sha_, calls);
+  pending.call_items_ = std::move(call_items);
+  return pending;
+}
+
+std::vector<TransitionResult> CaseStore::wait(Pending& pending) {
+  if (pending.store_ != this)
+    throw InvalidArgument("store call already answered or not this store's");
+  pending.store_ = nullptr;
+  std::vector<TransitionResult> results(pending.size_);
+  if (pending.call_items_.empty()) return results;
   const auto started = std::chrono::steady_clock::now();
-  const std::uint64_t reconnects_before = redis_.counters().reconnects;
   std::vector<Reply> replies;
   try {
-    replies = redis_.eval_pipeline(sha_, scripts::kTransition, calls);
+    replies = redis_.receive_eval_pipeline(pending.ticket_, sha_, scripts::kTransition);
   } catch (const TimeoutError&) {
     if (metrics_) metrics_->timeouts->Increment();
     throw;
@@ -296,9 +344,11 @@ std::vector<TransitionResult> CaseStore::apply(const std::vector<Transition>& ts
     throw;
   }
   if (metrics_) {
+    // The time the caller waited: a call sent ahead ran in Redis while the caller worked.
     metrics_->call_seconds->Observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    metrics_->reconnects->Increment(static_cast<double>(redis_.counters().reconnects - reconnects_before));
+    metrics_->reconnects->Increment(
+        static_cast<double>(redis_.counters().reconnects - pending.reconnects_before_));
   }
   // A fenced call changed nothing, but calls before it in the pipeline (other centers) may have
   // been applied before the term moved on; either way the caller is no longer the leader and must
@@ -306,6 +356,7 @@ std::vector<TransitionResult> CaseStore::apply(const std::vector<Transition>& ts
   for (const Reply& reply : replies) {
     if (reply.is_error()) check_fenced(reply.str);
   }
+  const auto& call_items = pending.call_items_;
   for (std::size_t c = 0; c < replies.size(); ++c) {
     const Reply& reply = replies[c];
     for (std::size_t k = 0; k < call_items[c].size(); ++k) {
@@ -319,8 +370,9 @@ std::vector<TransitionResult> CaseStore::apply(const std::vector<Transition>& ts
     if (reply.is_error() && metrics_) metrics_->reply_errors->Increment();
   }
   if (metrics_) {
-    for (std::size_t i = 0; i < ts.size(); ++i) {
-      metrics_->transitions[static_cast<int>(ts[i].op)][static_cast<int>(results[i].status)]->Increment();
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      metrics_->transitions[static_cast<int>(pending.ops_[i])][static_cast<int>(results[i].status)]
+          ->Increment();
     }
   }
   return results;

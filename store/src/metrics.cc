@@ -33,7 +33,8 @@ StoreMetrics::StoreMetrics(prometheus::Registry& registry) {
                 .Add({});
   call_seconds = &prometheus::BuildHistogram()
                       .Name("docket_store_call_seconds")
-                      .Help("Time for one store call (a pipelined batch of transitions), seconds")
+                      .Help("Time a caller waited for one store call (a pipelined batch of "
+                            "transitions), seconds; a call sent ahead counts from the wait")
                       .Register(registry)
                       .Add({}, prometheus::Histogram::BucketBoundaries{
                                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <deque>
+#include <optional>
 #include <span>
 #include <string>
 #include <thread>
@@ -167,6 +169,7 @@ std::int64_t Reply::as_integer() const {
 }
 
 struct RedisConnection::Impl {
+  using Ticket = RedisConnection::Ticket;
   Impl(const RedisOptions& o, RedisCounters& c) : options(o), counters(c) {}
 
   const RedisOptions& options;
@@ -253,10 +256,169 @@ struct RedisConnection::Impl {
     return replies;
   }
 
+  // A request sent ahead (send_eval_pipeline), kept in the order sent until its replies are
+  // received, so that it can be sent again on a new connection.
+  struct Ahead {
+    Ticket ticket = 0;
+    std::vector<std::vector<std::string>> commands;
+    std::vector<Reply> replies;  // Read so far.
+    bool abandoned = false;
+    std::optional<std::string> error;  // Set when it cannot be answered.
+    bool timeout = false;
+    bool complete() const { return error.has_value() || replies.size() == commands.size(); }
+  };
+  std::deque<Ahead> ahead;
+  Ticket last_ticket = 0;
+
+  // Queues the commands on the current context and writes them out without reading replies.
+  // Redis keeps reading while its replies wait in its output buffer, so writing a long pipeline
+  // before reading cannot deadlock. Throws Fault.
+  void write_out(const std::vector<std::vector<std::string>>& commands) {
+    SigpipeGuard guard;
+    for (const auto& command : commands) {
+      Argv argv(command);
+      if (redisAppendCommandArgv(ctx.get(), argv.argc(), argv.ptrs.data(), argv.lens.data()) !=
+          REDIS_OK) {
+        throw Fault{Fault::Kind::kLost, false, "cannot queue a pipelined command"};
+      }
+    }
+    int done = 0;
+    while (done == 0) {
+      if (redisBufferWrite(ctx.get(), &done) != REDIS_OK) {
+        const int saved_errno = errno;
+        guard.failed();
+        throw fault_from(*ctx, saved_errno, true);
+      }
+    }
+  }
+
+  // Sends every request sent ahead that is not answered yet, in order, on a new connection
+  // (what was read of them before is dropped: they run again, and their retry keys answer).
+  void resend() {
+    for (auto& a : ahead) {
+      if (a.complete()) continue;
+      a.replies.clear();
+      counters.commands += a.commands.size();
+      write_out(a.commands);
+    }
+  }
+
+  void drop_abandoned() {
+    std::erase_if(ahead, [](const Ahead& a) { return a.abandoned && a.complete(); });
+  }
+
+  // The requests sent ahead that are not answered yet cannot be: they fail with `what`.
+  void fail_ahead(const std::string& what, bool timeout) {
+    for (auto& a : ahead) {
+      if (a.complete()) continue;
+      a.error = what;
+      a.timeout = timeout;
+    }
+    drop_abandoned();
+  }
+
+  // Reads replies until every request sent ahead up to `ticket` is answered or has failed. A
+  // lost connection is opened again and the unanswered requests are sent again, with the retry
+  // rules of run() (they are all safe to repeat); a timeout fails them at once.
+  void settle(Ticket ticket) {
+    int failures = 0;
+    for (;;) {
+      auto next =
+          std::find_if(ahead.begin(), ahead.end(), [](const Ahead& a) { return !a.complete(); });
+      if (next == ahead.end() || next->ticket > ticket) return;
+      try {
+        if (!ctx) {
+          open();
+          resend();
+        }
+        SigpipeGuard guard;
+        void* raw = nullptr;
+        if (redisGetReply(ctx.get(), &raw) != REDIS_OK || raw == nullptr) {
+          const int saved_errno = errno;
+          guard.failed();
+          throw fault_from(*ctx, saved_errno, true);
+        }
+        ReplyPtr r(static_cast<redisReply*>(raw));
+        next->replies.push_back(convert(*r));
+        usable = true;
+        if (next->complete() && next->abandoned) ahead.erase(next);
+      } catch (const Fault& f) {
+        ctx.reset();
+        usable = false;
+        ++counters.io_errors;
+        if (f.kind == Fault::Kind::kTimeout && f.sent) {
+          fail_ahead("Redis at " + where() + ": no reply within " +
+                         std::to_string(options.command_timeout_ms) + " ms (" + f.what + ")",
+                     true);
+          return;
+        }
+        if (failures >= options.reconnect_attempts) {
+          fail_ahead("Redis at " + where() + ": connection lost, " + std::to_string(failures) +
+                         " reconnect attempts failed (" + f.what + ")",
+                     f.kind == Fault::Kind::kTimeout);
+          return;
+        }
+        const int shift = std::min(failures, 16);
+        std::this_thread::sleep_for(std::chrono::milliseconds(
+            static_cast<std::int64_t>(options.reconnect_backoff_ms) << shift));
+        ++failures;
+      } catch (const IoError& e) {
+        ctx.reset();
+        usable = false;
+        fail_ahead(e.what(), false);  // The server refused AUTH: retrying cannot help.
+        return;
+      }
+    }
+  }
+
+  Ticket send_ahead(std::vector<std::vector<std::string>> commands) {
+    Ahead a;
+    a.ticket = ++last_ticket;
+    a.commands = std::move(commands);
+    ahead.push_back(std::move(a));
+    const Ticket ticket = last_ticket;
+    try {
+      if (ctx) {
+        counters.commands += ahead.back().commands.size();
+        write_out(ahead.back().commands);
+        usable = true;
+      }
+    } catch (const Fault&) {
+      // settle() opens a new connection and sends everything unanswered again.
+      ctx.reset();
+      usable = false;
+      ++counters.io_errors;
+    }
+    return ticket;
+  }
+
+  // The request's commands and replies, once answered. Throws IoError or TimeoutError when it
+  // could not be, InvalidArgument for a ticket that is not out.
+  Ahead receive(Ticket ticket) {
+    const auto find = [&] {
+      return std::find_if(ahead.begin(), ahead.end(),
+                          [ticket](const Ahead& a) { return a.ticket == ticket; });
+    };
+    auto it = find();
+    if (it == ahead.end() || it->abandoned)
+      throw InvalidArgument("no Redis request is out with ticket " + std::to_string(ticket));
+    if (!it->complete()) settle(ticket);
+    it = find();
+    Ahead a = std::move(*it);
+    ahead.erase(it);
+    if (a.error) {
+      if (a.timeout) throw TimeoutError(*a.error);
+      throw IoError(*a.error);
+    }
+    return a;
+  }
+
   // One request with the reconnect rules of the header: a timeout throws at once, a lost
   // connection is retried (after a fresh connect with exponential backoff) only when
-  // idempotent or when nothing was sent yet.
+  // idempotent or when nothing was sent yet. Replies to requests sent ahead come first on the
+  // connection, so they are read (and kept) before.
   std::vector<Reply> run(Batch commands, bool idempotent) {
+    settle(last_ticket);
     int failures = 0;
     for (;;) {
       try {
@@ -391,6 +553,50 @@ std::vector<Reply> RedisConnection::eval_pipeline(std::string_view sha, std::str
   }
   for (const auto& r : replies) counters_.reply_errors += r.is_error() ? 1 : 0;
   return replies;
+}
+
+RedisConnection::Ticket RedisConnection::send_eval_pipeline(std::string_view sha,
+                                                            const std::vector<Call>& calls) {
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(calls.size());
+  for (const auto& c : calls) commands.push_back(evalsha_argv(sha, c.keys, c.args));
+  return impl_->send_ahead(std::move(commands));
+}
+
+std::vector<Reply> RedisConnection::receive_eval_pipeline(Ticket ticket, std::string_view sha,
+                                                          std::string_view source) {
+  auto answered = impl_->receive(ticket);
+  auto& replies = answered.replies;
+  std::vector<std::size_t> missing;
+  for (std::size_t i = 0; i < replies.size(); ++i) {
+    if (is_noscript(replies[i])) missing.push_back(i);
+  }
+  if (!missing.empty()) {
+    // The server lost its scripts (a restart, SCRIPT FLUSH): every call after the loss failed
+    // with NOSCRIPT, in this request and in those sent after it, so running the missing ones
+    // now, before those are received, keeps their order.
+    reload(*this, sha, source);
+    ++counters_.script_reloads;
+    std::vector<std::vector<std::string>> again;
+    again.reserve(missing.size());
+    for (std::size_t i : missing) again.push_back(std::move(answered.commands[i]));
+    auto rerun = impl_->run(again, true);
+    for (std::size_t j = 0; j < missing.size(); ++j) replies[missing[j]] = std::move(rerun[j]);
+  }
+  for (const auto& r : replies) counters_.reply_errors += r.is_error() ? 1 : 0;
+  return std::move(replies);
+}
+
+void RedisConnection::abandon(Ticket ticket) {
+  for (auto& a : impl_->ahead) {
+    if (a.ticket == ticket) a.abandoned = true;
+  }
+  impl_->drop_abandoned();
+}
+
+std::size_t RedisConnection::in_flight() const {
+  return static_cast<std::size_t>(std::count_if(impl_->ahead.begin(), impl_->ahead.end(),
+                                                [](const auto& a) { return !a.abandoned; }));
 }
 
 bool RedisConnection::connected() const { return impl_->ctx != nullptr && impl_->usable; }

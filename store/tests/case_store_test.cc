@@ -334,6 +334,37 @@ TEST_F(CaseStoreImportTest, ImportQueuesDirectlyAndOnlyOnce) {
   EXPECT_EQ(h[0].to, "queued");
 }
 
+// Calls sent ahead run in the order sent, whenever their answers are read: an accept sent after
+// its offer finds the case offered, also when the accept's answers are read first.
+TEST_F(CaseStoreImportTest, CallsSentAheadRunInOrderAndAnswerWhenWaitedFor) {
+  const Transition imported = import_sample(60);
+  const Transition other = import_sample(61);
+  auto offer = store_->send({offer_for(imported)});
+  Transition accept = offer_for(imported);
+  accept.op = Op::kAccept;
+  accept.epoch = 1;
+  accept.actor = "ISO-1";
+  auto accepted = store_->send({accept});
+  EXPECT_TRUE(offer.out());
+  const auto second = store_->wait(accepted);
+  ASSERT_EQ(second.size(), 1U);
+  EXPECT_EQ(second[0].status, TransitionResult::Status::kApplied) << second[0].message;
+  EXPECT_EQ(second[0].state, CaseState::kAssigned);
+  const auto first = store_->wait(offer);
+  EXPECT_EQ(first.at(0).state, CaseState::kOffered);
+  EXPECT_FALSE(offer.out());
+  EXPECT_THROW(store_->wait(offer), InvalidArgument);
+
+  // A call dropped unanswered still runs; a call made after it reads past its answers.
+  { auto dropped = store_->send({offer_for(other, "ISO-2")}); }
+  EXPECT_EQ(store_->get("VSC", other.receipt)->state, CaseState::kOffered);
+  EXPECT_EQ(store_->get("VSC", other.receipt)->officer, "ISO-2");
+  EXPECT_EQ(conn_->in_flight(), 0U);
+  // An empty call sends nothing and answers nothing.
+  auto empty = store_->send({});
+  EXPECT_TRUE(store_->wait(empty).empty());
+}
+
 // A call lost with its connection is sent again as it was, retry key included: the script answers
 // from the key and applies nothing a second time.
 TEST_F(CaseStoreImportTest, ARepeatedCallIsAnsweredFromItsRetryKey) {

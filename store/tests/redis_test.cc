@@ -190,6 +190,98 @@ TEST_F(RedisTest, EvalPipelineReloadsAndKeepsOrder) {
   EXPECT_EQ(redis().counters().script_reloads, 1u);
 }
 
+// Appends ARGV[1] to the list KEYS[1] and returns the list's length: the order calls ran in.
+constexpr const char* kAppend = "return redis.call('RPUSH', KEYS[1], ARGV[1])";
+
+std::vector<RedisConnection::Call> appends(const std::string& key,
+                                           std::initializer_list<const char*> values) {
+  std::vector<RedisConnection::Call> calls;
+  for (const char* v : values) calls.push_back({{key}, {v}});
+  return calls;
+}
+
+TEST_F(RedisTest, RequestsSentAheadRunInOrderAndAreAnsweredWhenAsked) {
+  const std::string sha = redis().load_script(kAppend);
+  const auto first = redis().send_eval_pipeline(sha, appends("log", {"a", "b", "c"}));
+  const auto second = redis().send_eval_pipeline(sha, appends("log", {"d", "e"}));
+  EXPECT_EQ(redis().in_flight(), 2u);
+  // A command in between reads (and keeps) the replies of both before its own.
+  const Reply log = redis().command({"LRANGE", "log", "0", "-1"});
+  ASSERT_EQ(log.elements.size(), 5u);
+  EXPECT_EQ(log.elements[0].str + log.elements[4].str, "ae");
+  EXPECT_EQ(redis().in_flight(), 2u);
+  // Answered in any order the caller asks for them.
+  const auto later = redis().receive_eval_pipeline(second, sha, kAppend);
+  ASSERT_EQ(later.size(), 2u);
+  EXPECT_EQ(later[0].as_integer(), 4);
+  EXPECT_EQ(later[1].as_integer(), 5);
+  const auto earlier = redis().receive_eval_pipeline(first, sha, kAppend);
+  ASSERT_EQ(earlier.size(), 3u);
+  EXPECT_EQ(earlier[0].as_integer(), 1);
+  EXPECT_EQ(earlier[2].as_integer(), 3);
+  EXPECT_EQ(redis().in_flight(), 0u);
+  EXPECT_THROW(redis().receive_eval_pipeline(first, sha, kAppend), InvalidArgument);
+}
+
+TEST_F(RedisTest, AnAbandonedRequestRunsAndItsRepliesAreDiscarded) {
+  const std::string sha = redis().load_script(kAppend);
+  const auto dropped = redis().send_eval_pipeline(sha, appends("log", {"a", "b"}));
+  const auto kept = redis().send_eval_pipeline(sha, appends("log", {"c"}));
+  redis().abandon(dropped);
+  EXPECT_EQ(redis().in_flight(), 1u);
+  const auto replies = redis().receive_eval_pipeline(kept, sha, kAppend);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].as_integer(), 3);
+  EXPECT_THROW(redis().receive_eval_pipeline(dropped, sha, kAppend), InvalidArgument);
+  EXPECT_EQ(redis().command({"LLEN", "log"}).as_integer(), 3);
+  EXPECT_EQ(redis().in_flight(), 0u);
+}
+
+TEST_F(RedisTest, RequestsSentAheadAreSentAgainAfterALostConnection) {
+  const std::string sha = redis().load_script(kSetAndEcho);
+  kill_main_connection();
+  // Written to a socket the server has closed: the replies cannot come, so the request goes
+  // out again on a new connection.
+  const auto ticket = redis().send_eval_pipeline(sha, {{{"x"}, {"7"}}, {{"y"}, {"8"}}});
+  const auto replies = redis().receive_eval_pipeline(ticket, sha, kSetAndEcho);
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_EQ(replies[0].as_integer(), 7);
+  EXPECT_EQ(replies[1].as_integer(), 8);
+  EXPECT_EQ(redis().counters().reconnects, 1u);
+  EXPECT_EQ(redis().command({"GET", "y"}).as_string(), "8");
+}
+
+TEST_F(RedisTest, RequestsSentAheadToAStoppedServerFailWhenReceived) {
+  const std::string sha = redis().load_script(kSetAndEcho);
+  server().server().stop();
+  const auto ticket = redis().send_eval_pipeline(sha, {{{"x"}, {"7"}}});
+  try {
+    redis().receive_eval_pipeline(ticket, sha, kSetAndEcho);
+    FAIL() << "a stopped server must not answer";
+  } catch (const IoError& e) {
+    EXPECT_TRUE(contains(e.what(), "reconnect attempts")) << e.what();
+  }
+  EXPECT_EQ(redis().in_flight(), 0u);
+  server().server().restart();
+  const auto again = redis().send_eval_pipeline(sha, {{{"x"}, {"9"}}});
+  EXPECT_EQ(redis().receive_eval_pipeline(again, sha, kSetAndEcho).at(0).as_integer(), 9);
+}
+
+TEST_F(RedisTest, RequestsSentAheadAfterAScriptFlushRunInTheOrderSent) {
+  const std::string sha = redis().load_script(kAppend);
+  connect()->command({"SCRIPT", "FLUSH"});
+  const auto first = redis().send_eval_pipeline(sha, appends("log", {"a", "b"}));
+  const auto second = redis().send_eval_pipeline(sha, appends("log", {"c"}));
+  const auto one = redis().receive_eval_pipeline(first, sha, kAppend);
+  const auto two = redis().receive_eval_pipeline(second, sha, kAppend);
+  EXPECT_EQ(one.at(1).as_integer(), 2);
+  EXPECT_EQ(two.at(0).as_integer(), 3);
+  EXPECT_EQ(redis().counters().script_reloads, 2u);
+  const Reply log = redis().command({"LRANGE", "log", "0", "-1"});
+  ASSERT_EQ(log.elements.size(), 3u);
+  EXPECT_EQ(log.elements[0].str + log.elements[1].str + log.elements[2].str, "abc");
+}
+
 TEST_F(RedisTest, IdempotentCommandSurvivesKilledConnection) {
   redis().command({"SET", "k", "v"});
   kill_main_connection();

@@ -171,6 +171,35 @@ class CaseStore {
   /// come back in input order; transitions on one case keep their order.
   std::vector<TransitionResult> apply(const std::vector<Transition>& ts);
 
+  /// A call of apply() sent to Redis and not yet answered: made by send(), answered by wait().
+  /// Dropping it unanswered leaves the transitions to run, and their answers are discarded.
+  class Pending {
+   public:
+    Pending() = default;
+    Pending(Pending&& other) noexcept;
+    Pending& operator=(Pending&& other) noexcept;
+    ~Pending();
+    /// True until wait() has answered it (false for a default one).
+    bool out() const { return store_ != nullptr; }
+
+   private:
+    friend class CaseStore;
+    void abandon();
+    CaseStore* store_ = nullptr;
+    RedisConnection::Ticket ticket_ = 0;
+    std::size_t size_ = 0;
+    std::vector<Op> ops_;
+    std::vector<std::vector<std::size_t>> call_items_;
+    std::uint64_t reconnects_before_ = 0;
+  };
+  /// apply() in two halves, so that the caller can work while Redis runs the transitions: send()
+  /// sends them and returns at once, wait() reads the answers (as apply() returns them, and
+  /// throws as apply() throws). Calls are run in the order sent, also when their answers are
+  /// read later; any other call of this store (on its connection) first reads the answers of
+  /// the calls sent before it.
+  Pending send(const std::vector<Transition>& ts);
+  std::vector<TransitionResult> wait(Pending& pending);
+
   /// Optional parts of a transfer.
   struct TransferNote {
     std::string detail;        ///< Added to both audit entries (e.g. the plan that moved the case).

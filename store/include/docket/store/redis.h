@@ -101,6 +101,25 @@ class RedisConnection {
   std::vector<Reply> eval_pipeline(std::string_view sha, std::string_view source,
                                    const std::vector<Call>& calls, bool idempotent = true);
 
+  /// A request sent ahead with send_eval_pipeline(), to be answered by receive_eval_pipeline().
+  using Ticket = std::uint64_t;
+  /// Sends pipelined EVALSHA calls and returns at once, without reading the replies, so that the
+  /// caller can work while Redis runs them. Requests sent ahead are run, and answered, in the
+  /// order sent; any other call on this connection first reads the replies of those still out
+  /// (and keeps them for their tickets). Only for calls that are safe to repeat (the store's
+  /// carry retry keys): when the connection is lost before every reply was read, the requests
+  /// still unanswered are sent again, in order, on a new connection.
+  Ticket send_eval_pipeline(std::string_view sha, const std::vector<Call>& calls);
+  /// The replies to a request sent ahead, in call order (waits for them); NOSCRIPT is handled as
+  /// in eval_pipeline(). Throws IoError or TimeoutError when the request could not be answered,
+  /// InvalidArgument for a ticket that is not out (already received or abandoned).
+  std::vector<Reply> receive_eval_pipeline(Ticket ticket, std::string_view sha,
+                                           std::string_view source);
+  /// The caller will not read the replies to `ticket`: they are discarded when they come.
+  void abandon(Ticket ticket);
+  /// Requests sent ahead whose replies nobody has received yet.
+  std::size_t in_flight() const;
+
   /// True if the last command found the connection usable.
   bool connected() const;
   const RedisCounters& counters() const { return counters_; }
