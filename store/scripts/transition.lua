@@ -45,6 +45,24 @@ end
 -- A new record as intake sends it: FIELDS - 1 fields, each ending in '|' (the audit id is added).
 local NEW_RECORD = '^' .. string.rep('[^|]*|', FIELDS - 1) .. '$'
 
+-- Lua 5.1 turns a number into text with sprintf ('%.14g'), which costs more than the rest of a
+-- short concatenation, and text into a number with strtod. The few numbers a call writes over
+-- and over (epochs, audit references, lengths) are converted once, on first use.
+local function memo(f)
+  return setmetatable({}, {__index = function(t, k)
+    local v = f(k)
+    if v ~= nil then t[k] = v end
+    return v
+  end})
+end
+local TEXT = memo(tostring)
+-- An epoch's successor as text, nil for text that is not a number.
+local NEXT = memo(function(e)
+  local n = tonumber(e)
+  return n and tostring(n + 1)
+end)
+local REF = memo(function(n) return '.' .. n end)
+
 local function requeue_state(rec)
   if rec[F_SENIOR] == '1' then return 'qa_review' end
   return 'queued'
@@ -60,7 +78,7 @@ end
 -- Each rule: the states it starts from, whether the officer must match the holder, and a
 -- function that changes the record and returns the new state (or nil, message to refuse). A rule
 -- refuses before it changes anything.
-local function bump(rec) rec[F_EPOCH] = tostring(tonumber(rec[F_EPOCH]) + 1) end
+local function bump(rec) rec[F_EPOCH] = NEXT[rec[F_EPOCH]] end
 
 local RULES = {
   queue = {from = {received = true}, apply = function(rec) return 'queued' end},
@@ -196,9 +214,9 @@ end
 local function audit_entry(receipt, op, from, to, epoch, officer, prev, who, detail)
   entries[#entries + 1] = 'a'
   entries[#entries + 1] = receipt .. '|' .. op .. '|' .. from .. '|' .. to .. '|' .. now .. '|' ..
-                          epoch .. '|' .. officer .. '|' .. prev .. '|' .. #who .. '|' .. who .. detail
+                          epoch .. '|' .. officer .. '|' .. prev .. '|' .. TEXT[#who] .. '|' .. who .. detail
   audited[#audited + 1] = receipt
-  return '.' .. (#entries / 2)
+  return REF[#entries / 2]
 end
 
 local function add_audit(rec, t, from, to)
@@ -243,7 +261,7 @@ local function apply_one(t)
       -- The case left this center once and is coming back: the tombstone gives way to a newer
       -- move only (epochs grow with every move), so a stale resume cannot revive a case twice.
       incoming = split(t.record)
-      if #incoming ~= FIELDS or not tonumber(incoming[F_EPOCH]) or
+      if #incoming ~= FIELDS or not NEXT[incoming[F_EPOCH]] or
          tonumber(incoming[F_EPOCH]) < tonumber(rec[F_EPOCH]) then
         return 'dup|' .. rec[F_STATE] .. '|' .. rec[F_EPOCH]
       end
@@ -268,7 +286,7 @@ local function apply_one(t)
       return 'ok|' .. state .. '|0'
     end
     rec = incoming or split(t.record)
-    if #rec ~= FIELDS or rec[F_VER] ~= '1' or not tonumber(rec[F_EPOCH]) then
+    if #rec ~= FIELDS or rec[F_VER] ~= '1' or not NEXT[rec[F_EPOCH]] then
       return 'err|bad_request|the record does not have ' .. FIELDS .. ' fields (version 1)'
     end
     local from = rec[F_STATE]
@@ -286,7 +304,7 @@ local function apply_one(t)
   if not rule then return 'err|bad_request|unknown operation ' .. t.op end
   local rec = load(t.receipt)
   if not rec then return 'err|unknown_case|' .. t.receipt .. ' is not in this center' end
-  if #rec ~= FIELDS or not tonumber(rec[F_EPOCH]) then
+  if #rec ~= FIELDS or not NEXT[rec[F_EPOCH]] then
     return 'err|bad_request|the stored record of ' .. t.receipt .. ' is malformed (not ' .. FIELDS .. ' fields)'
   end
   if t.epoch ~= rec[F_EPOCH] then
@@ -350,6 +368,7 @@ for first = 1, #receipts, 256 do
   for k = first, last do stored[receipts[k]] = got[k - first + 1] end
 end
 local now_n = tonumber(now)
+local expires_at = tostring(now_n + ttl) .. '|'
 for _, hash in ipairs({answers_before, answers}) do
   for first = 1, #keys, 256 do
     local part = {unpack(keys, first, math.min(#keys, first + 255))}
@@ -384,7 +403,7 @@ for i = 0, n - 1 do
       end
       known[key] = answer
       fresh[#fresh + 1] = key
-      fresh[#fresh + 1] = (now_n + ttl) .. '|' .. answer
+      fresh[#fresh + 1] = expires_at .. answer
     end
   end
   out[#out + 1] = answer
