@@ -1,8 +1,12 @@
 """End-to-end tests of dispatch: a real docket-scheduler (with its embedded redis-server) and
 workers and management clients on real ZeroMQ sockets, written from docs/protocol.md."""
 
+import os
+import shutil
 import signal
 import subprocess
+import tempfile
+import time
 import unittest
 
 import zmq
@@ -289,6 +293,100 @@ class Restart(Base):
         self.assertIn("lease_expiry", self.history_ops(case["receipt"]))
         self.assertTrue(w2.accept(again)["ok"])
         self.assertEqual(w2.decide(again, "approve")["state"], "decided")
+
+
+def metric(scrape, name):
+    for line in scrape.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            return float(line.split()[-1])
+    return None
+
+
+class Burst(unittest.TestCase):
+    """Under a burst the loop leaves its store calls running in Redis while it reads the next
+    messages (docket_dispatch_turns_ahead_total). Every message is still answered once, in
+    full, every case is decided once, and a management request sees every change sent before
+    it."""
+
+    OFFICERS, CAPACITY, CASES = 20, 25, 3000
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="docket-burst-")
+        config = os.path.join(os.path.dirname(os.path.abspath(__file__)), "config")
+        for name in ("centers.yaml", "forms.yaml"):
+            shutil.copy(os.path.join(config, name), self.tmp)
+        with open(os.path.join(config, "docket.yaml")) as f:
+            yaml_text = f.read()
+        with open(os.path.join(self.tmp, "docket.yaml"), "w") as f:
+            f.write(yaml_text)
+        self.officers = [f"ISO-CSC-{9000 + i:05d}" for i in range(self.OFFICERS)]
+        with open(os.path.join(self.tmp, "officers.csv"), "w") as f:
+            f.write("id,center,skills,languages,clearance,capacity,presence,senior\n")
+            for o in self.officers:
+                f.write(f"{o},CSC,I-130:3,,public_trust,{self.CAPACITY},available,false\n")
+        self.s = Scheduler(config=os.path.join(self.tmp, "docket.yaml"))
+        self.ctx = zmq.Context()
+
+    def tearDown(self):
+        self.ctx.destroy(linger=0)
+        self.s.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_every_message_is_answered_once_while_calls_run_ahead(self):
+        mgmt = Peer(self.ctx, self.s.management)
+        w = Worker(self.ctx, self.s.workers, self.officers, credit=self.OFFICERS * self.CAPACITY)
+        receipts = [f"WAC26{i:08d}" for i in range(self.CASES)]
+        # Submits pipelined: every request is sent before any reply is read.
+        ids = [mgmt.request("REQUEST", {"cmd": "submit",
+                                        "args": {"cases": [new_case(r) for r in receipts[k:k + 500]]}})
+               for k in range(0, self.CASES, 500)]
+        accepted = 0
+        for rid in ids:
+            accepted += mgmt.expect("REPLY", where=lambda b, rid=rid: b.get("re") == rid, timeout=30)["result"]["accepted"]
+        self.assertEqual(accepted, self.CASES)
+
+        # The desk answers every offered case at once with an ACCEPT and a DECIDE of its own,
+        # without waiting for the RESULTs, so that messages keep arriving while the scheduler
+        # works; every message it sent must get exactly one RESULT.
+        sent, results, decided, accepted_items = {}, {}, set(), set()
+        deadline = time.time() + 120
+        while len(decided) < self.CASES:
+            self.assertLess(time.time(), deadline, f"{len(decided)} of {self.CASES} decided")
+            t, b = w.recv(10.0)
+            if t == "OFFER":
+                for c in b["offers"]:
+                    item = {"receipt": c["receipt"], "epoch": c["epoch"]}
+                    sent[w.request("ACCEPT", {"offers": [item], "credit": 1})] = "ACCEPT"
+                    sent[w.request("DECIDE", {"decisions": [dict(item, outcome="approve")]})] = "DECIDE"
+            elif t == "RESULT":
+                self.assertNotIn(b["re"], results, "a message answered twice")
+                results[b["re"]] = b["results"]
+                for item in b["results"]:
+                    self.assertTrue(item["ok"], item)
+                    self.assertNotIn("duplicate", item)
+                    if sent[b["re"]] == "ACCEPT":
+                        self.assertEqual(item["state"], "assigned")
+                        accepted_items.add(item["receipt"])
+                    else:
+                        self.assertEqual(item["state"], "decided")
+                        self.assertNotIn(item["receipt"], decided)
+                        decided.add(item["receipt"])
+            else:
+                self.assertEqual(t, "HEARTBEAT", b)
+        self.assertEqual(decided, set(receipts))
+        self.assertEqual(accepted_items, set(receipts))
+        self.assertEqual(set(results), set(sent))
+
+        stats = mgmt.call("stats")
+        self.assertEqual((stats["received"], stats["offered"], stats["accepted"], stats["decided"]),
+                         (self.CASES,) * 4)
+        self.assertEqual(stats["backlog"], 0)
+        for r in receipts[::500]:
+            ops = [h["op"] for h in mgmt.call("status", {"receipt": r})["history"]]
+            self.assertEqual(ops, ["import", "offer", "accept", "decide"])
+        self.assertGreater(metric(self.s.scrape(), "docket_dispatch_turns_ahead_total"), 0)
+        w.sock.close()
+        mgmt.sock.close()
 
 
 def short_rounds(scrape):

@@ -124,17 +124,21 @@ void Dispatcher::step(std::chrono::milliseconds timeout) {
 void Dispatcher::step_down(const std::string& why) {
   if (fenced()) return;
   fenced_reason_ = why.empty() ? "stepped down" : why;
+  // Calls still out are abandoned: nobody reads their answers.
+  outstanding_.clear();
   spdlog::error("fenced off by the state of record ({}); stepping down", fenced_reason_);
   shutdown();
 }
 
 void Dispatcher::turn(std::chrono::milliseconds timeout) {
-  // Wait no longer than the next round that is due.
+  // Wait no longer than the next round that is due, and not at all while calls are out: their
+  // answers are read below.
   if (round_due_) {
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(round_due_at_ - Monotonic::now());
     timeout = std::clamp(left, std::chrono::milliseconds(0), timeout);
   }
+  if (!outstanding_.empty()) timeout = std::chrono::milliseconds(0);
   zmq::pollitem_t items[] = {{workers_.socket().handle(), 0, ZMQ_POLLIN, 0},
                              {management_.socket().handle(), 0, ZMQ_POLLIN, 0}};
   try {
@@ -142,34 +146,101 @@ void Dispatcher::turn(std::chrono::milliseconds timeout) {
   } catch (const zmq::error_t& e) {
     if (e.num() != EINTR) throw IoError(std::string("poll: ") + e.what());
   }
-  Batch batch;
+  auto batch = std::make_shared<Batch>();
   for (std::size_t i = 0; i < options_.read_batch; ++i) {
     auto in = workers_.try_recv();
     if (!in) break;
-    handle_worker(*in, batch);
+    handle_worker(*in, *batch);
   }
-  apply_batch(batch);
+  // The calls of the turn before (its submits and offers) are still running in Redis, or have
+  // just run: this turn's worker transitions go behind them, and their answers are read once
+  // the management socket has been read, so that Redis works while this loop parses.
+  const std::uint64_t before = next_call_ - 1;
+  send_batch(std::move(batch));
   // A management request can be long (a submit carries up to 10,000 cases), and a client may
   // pipeline many: read them for a bounded slice of time, so that the workers' messages are read
   // before the lease timers run. Otherwise a long import starves the workers socket and
   // check_timers() expires sessions whose heartbeats are waiting unread.
   const auto management_until = Monotonic::now() + kManagementSlice;
   // Submits are staged and recorded together, in one store call (flush_submits); any other
-  // request is served after the submits read before it, so it sees their cases.
+  // request is served after the submits read before it, and after every call sent, so it sees
+  // their cases.
   for (std::size_t i = 0; i < 64 && (i == 0 || Monotonic::now() < management_until); ++i) {
     auto in = management_.try_recv();
     if (!in) break;
     if (stage_submit(*in)) continue;
     flush_submits();
+    finish();
     handle_management(*in);
   }
+  finish(before);
   flush_submits();
   check_timers();
   run_round();
+  // With nothing waiting to be read, the answers are read now (a lone message is answered in
+  // its own turn); otherwise the next turn reads while Redis runs this turn's calls.
+  if (!input_waiting()) {
+    finish();
+  } else if (!outstanding_.empty() && metrics_) {
+    metrics_->turns_ahead.Increment();
+  }
+}
+
+std::uint64_t Dispatcher::send_ahead(
+    const std::vector<store::Transition>& ts,
+    std::function<void(std::vector<store::TransitionResult>&)> answered,
+    std::function<void(const Error&)> failed) {
+  Outstanding o;
+  o.seq = next_call_++;
+  try {
+    o.pending = store_.send(ts);
+  } catch (const IoError& e) {
+    // Answered in its turn by finish(), so that answers keep the order of the calls.
+    o.unsent = e;
+  }
+  o.answered = std::move(answered);
+  o.failed = std::move(failed);
+  outstanding_.push_back(std::move(o));
+  return outstanding_.back().seq;
+}
+
+void Dispatcher::finish(std::uint64_t through) {
+  while (!outstanding_.empty() && outstanding_.front().seq <= through) {
+    Outstanding o = std::move(outstanding_.front());
+    outstanding_.pop_front();
+    std::vector<store::TransitionResult> results;
+    try {
+      if (o.unsent) throw *o.unsent;
+      results = store_.wait(o.pending);
+    } catch (const store::FencedError& e) {
+      // The calls behind it are fenced off too: their submitters learn it now.
+      o.failed(e);
+      for (auto& later : outstanding_) later.failed(e);
+      outstanding_.clear();
+      throw;
+    } catch (const IoError& e) {
+      o.failed(e);
+      continue;
+    }
+    o.answered(results);
+  }
+}
+
+bool Dispatcher::input_waiting() {
+  return (workers_.socket().get(zmq::sockopt::events) & ZMQ_POLLIN) != 0 ||
+         (management_.socket().get(zmq::sockopt::events) & ZMQ_POLLIN) != 0;
 }
 
 void Dispatcher::shutdown() {
   if (stopping_) return;
+  // What was sent is answered first: RESULTs for the workers' messages, OFFERs for the offers
+  // recorded.
+  try {
+    finish();
+  } catch (const store::FencedError& e) {
+    if (fenced_reason_.empty()) fenced_reason_ = e.what();
+    outstanding_.clear();
+  }
   stopping_ = true;
   for (auto& [peer, s] : sessions_) {
     send(peer, Message{Type::kShutdown, {{"reason", "scheduler stopping"}}});
@@ -237,6 +308,12 @@ void Dispatcher::handle_worker(protocol::Received& in, Batch& batch) {
   if (metrics_) metrics_->message(false, m.type).Increment();
   const json* re = m.body.contains("id") ? &m.body["id"] : nullptr;
   try {
+    // A session's start and end, presence and pulls act on the index as the store has it: the
+    // calls still out are answered first.
+    if (m.type == Type::kHello || m.type == Type::kBye || m.type == Type::kPresence ||
+        m.type == Type::kPull) {
+      finish();
+    }
     if (m.type == Type::kHello) {
       hello(in.peer, m.body);
       return;
@@ -322,6 +399,7 @@ void Dispatcher::handle_worker(protocol::Received& in, Batch& batch) {
         round_due_ = true;
         round_due_at_ = Monotonic::now();
         run_round();
+        finish();  // The officer learns how many offers the round recorded for them.
         send(in.peer, Message{Type::kResult,
                               {{"re", re ? *re : json()},
                                {"offered", std::max(0, matcher_.officer(*id).load - before)}}});
@@ -443,10 +521,7 @@ void Dispatcher::add_credit(Session& s, const json& body) {
   if (was_empty) {
     for (OfficerId o : s.officers) set_effective_presence(o);
   }
-  if (!round_due_) {
-    round_due_ = true;
-    round_due_at_ = Monotonic::now() + std::chrono::milliseconds(options_.round_delay_ms);
-  }
+  round_soon();
 }
 
 void Dispatcher::set_effective_presence(OfficerId id) {
@@ -458,10 +533,7 @@ void Dispatcher::set_effective_presence(OfficerId id) {
   }
   if (matcher_.officer(id).presence != p) {
     matcher_.set_presence(id, p);
-    if (p == Presence::kAvailable && !round_due_) {
-      round_due_ = true;
-      round_due_at_ = Monotonic::now() + std::chrono::milliseconds(options_.round_delay_ms);
-    }
+    if (p == Presence::kAvailable) round_soon();
   }
 }
 
@@ -564,23 +636,31 @@ void Dispatcher::hello(const std::string& peer, const json& body) {
   round_due_at_ = Monotonic::now() + std::chrono::milliseconds(options_.round_delay_ms);
 }
 
-void Dispatcher::apply_batch(Batch& batch) {
-  if (batch.replies.empty()) return;
-  std::vector<store::TransitionResult> results;
-  try {
-    results = store_.apply(batch.transitions);
-  } catch (const IoError& e) {
-    // Nothing is lost: the workers keep their items and send them again (docs/protocol.md).
-    ++stats_.store_outages;
-    spdlog::error("state of record unreachable; {} worker messages answered 'unavailable': {}",
-                  batch.replies.size(), e.what());
-    for (auto& r : batch.replies) {
-      if (!r.peer.empty())
-        reply_error(r.peer, Code::kUnavailable,
-                    "the state of record cannot be reached; nothing was changed", &r.re, false);
-    }
-    return;
+void Dispatcher::send_batch(std::shared_ptr<Batch> batch) {
+  if (batch->replies.empty()) return;
+  send_ahead(
+      batch->transitions,
+      [this, batch](std::vector<store::TransitionResult>& results) {
+        answer_batch(*batch, results);
+      },
+      [this, batch](const Error& e) {
+        if (const auto* io = dynamic_cast<const IoError*>(&e)) batch_unreachable(*batch, *io);
+      });
+}
+
+void Dispatcher::batch_unreachable(Batch& batch, const IoError& e) {
+  // Nothing is lost: the workers keep their items and send them again (docs/protocol.md).
+  ++stats_.store_outages;
+  spdlog::error("state of record unreachable; {} worker messages answered 'unavailable': {}",
+                batch.replies.size(), e.what());
+  for (auto& r : batch.replies) {
+    if (!r.peer.empty())
+      reply_error(r.peer, Code::kUnavailable,
+                  "the state of record cannot be reached; nothing was changed", &r.re, false);
   }
+}
+
+void Dispatcher::answer_batch(Batch& batch, std::vector<store::TransitionResult>& results) {
   std::vector<store::Transition> follow;
   std::vector<std::pair<ReceiptNumber, std::string>> transfers;  // receipt, destination
   const auto now = Monotonic::now();
@@ -757,8 +837,18 @@ void Dispatcher::apply_batch(Batch& batch) {
   }
 }
 
+void Dispatcher::round_soon() {
+  if (round_due_) return;
+  round_due_ = true;
+  round_due_at_ = Monotonic::now() + std::chrono::milliseconds(options_.round_delay_ms);
+}
+
 void Dispatcher::after_decision(ReceiptNumber r, OfficerId officer, const std::string& outcome,
                                 std::int64_t epoch, std::vector<store::Transition>& follow) {
+  // The officer's slot is free again: the round that fills it must not wait for the next
+  // message or the periodic round (a round planned while this decision's call was still out
+  // could not use the slot).
+  round_soon();
   auto slot = *slot_of(r);
   Case c = matcher_.index().to_case(slot);
   offered_at_.erase(r.packed());
@@ -829,10 +919,7 @@ void Dispatcher::requeue(ReceiptNumber r, std::int64_t epoch, bool clear_officer
     c.excluded.push_back(was);
   }
   matcher_.restore(c);
-  if (!round_due_) {
-    round_due_ = true;
-    round_due_at_ = Monotonic::now() + std::chrono::milliseconds(options_.round_delay_ms);
-  }
+  round_soon();
 }
 
 void Dispatcher::lose(OfficerId officer, ReceiptNumber r, const char* reason) {
@@ -842,6 +929,7 @@ void Dispatcher::lose(OfficerId officer, ReceiptNumber r, const char* reason) {
 }
 
 void Dispatcher::with_roster_presence(const std::function<void()>& f) {
+  finish();  // Plans count what the store has recorded.
   const auto n = matcher_.officers().size();
   std::vector<Presence> live(n);
   for (OfficerId id = 0; id < n; ++id) {
@@ -932,6 +1020,10 @@ void Dispatcher::refresh_agency() {
 
 void Dispatcher::check_timers() {
   const auto now = Monotonic::now();
+  // Timers act on cases the calls still out may have moved (an ACCEPT against its offer's
+  // timeout): those calls are answered first, when a timer is due.
+  if ((!offer_timeouts_.empty() && offer_timeouts_.top().at <= now) || now >= next_timer_check_)
+    finish();
   // Offer timeouts, earliest first; an entry whose case moved on is stale and skipped.
   std::vector<store::Transition> timeouts;
   std::vector<OfficerId> holders;
@@ -1077,7 +1169,16 @@ void Dispatcher::expire_session(const std::string& peer, const char* reason) {
 // ---------------------------------------------------------------------------------------------
 // Rounds.
 
+struct Dispatcher::RoundOut {
+  matching::RoundPlan plan;
+  std::vector<matching::Assignment> kept;  // The plan's assignments that credit let through.
+  std::vector<store::Transition> offers;   // Their offer transitions.
+  Monotonic::time_point at;                // When the round was planned.
+};
+
 void Dispatcher::run_round() {
+  // A round plans from what the index shows: the offers of the round before must be in it.
+  if (rounds_out_ > 0) finish();
   const auto now = Monotonic::now();
   const bool periodic = now - last_round_ >= std::chrono::milliseconds(options_.round_interval_ms);
   if (stopping_ || sessions_.empty()) {
@@ -1108,10 +1209,10 @@ void Dispatcher::run_round() {
   }
   // Credit caps what each session may be sent.
   std::unordered_map<std::string, std::int64_t> room;
-  std::vector<matching::Assignment> kept;
-  std::vector<store::Transition> offers;
-  kept.reserve(plan.assignments.size());
-  offers.reserve(plan.assignments.size());
+  auto round = std::make_shared<RoundOut>();
+  round->at = now;
+  round->kept.reserve(plan.assignments.size());
+  round->offers.reserve(plan.assignments.size());
   for (const auto& a : plan.assignments) {
     const auto& peer = session_of_[a.officer];
     if (peer.empty()) continue;
@@ -1122,16 +1223,29 @@ void Dispatcher::run_round() {
     auto slot = *slot_of(a.receipt);
     auto t = transition(store::Op::kOffer, slot, "scheduler");
     t.officer = matcher_.officer(a.officer).id;
-    offers.push_back(std::move(t));
-    kept.push_back(a);
+    round->offers.push_back(std::move(t));
+    round->kept.push_back(a);
   }
-  std::vector<store::TransitionResult> res;
-  try {
-    res = store_.apply(offers);
-  } catch (const IoError& e) {
-    spdlog::error("round skipped, store unreachable: {}", e.what());
-    return;
-  }
+  round->plan = std::move(plan);
+  ++rounds_out_;
+  send_ahead(
+      round->offers,
+      [this, round](std::vector<store::TransitionResult>& res) {
+        --rounds_out_;
+        record_offers(*round, res);
+      },
+      [this, round](const Error& e) {
+        --rounds_out_;
+        if (dynamic_cast<const IoError*>(&e))
+          spdlog::error("round skipped, store unreachable: {}", e.what());
+      });
+}
+
+void Dispatcher::record_offers(RoundOut& round, std::vector<store::TransitionResult>& res) {
+  const auto& plan = round.plan;
+  const auto& kept = round.kept;
+  const auto& offers = round.offers;
+  const auto now = round.at;
   matching::RoundPlan recorded = plan;
   recorded.assignments.clear();
   std::vector<std::int64_t> epochs;
@@ -1143,13 +1257,15 @@ void Dispatcher::run_round() {
       ++stats_.store_refusals;
       spdlog::warn("store refused the offer of {}: {}", kept[i].receipt.str(), res[i].message);
       matcher_.forget(kept[i].receipt);
-      if (auto stored = store_.get(offers[i].center, kept[i].receipt);
-          stored && stored->state != CaseState::kDecided) {
-        try {
+      try {
+        if (auto stored = store_.get(offers[i].center, kept[i].receipt);
+            stored && stored->state != CaseState::kDecided) {
           matcher_.restore(service::to_case(*stored, catalog_, matcher_));
-        } catch (const Error& e) {
-          spdlog::error("cannot restore {}: {}", kept[i].receipt.str(), e.what());
         }
+      } catch (const store::FencedError&) {
+        throw;
+      } catch (const Error& e) {
+        spdlog::error("cannot restore {}: {}", kept[i].receipt.str(), e.what());
       }
     }
   }

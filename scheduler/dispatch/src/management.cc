@@ -154,26 +154,32 @@ bool Dispatcher::stage_submit(protocol::Received& in) {
 
 void Dispatcher::flush_submits() {
   if (pending_submits_.empty()) return;
-  std::vector<PendingSubmit> batch;
-  batch.swap(pending_submits_);
-  try {
-    auto results = commit_submits(batch);
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      send(batch[i].peer,
-           Message{Type::kReply,
-                   {{"re", std::move(batch[i].re)}, {"result", std::move(results[i])}}},
-           true);
-    }
-  } catch (const IoError& e) {
-    ++stats_.store_outages;
-    for (auto& p : batch) {
-      reply_error(p.peer, Code::kUnavailable,
-                  std::string("the state of record cannot be reached: ") + e.what(), &p.re, true);
-    }
-  } catch (const store::FencedError& e) {
-    for (auto& p : batch) reply_error(p.peer, Code::kNotLeader, e.what(), &p.re, true);
-    throw;
-  }
+  auto batch = std::make_shared<std::vector<PendingSubmit>>();
+  batch->swap(pending_submits_);
+  auto cases = std::make_shared<std::vector<Case>>(submitted_cases(*batch));
+  send_ahead(
+      service::import_transitions(catalog_, matcher_, *cases, "docketctl"),
+      [this, batch, cases](std::vector<store::TransitionResult>& results) {
+        auto out = record_submits(*batch, *cases, results);
+        for (std::size_t i = 0; i < batch->size(); ++i) {
+          auto& p = (*batch)[i];
+          send(p.peer,
+               Message{Type::kReply, {{"re", std::move(p.re)}, {"result", std::move(out[i])}}},
+               true);
+        }
+      },
+      [this, batch](const Error& e) {
+        if (dynamic_cast<const store::FencedError*>(&e)) {
+          for (auto& p : *batch) reply_error(p.peer, Code::kNotLeader, e.what(), &p.re, true);
+          return;
+        }
+        ++stats_.store_outages;
+        for (auto& p : *batch) {
+          reply_error(p.peer, Code::kUnavailable,
+                      std::string("the state of record cannot be reached: ") + e.what(), &p.re,
+                      true);
+        }
+      });
 }
 
 Dispatcher::PendingSubmit Dispatcher::parse_submit(const json& args) {
@@ -264,7 +270,7 @@ bool Dispatcher::adopt_stored(const Case& c) {
   return true;
 }
 
-std::vector<json> Dispatcher::commit_submits(std::vector<PendingSubmit>& batch) {
+std::vector<Case> Dispatcher::submitted_cases(const std::vector<PendingSubmit>& batch) {
   // One store call for every request read in this turn of the loop: a client that pipelines
   // many small submits costs one round trip, not one each.
   std::vector<Case> cases;
@@ -272,7 +278,18 @@ std::vector<json> Dispatcher::commit_submits(std::vector<PendingSubmit>& batch) 
   for (const auto& p : batch) total += p.cases.size();
   cases.reserve(total);
   for (const auto& p : batch) cases.insert(cases.end(), p.cases.begin(), p.cases.end());
+  return cases;
+}
+
+std::vector<json> Dispatcher::commit_submits(std::vector<PendingSubmit>& batch) {
+  const auto cases = submitted_cases(batch);
   const auto results = service::import_cases(store_, catalog_, matcher_, cases, "docketctl");
+  return record_submits(batch, cases, results);
+}
+
+std::vector<json> Dispatcher::record_submits(std::vector<PendingSubmit>& batch,
+                                             const std::vector<Case>& cases,
+                                             const std::vector<store::TransitionResult>& results) {
   std::vector<json> out;
   out.reserve(batch.size());
   std::size_t k = 0;
@@ -627,6 +644,7 @@ json Dispatcher::respond(const json& args) {
 }
 
 bool Dispatcher::respond(ReceiptNumber r) {
+  finish();  // The RFE itself may be in a call still out.
   const auto slot = slot_of(r);
   if (!slot || matcher_.index().record(*slot).state != CaseState::kRfePending) return false;
   auto t = transition(store::Op::kRfeIn, *slot, "applicant");
@@ -644,6 +662,7 @@ bool Dispatcher::respond(ReceiptNumber r) {
 }
 
 std::size_t Dispatcher::receive(const std::vector<Case>& cases) {
+  finish();
   const auto results = service::import_cases(store_, catalog_, matcher_, cases, "intake");
   std::int64_t accepted = 0;
   for (std::size_t k = 0; k < cases.size(); ++k) {
@@ -662,10 +681,7 @@ std::size_t Dispatcher::receive(const std::vector<Case>& cases) {
 
 void Dispatcher::received(std::int64_t n) {
   stats_.received += n;
-  if (n > 0 && !round_due_) {
-    round_due_ = true;
-    round_due_at_ = Monotonic::now() + std::chrono::milliseconds(options_.round_delay_ms);
-  }
+  if (n > 0) round_soon();
 }
 
 json Dispatcher::hold_or_release(const json& args, bool hold) {

@@ -44,7 +44,13 @@ DispatchMetrics::DispatchMetrics(prometheus::Registry& r)
                        .Name("docket_short_rounds_total")
                        .Help("Rounds that placed a short queue greedily, without the graph")
                        .Register(r)
-                       .Add({})) {
+                       .Add({})),
+      turns_ahead(prometheus::BuildCounter()
+                      .Name("docket_dispatch_turns_ahead_total")
+                      .Help("Turns of the dispatch loop that left store calls running in Redis "
+                            "while the next turn read and parsed")
+                      .Register(r)
+                      .Add({})) {
   for (int m = 0; m < 2; ++m) {
     zmq_[m] = &zmq_errors.Add({{"socket", socket_name(m)}});
   }

@@ -4,7 +4,7 @@
 
 namespace docket::service {
 
-std::vector<store::TransitionResult> import_cases(store::CaseStore& store, const Catalog& catalog,
+std::vector<store::Transition> import_transitions(const Catalog& catalog,
                                                   const matching::Matcher& matcher,
                                                   const std::vector<Case>& cases,
                                                   std::string_view actor) {
@@ -19,7 +19,14 @@ std::vector<store::TransitionResult> import_cases(store::CaseStore& store, const
     t.record = to_stored(c, catalog, matcher);
     ts.push_back(std::move(t));
   }
-  return store.apply(ts);
+  return ts;
+}
+
+std::vector<store::TransitionResult> import_cases(store::CaseStore& store, const Catalog& catalog,
+                                                  const matching::Matcher& matcher,
+                                                  const std::vector<Case>& cases,
+                                                  std::string_view actor) {
+  return store.apply(import_transitions(catalog, matcher, cases, actor));
 }
 
 }  // namespace docket::service

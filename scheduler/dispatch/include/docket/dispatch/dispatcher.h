@@ -165,14 +165,47 @@ class Dispatcher {
     auto operator<=>(const PendingOffer&) const = default;
   };
 
+  /// A store call sent ahead (store::CaseStore::send): Redis runs it while the loop goes on
+  /// reading, parsing and planning, and finish() reads its answers later, in the order the calls
+  /// were sent. Nothing is answered, offered or changed in the index before then.
+  struct Outstanding {
+    std::uint64_t seq = 0;
+    store::CaseStore::Pending pending;
+    std::optional<IoError> unsent;  // The call could not be sent (the script could not be loaded).
+    std::function<void(std::vector<store::TransitionResult>&)> answered;
+    /// Called with an IoError (the call's outcome is unknown: the caller answers `unavailable`),
+    /// or with the store::FencedError that finish() then throws on.
+    std::function<void(const Error&)> failed;
+  };
+  /// A round's offers sent ahead, recorded by record_offers() once the store answers.
+  struct RoundOut;
+
   /// The body of step(); store::FencedError goes out of it to step().
   void turn(std::chrono::milliseconds timeout);
+  /// Sends `ts` ahead; `answered` or `failed` is called by finish(). Returns the call's number.
+  std::uint64_t send_ahead(const std::vector<store::Transition>& ts,
+                           std::function<void(std::vector<store::TransitionResult>&)> answered,
+                           std::function<void(const Error&)> failed);
+  /// Reads the answers of the calls sent ahead up to call number `through` (all by default), in
+  /// order, and acts on them. Called before anything that needs the index to show every change
+  /// sent (a HELLO, a management request other than submit, the timers, the next round).
+  /// Throws store::FencedError when the store fenced a call off (the later calls stay out and
+  /// are abandoned by step_down()).
+  void finish(std::uint64_t through = UINT64_MAX);
+  /// True when a message waits on either socket: the loop then leaves its calls out and reads it
+  /// while Redis runs them.
+  bool input_waiting();
   void handle_worker(protocol::Received& in, Batch& batch);
   void handle_management(protocol::Received& in);
   nlohmann::json command(const std::string& cmd, const nlohmann::json& args);
   void hello(const std::string& peer, const nlohmann::json& body);
   void add_credit(Session& s, const nlohmann::json& body);
-  void apply_batch(Batch& batch);
+  /// Sends the batch's transitions ahead; answer_batch() answers the workers.
+  void send_batch(std::shared_ptr<Batch> batch);
+  void answer_batch(Batch& batch, std::vector<store::TransitionResult>& results);
+  void batch_unreachable(Batch& batch, const IoError& e);
+  /// Marks a round due in round_delay_ms (unless one is already due).
+  void round_soon();
   void after_decision(ReceiptNumber r, OfficerId officer, const std::string& outcome,
                       std::int64_t epoch, std::vector<store::Transition>& follow);
   void check_timers();
@@ -186,7 +219,9 @@ class Dispatcher {
   /// Records lease_expiry transitions and requeues what the store accepted; false (nothing
   /// changed) if the store cannot be reached.
   bool reclaim(const std::vector<store::Transition>& ts);
+  /// Plans a round when one is due and sends its offers ahead (record_offers() sends the OFFERs).
   void run_round();
+  void record_offers(RoundOut& round, std::vector<store::TransitionResult>& res);
   void send(const std::string& peer, const protocol::Message& m, bool management = false);
   /// send() to a worker of a body already serialised (OFFER, written by offer_writer_).
   void send_body(const std::string& peer, protocol::Type type, std::string_view body);
@@ -221,8 +256,16 @@ class Dispatcher {
   /// A submit request is read and kept for flush_submits() (true); any other message is left
   /// to handle_management() (false).
   bool stage_submit(protocol::Received& in);
-  /// Records every staged submit request in one store call and answers each.
+  /// Records every staged submit request in one store call, sent ahead, and answers each when
+  /// the store has answered.
   void flush_submits();
+  /// The cases of many submit requests, in order, for one import call.
+  static std::vector<Case> submitted_cases(const std::vector<PendingSubmit>& batch);
+  /// Queues what the store recorded of commit_submits()'s or flush_submits()'s call; returns
+  /// each request's result, in order.
+  std::vector<nlohmann::json> record_submits(std::vector<PendingSubmit>& batch,
+                                             const std::vector<Case>& cases,
+                                             const std::vector<store::TransitionResult>& results);
   nlohmann::json officer_add(const nlohmann::json& args);
   nlohmann::json officer_update(const nlohmann::json& args);
   nlohmann::json officers(const nlohmann::json& args);
@@ -255,6 +298,9 @@ class Dispatcher {
   std::unordered_map<std::uint64_t, Monotonic::time_point> offered_at_;  // receipt -> store write
   std::map<std::string, Command> extra_commands_;
   std::vector<PendingSubmit> pending_submits_;
+  std::deque<Outstanding> outstanding_;  // Store calls sent ahead, oldest first.
+  std::uint64_t next_call_ = 1;
+  int rounds_out_ = 0;  // Rounds whose offers are sent ahead and not yet recorded.
   ShortQueuePlanner short_queue_planner_;
   std::mt19937_64 rng_;
   OfferWriter offer_writer_;

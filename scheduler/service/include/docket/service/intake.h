@@ -10,6 +10,13 @@
 
 namespace docket::service {
 
+/// The `import` transitions that import_cases() records, one per case, in order: for a caller
+/// that sends them ahead (CaseStore::send) and reads the answers later.
+std::vector<store::Transition> import_transitions(const Catalog& catalog,
+                                                  const matching::Matcher& matcher,
+                                                  const std::vector<Case>& cases,
+                                                  std::string_view actor);
+
 /// Imports cases straight into their queues in the state of record: one `import` transition each,
 /// batched and pipelined by the store. A receipt already stored answers kDuplicate and changes
 /// nothing, so an interrupted import can simply be run again. Returns one result per case, in
