@@ -355,3 +355,44 @@ class RetriedSubmit(HaTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class StoreOutage(HaTestCase):
+    """Redis stops answering (SIGSTOP) while a desk's decision is on its way to it. The desk is
+    answered `unavailable` once the call times out, the refusal is counted and logged, and the
+    decision sent again after Redis is back is recorded once: nothing is lost or doubled,
+    whether or not Redis ran the first call after all."""
+    # Long enough that the scheduler keeps its leadership through the outage.
+    lease_ms = 60000
+
+    def test_a_decision_cut_off_by_a_stalled_redis_is_answered_unavailable_and_recorded_once(self):
+        s = self.scheduler("a")
+        wait_for(s.serving, timeout=30)
+        mgmt = Peer(self.ctx, s.management)
+        self.assertEqual(mgmt.call("submit", {"cases": [new_case(RECEIPT)]})["accepted"], 1)
+        w = Worker(self.ctx, s.workers, [O1])
+        case = w.offer()
+        self.assertEqual(w.accept(case)["state"], "assigned")
+
+        os.kill(self.redis.proc.pid, signal.SIGSTOP)
+        try:
+            item = {"receipt": case["receipt"], "epoch": case["epoch"], "outcome": "approve"}
+            rid = w.request("DECIDE", {"decisions": [item]})
+            # The store call times out (5 s by default); the desk keeps its heartbeats going.
+            err = w.expect("ERROR", where=lambda b: b.get("re") == rid, timeout=30)
+            self.assertEqual(err["code"], "unavailable")
+        finally:
+            os.kill(self.redis.proc.pid, signal.SIGCONT)
+        self.assertIn("state of record unreachable", s.output())
+        rejected = metric(s.scrape(), 'docket_messages_rejected_total{reason="unavailable",socket="workers"}')
+        self.assertGreaterEqual(rejected, 1)
+
+        # The desk sends its decision again, as docs/protocol.md asks of it.
+        # The session outlived the stall: the heartbeats the scheduler had not read yet count.
+        again = w.answer("DECIDE", [item], key="decisions")[0]
+        self.assertEqual((again["ok"], again["state"]), (True, "decided"))
+        ops = [h["op"] for h in mgmt.call("status", {"receipt": RECEIPT})["history"]]
+        self.assertEqual(ops, ["import", "offer", "accept", "decide"])
+        self.assertEqual(mgmt.call("stats")["decided"], 1)
+        w.sock.close()
+        mgmt.sock.close()

@@ -92,7 +92,7 @@ Dispatcher::Dispatcher(const Catalog& catalog, const BusinessCalendar& calendar,
     matcher_.set_presence(id, Presence::kOffline);
   }
   if (metrics_) metrics_->leader.Set(1);
-  last_round_ = Monotonic::now();
+  last_round_ = workers_read_ = Monotonic::now();
   next_orphan_sweep_ = last_round_ + std::chrono::milliseconds(options_.lease_ms());
 }
 
@@ -149,7 +149,10 @@ void Dispatcher::turn(std::chrono::milliseconds timeout) {
   auto batch = std::make_shared<Batch>();
   for (std::size_t i = 0; i < options_.read_batch; ++i) {
     auto in = workers_.try_recv();
-    if (!in) break;
+    if (!in) {
+      workers_read_ = Monotonic::now();
+      break;
+    }
     handle_worker(*in, *batch);
   }
   // The calls of the turn before (its submits and offers) are still running in Redis, or have
@@ -1073,7 +1076,10 @@ void Dispatcher::check_timers() {
   const auto lease = std::chrono::milliseconds(options_.lease_ms());
   const auto beat = std::chrono::milliseconds(options_.heartbeat_ms);
   for (auto& [peer, s] : sessions_) {
-    if (now - s->last_heard > lease) {
+    // Silent means nothing came from the session for a lease before the socket was last read
+    // to the end: a loop held up (a store call waiting out a stalled Redis) has not read the
+    // heartbeats that came meanwhile, and must not count them as missed.
+    if (workers_read_ - s->last_heard > lease) {
       silent.push_back(peer);
     } else if (now - s->last_sent >= beat) {
       send(peer, Message{Type::kHeartbeat, {}});

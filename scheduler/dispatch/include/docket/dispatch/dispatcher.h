@@ -309,6 +309,7 @@ class Dispatcher {
   std::string fenced_reason_;  // Why the store fenced this scheduler off; empty while serving.
   Monotonic::time_point round_due_at_{};
   Monotonic::time_point last_round_{};
+  Monotonic::time_point workers_read_{};  // When the workers socket was last read to the end.
   Monotonic::time_point next_timer_check_{};
   Monotonic::time_point next_orphan_sweep_{};
   std::unordered_map<std::uint64_t, std::int64_t> orphans_;  // receipt -> epoch, last sweep
