@@ -530,19 +530,30 @@ Reply RedisConnection::eval(std::string_view sha, std::string_view source,
   return reply;
 }
 
-std::vector<Reply> RedisConnection::eval_pipeline(std::string_view sha, std::string_view source,
-                                                  const std::vector<Call>& calls, bool idempotent) {
-  if (calls.empty()) return {};
+namespace {
+
+std::vector<std::vector<std::string>> evalsha_commands(
+    std::string_view sha, const std::vector<RedisConnection::Call>& calls) {
   std::vector<std::vector<std::string>> commands;
   commands.reserve(calls.size());
   for (const auto& c : calls) commands.push_back(evalsha_argv(sha, c.keys, c.args));
-  auto replies = impl_->run(commands, idempotent);
+  return commands;
+}
 
+}  // namespace
+
+void RedisConnection::finish_pipeline(std::vector<Reply>& replies,
+                                      std::vector<std::vector<std::string>>& commands,
+                                      std::string_view sha, std::string_view source,
+                                      bool idempotent) {
   std::vector<std::size_t> missing;
   for (std::size_t i = 0; i < replies.size(); ++i) {
     if (is_noscript(replies[i])) missing.push_back(i);
   }
   if (!missing.empty()) {
+    // The server lost its scripts (a restart, SCRIPT FLUSH): every call after the loss failed
+    // with NOSCRIPT (in a request sent ahead, also in those sent after it), so running the
+    // missing ones now, before those are received, keeps their order.
     reload(*this, sha, source);
     ++counters_.script_reloads;
     std::vector<std::vector<std::string>> again;
@@ -552,39 +563,27 @@ std::vector<Reply> RedisConnection::eval_pipeline(std::string_view sha, std::str
     for (std::size_t j = 0; j < missing.size(); ++j) replies[missing[j]] = std::move(rerun[j]);
   }
   for (const auto& r : replies) counters_.reply_errors += r.is_error() ? 1 : 0;
+}
+
+std::vector<Reply> RedisConnection::eval_pipeline(std::string_view sha, std::string_view source,
+                                                  const std::vector<Call>& calls, bool idempotent) {
+  if (calls.empty()) return {};
+  auto commands = evalsha_commands(sha, calls);
+  auto replies = impl_->run(commands, idempotent);
+  finish_pipeline(replies, commands, sha, source, idempotent);
   return replies;
 }
 
 RedisConnection::Ticket RedisConnection::send_eval_pipeline(std::string_view sha,
                                                             const std::vector<Call>& calls) {
-  std::vector<std::vector<std::string>> commands;
-  commands.reserve(calls.size());
-  for (const auto& c : calls) commands.push_back(evalsha_argv(sha, c.keys, c.args));
-  return impl_->send_ahead(std::move(commands));
+  return impl_->send_ahead(evalsha_commands(sha, calls));
 }
 
 std::vector<Reply> RedisConnection::receive_eval_pipeline(Ticket ticket, std::string_view sha,
                                                           std::string_view source) {
   auto answered = impl_->receive(ticket);
-  auto& replies = answered.replies;
-  std::vector<std::size_t> missing;
-  for (std::size_t i = 0; i < replies.size(); ++i) {
-    if (is_noscript(replies[i])) missing.push_back(i);
-  }
-  if (!missing.empty()) {
-    // The server lost its scripts (a restart, SCRIPT FLUSH): every call after the loss failed
-    // with NOSCRIPT, in this request and in those sent after it, so running the missing ones
-    // now, before those are received, keeps their order.
-    reload(*this, sha, source);
-    ++counters_.script_reloads;
-    std::vector<std::vector<std::string>> again;
-    again.reserve(missing.size());
-    for (std::size_t i : missing) again.push_back(std::move(answered.commands[i]));
-    auto rerun = impl_->run(again, true);
-    for (std::size_t j = 0; j < missing.size(); ++j) replies[missing[j]] = std::move(rerun[j]);
-  }
-  for (const auto& r : replies) counters_.reply_errors += r.is_error() ? 1 : 0;
-  return std::move(replies);
+  finish_pipeline(answered.replies, answered.commands, sha, source, true);
+  return std::move(answered.replies);
 }
 
 void RedisConnection::abandon(Ticket ticket) {

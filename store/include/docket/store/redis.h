@@ -25,8 +25,8 @@ struct Reply {
   enum class Type : std::uint8_t { kNil, kInteger, kString, kStatus, kArray, kError };
   Type type = Type::kNil;
   std::int64_t integer = 0;
-  std::string str;            ///< kString, kStatus and kError.
-  std::vector<Reply> elements;///< kArray.
+  std::string str;              ///< kString, kStatus and kError.
+  std::vector<Reply> elements;  ///< kArray.
 
   bool is_nil() const { return type == Type::kNil; }
   bool is_error() const { return type == Type::kError; }
@@ -126,6 +126,11 @@ class RedisConnection {
   const RedisOptions& options() const { return options_; }
 
  private:
+  /// Runs again, after reloading the script, the calls that answered NOSCRIPT, and counts the
+  /// error replies.
+  void finish_pipeline(std::vector<Reply>& replies, std::vector<std::vector<std::string>>& commands,
+                       std::string_view sha, std::string_view source, bool idempotent);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
   RedisOptions options_;
