@@ -243,17 +243,20 @@ struct RedisConnection::Impl {
         throw Fault{Fault::Kind::kLost, false, "cannot queue a pipelined command"};
       }
     }
-    for (std::size_t i = 0; i < commands.size(); ++i) {
-      void* raw = nullptr;
-      if (redisGetReply(ctx.get(), &raw) != REDIS_OK || raw == nullptr) {
-        const int saved_errno = errno;
-        guard.failed();
-        throw fault_from(*ctx, saved_errno, true);
-      }
-      ReplyPtr r(static_cast<redisReply*>(raw));
-      replies.push_back(convert(*r));
-    }
+    for (std::size_t i = 0; i < commands.size(); ++i) replies.push_back(read_reply(guard));
     return replies;
+  }
+
+  // The next reply on the connection. Throws Fault.
+  Reply read_reply(SigpipeGuard& guard) {
+    void* raw = nullptr;
+    if (redisGetReply(ctx.get(), &raw) != REDIS_OK || raw == nullptr) {
+      const int saved_errno = errno;
+      guard.failed();
+      throw fault_from(*ctx, saved_errno, true);
+    }
+    ReplyPtr r(static_cast<redisReply*>(raw));
+    return convert(*r);
   }
 
   // A request sent ahead (send_eval_pipeline), kept in the order sent until its replies are
@@ -332,14 +335,7 @@ struct RedisConnection::Impl {
           resend();
         }
         SigpipeGuard guard;
-        void* raw = nullptr;
-        if (redisGetReply(ctx.get(), &raw) != REDIS_OK || raw == nullptr) {
-          const int saved_errno = errno;
-          guard.failed();
-          throw fault_from(*ctx, saved_errno, true);
-        }
-        ReplyPtr r(static_cast<redisReply*>(raw));
-        next->replies.push_back(convert(*r));
+        next->replies.push_back(read_reply(guard));
         usable = true;
         if (next->complete() && next->abandoned) ahead.erase(next);
       } catch (const Fault& f) {
