@@ -336,14 +336,18 @@ class Burst(unittest.TestCase):
         mgmt = Peer(self.ctx, self.s.management)
         w = Worker(self.ctx, self.s.workers, self.officers, credit=self.OFFICERS * self.CAPACITY)
         receipts = [f"WAC26{i:08d}" for i in range(self.CASES)]
-        # Submits pipelined: every request is sent before any reply is read.
-        ids = [mgmt.request("REQUEST", {"cmd": "submit",
-                                        "args": {"cases": [new_case(r) for r in receipts[k:k + 500]]}})
-               for k in range(0, self.CASES, 500)]
-        accepted = 0
-        for rid in ids:
-            accepted += mgmt.expect("REPLY", where=lambda b, rid=rid: b.get("re") == rid, timeout=30)["result"]["accepted"]
-        self.assertEqual(accepted, self.CASES)
+        # Submits pipelined: every request is sent before any reply is read, a malformed one
+        # among them. The answers come back in the order asked (docs/protocol.md, section 4).
+        ids = []
+        for k in range(0, self.CASES, 500):
+            ids.append(mgmt.request("REQUEST", {"cmd": "submit",
+                                                "args": {"cases": [new_case(r) for r in receipts[k:k + 500]]}}))
+            if k == 1000:
+                ids.append(mgmt.request("REQUEST", {"cmd": "submit", "args": {"cases": "none"}}))
+        answers = [mgmt.recv(30) for _ in ids]
+        self.assertEqual([b["re"] for _, b in answers], ids)
+        self.assertEqual([t for t, _ in answers].count("ERROR"), 1)
+        self.assertEqual(sum(b["result"]["accepted"] for t, b in answers if t == "REPLY"), self.CASES)
 
         # The desk answers every offered case at once with an ACCEPT and a DECIDE of its own,
         # without waiting for the RESULTs, so that messages keep arriving while the scheduler

@@ -145,11 +145,20 @@ bool Dispatcher::stage_submit(protocol::Received& in) {
     p.re = re ? *re : json();
     pending_submits_.push_back(std::move(p));
   } catch (const ProtocolError& e) {
-    reply_error(in.peer, e.code(), e.what(), re, true);
+    refuse_submit(in.peer, e.code(), e.what(), re);
   } catch (const InvalidArgument& e) {
-    reply_error(in.peer, Code::kBadRequest, e.what(), re, true);
+    refuse_submit(in.peer, Code::kBadRequest, e.what(), re);
   }
   return true;
+}
+
+void Dispatcher::refuse_submit(const std::string& peer, Code code, const std::string& message,
+                               const json* re) {
+  // Answers come back in the order asked (docs/protocol.md): the submits before this one are
+  // recorded and answered first.
+  flush_submits();
+  finish();
+  reply_error(peer, code, message, re, true);
 }
 
 void Dispatcher::flush_submits() {

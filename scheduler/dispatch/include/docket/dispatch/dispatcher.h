@@ -256,6 +256,9 @@ class Dispatcher {
   /// A submit request is read and kept for flush_submits() (true); any other message is left
   /// to handle_management() (false).
   bool stage_submit(protocol::Received& in);
+  /// Answers a submit request that is wrong as a whole, after the requests before it.
+  void refuse_submit(const std::string& peer, protocol::Code code, const std::string& message,
+                     const nlohmann::json* re);
   /// Records every staged submit request in one store call, sent ahead, and answers each when
   /// the store has answered.
   void flush_submits();
