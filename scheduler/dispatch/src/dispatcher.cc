@@ -652,14 +652,19 @@ void Dispatcher::send_batch(std::shared_ptr<Batch> batch) {
 }
 
 void Dispatcher::batch_unreachable(Batch& batch, const IoError& e) {
-  // Nothing is lost: the workers keep their items and send them again (docs/protocol.md).
+  // Nothing is lost: the workers keep their items and send them again (docs/protocol.md). The
+  // call may have run all the same (it timed out after it was sent, and Redis ran it later):
+  // the store answers a repeated decision with its first answer.
   ++stats_.store_outages;
   spdlog::error("state of record unreachable; {} worker messages answered 'unavailable': {}",
                 batch.replies.size(), e.what());
   for (auto& r : batch.replies) {
     if (!r.peer.empty())
       reply_error(r.peer, Code::kUnavailable,
-                  "the state of record cannot be reached; nothing was changed", &r.re, false);
+                  "the state of record cannot be reached; send the items again (a call cut off "
+                  "after it was sent may still have been recorded, and a repeat is answered as "
+                  "the first)",
+                  &r.re, false);
   }
 }
 
