@@ -17,6 +17,7 @@ import zmq
 from docket_e2e import CONFIG, Peer, ProtocolError, Worker, binary, new_case, wait_for
 
 O1 = "ISO-CSC-00001"
+O2 = "ISO-CSC-00002"
 RECEIPT = "WAC2590000201"
 # Short enough that the test stays well under a minute, long enough for a loaded machine: the
 # lease is renewed every 500 ms and given up after 750 ms without a renewal.
@@ -394,5 +395,48 @@ class StoreOutage(HaTestCase):
         ops = [h["op"] for h in mgmt.call("status", {"receipt": RECEIPT})["history"]]
         self.assertEqual(ops, ["import", "offer", "accept", "decide"])
         self.assertEqual(mgmt.call("stats")["decided"], 1)
+        w.sock.close()
+        mgmt.sock.close()
+
+    def test_credit_of_a_refused_message_is_not_granted_and_an_offer_cut_off_is_sent(self):
+        s = self.scheduler("a")
+        wait_for(s.serving, timeout=30)
+        mgmt = Peer(self.ctx, s.management)
+        receipts = [RECEIPT, "WAC2590000202", "WAC2590000203"]
+        self.assertEqual(mgmt.call("submit", {"cases": [new_case(r) for r in receipts]})["accepted"], 3)
+        # Two officers with room, one credit: one offer; the accept grants none.
+        w = Worker(self.ctx, s.workers, [O1, O2], credit=1)
+        case = w.offer()
+        self.assertEqual(w.answer("ACCEPT", [{"receipt": case["receipt"], "epoch": case["epoch"]}])[0]["state"],
+                         "assigned")
+
+        os.kill(self.redis.proc.pid, signal.SIGSTOP)
+        try:
+            item = {"receipt": case["receipt"], "epoch": case["epoch"], "outcome": "approve"}
+            # The decision grants one credit: the round it starts sends an offer of another case
+            # to the stalled Redis too, and that call times out as well.
+            rid = w.request("DECIDE", {"decisions": [item], "credit": 1})
+            err = w.expect("ERROR", where=lambda b: b.get("re") == rid, timeout=30)
+            self.assertEqual(err["code"], "unavailable")
+        finally:
+            os.kill(self.redis.proc.pid, signal.SIGCONT)
+        # The refused message's credit is not granted: while the desk sends nothing but
+        # heartbeats, no round (the periodic one runs every second) offers the third case.
+        with self.assertRaises(TimeoutError):
+            w.offer(timeout=3.0)
+        again = w.answer("DECIDE", [item], key="decisions", credit=1)[0]
+        self.assertEqual((again["ok"], again["state"]), (True, "decided"))
+        # Redis ran the offer call after all once it resumed: the store holds that case
+        # offered, and the next round sends that offer instead of leaving it unsent.
+        decided = {case["receipt"]}
+        while len(decided) < 3:
+            nxt = w.offer(timeout=10.0)
+            self.assertEqual(w.answer("ACCEPT", [{"receipt": nxt["receipt"], "epoch": nxt["epoch"]}],
+                                      credit=1)[0]["state"], "assigned")
+            self.assertEqual(w.decide(nxt, "approve")["state"], "decided")
+            decided.add(nxt["receipt"])
+        self.assertEqual(decided, set(receipts))
+        self.assertEqual((mgmt.call("stats")["decided"], mgmt.call("stats")["backlog"]), (3, 0))
+        self.assertIn("was already recorded", s.output())
         w.sock.close()
         mgmt.sock.close()

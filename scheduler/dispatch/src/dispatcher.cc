@@ -49,6 +49,7 @@ struct Dispatcher::Batch {
     std::string peer;
     json re;
     std::vector<Item> items;
+    std::int64_t credit = 0;  // Granted by the message; taken back if it is refused.
   };
   std::vector<Reply> replies;
   std::vector<store::Transition> transitions;
@@ -503,6 +504,7 @@ void Dispatcher::handle_worker(protocol::Received& in, Batch& batch) {
       reply.items.push_back(std::move(item));
     }
     add_credit(s, m.body);
+    reply.credit = protocol::optional_int(m.body, "credit", 0);
     // Only a message read whole goes to the store, so a bad item refuses its message alone.
     const std::size_t base = batch.transitions.size();
     for (auto& item : reply.items) {
@@ -659,6 +661,15 @@ void Dispatcher::batch_unreachable(Batch& batch, const IoError& e) {
   spdlog::error("state of record unreachable; {} worker messages answered 'unavailable': {}",
                 batch.replies.size(), e.what());
   for (auto& r : batch.replies) {
+    // The worker sends the message again with its credit (docs/protocol.md): counted once.
+    if (auto it = sessions_.find(r.peer); r.credit > 0 && it != sessions_.end()) {
+      Session& s = *it->second;
+      const bool had = s.credit > 0;
+      s.credit -= r.credit;
+      if (had && s.credit <= 0) {
+        for (OfficerId o : s.officers) set_effective_presence(o);
+      }
+    }
     if (!r.peer.empty())
       reply_error(r.peer, Code::kUnavailable,
                   "the state of record cannot be reached; send the items again (a call cut off "
@@ -1265,16 +1276,33 @@ void Dispatcher::record_offers(RoundOut& round, std::vector<store::TransitionRes
       recorded.assignments.push_back(kept[i]);
       epochs.push_back(res[i].epoch);
     } else {
+      std::optional<store::StoredCase> stored;
+      try {
+        stored = store_.get(offers[i].center, kept[i].receipt);
+      } catch (const Error& e) {
+        spdlog::error("cannot read {} back from the store: {}", kept[i].receipt.str(), e.what());
+      }
+      const auto holder = stored && stored->state == CaseState::kOffered
+                              ? matcher_.find_officer(stored->officer)
+                              : std::nullopt;
+      if (holder && !session_of_[*holder].empty()) {
+        // An earlier round's call that was cut off after it was sent (a timeout) recorded an
+        // offer of this case: it stands, and its officer gets it now. Otherwise nothing would
+        // send it, and the case would wait, offered, until that officer's session ended.
+        spdlog::warn("offer of {} to {} was already recorded (a store call cut off earlier)",
+                     kept[i].receipt.str(), stored->officer);
+        matching::Assignment a = kept[i];
+        a.officer = *holder;
+        recorded.assignments.push_back(a);
+        epochs.push_back(static_cast<std::int64_t>(stored->epoch));
+        continue;
+      }
       ++stats_.store_refusals;
       spdlog::warn("store refused the offer of {}: {}", kept[i].receipt.str(), res[i].message);
       matcher_.forget(kept[i].receipt);
       try {
-        if (auto stored = store_.get(offers[i].center, kept[i].receipt);
-            stored && stored->state != CaseState::kDecided) {
+        if (stored && stored->state != CaseState::kDecided)
           matcher_.restore(service::to_case(*stored, catalog_, matcher_));
-        }
-      } catch (const store::FencedError&) {
-        throw;
       } catch (const Error& e) {
         spdlog::error("cannot restore {}: {}", kept[i].receipt.str(), e.what());
       }
