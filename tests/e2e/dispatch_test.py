@@ -394,10 +394,7 @@ class Burst(unittest.TestCase):
 
 
 def short_rounds(scrape):
-    for line in scrape.splitlines():
-        if line.startswith("docket_short_rounds_total"):
-            return float(line.split()[-1])
-    return None
+    return metric(scrape, "docket_short_rounds_total")
 
 
 class ShortQueue(Base):

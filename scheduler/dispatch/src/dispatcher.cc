@@ -40,7 +40,6 @@ struct Dispatcher::Item {
   bool recuse = false;
   json error;  // Set when refused before reaching the store.
   std::size_t transition = SIZE_MAX;
-  json result;
 };
 
 /// The worker messages of one turn of the loop: their store transitions go out in one call.
@@ -190,10 +189,9 @@ void Dispatcher::turn(std::chrono::milliseconds timeout) {
   }
 }
 
-std::uint64_t Dispatcher::send_ahead(
-    const std::vector<store::Transition>& ts,
-    std::function<void(std::vector<store::TransitionResult>&)> answered,
-    std::function<void(const Error&)> failed) {
+void Dispatcher::send_ahead(const std::vector<store::Transition>& ts,
+                            std::function<void(std::vector<store::TransitionResult>&)> answered,
+                            std::function<void(const Error&)> failed) {
   Outstanding o;
   o.seq = next_call_++;
   try {
@@ -205,7 +203,6 @@ std::uint64_t Dispatcher::send_ahead(
   o.answered = std::move(answered);
   o.failed = std::move(failed);
   outstanding_.push_back(std::move(o));
-  return outstanding_.back().seq;
 }
 
 void Dispatcher::finish(std::uint64_t through) {
@@ -1294,7 +1291,7 @@ void Dispatcher::record_offers(RoundOut& round, std::vector<store::TransitionRes
         matching::Assignment a = kept[i];
         a.officer = *holder;
         recorded.assignments.push_back(a);
-        epochs.push_back(static_cast<std::int64_t>(stored->epoch));
+        epochs.push_back(stored->epoch);
         continue;
       }
       ++stats_.store_refusals;

@@ -182,10 +182,10 @@ class Dispatcher {
 
   /// The body of step(); store::FencedError goes out of it to step().
   void turn(std::chrono::milliseconds timeout);
-  /// Sends `ts` ahead; `answered` or `failed` is called by finish(). Returns the call's number.
-  std::uint64_t send_ahead(const std::vector<store::Transition>& ts,
-                           std::function<void(std::vector<store::TransitionResult>&)> answered,
-                           std::function<void(const Error&)> failed);
+  /// Sends `ts` ahead as call number next_call_; `answered` or `failed` is called by finish().
+  void send_ahead(const std::vector<store::Transition>& ts,
+                  std::function<void(std::vector<store::TransitionResult>&)> answered,
+                  std::function<void(const Error&)> failed);
   /// Reads the answers of the calls sent ahead up to call number `through` (all by default), in
   /// order, and acts on them. Called before anything that needs the index to show every change
   /// sent (a HELLO, a management request other than submit, the timers, the next round).
