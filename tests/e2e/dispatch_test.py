@@ -422,11 +422,29 @@ class ShortQueue(Base):
         finally:
             default.close()
 
+    def test_a_short_queue_does_not_wait_the_round_delay(self):
+        # A round delay of 20 s and no periodic round within the test: the case is placed by a
+        # short round long before either.
+        slow = Scheduler(args=("--round-delay-ms", "20000", "--round-interval-ms", "600000"))
+        try:
+            mgmt = Peer(self.ctx, slow.management)
+            w = Worker(self.ctx, slow.workers, [O1])
+            mgmt.call("submit", {"cases": [new_case("WAC2590000403")]})
+            submitted = time.monotonic()
+            self.assertEqual(w.offer(timeout=15.0, receipt="WAC2590000403")["officer"], O1)
+            self.assertLess(time.monotonic() - submitted, 10.0)
+            self.assertGreaterEqual(short_rounds(slow.scrape()), 1)
+            w.sock.close()
+            mgmt.sock.close()
+        finally:
+            slow.close()
+
     def test_a_bad_value_is_refused(self):
-        bad = subprocess.run([binary("docket-scheduler"), "--short-queue", "-1"],
-                             capture_output=True, text=True, timeout=30)
-        self.assertEqual(bad.returncode, 1, bad.stdout + bad.stderr)
-        self.assertIn("--short-queue", bad.stdout + bad.stderr)
+        for flag in ("--short-queue", "--round-delay-ms"):
+            bad = subprocess.run([binary("docket-scheduler"), flag, "-1"],
+                                 capture_output=True, text=True, timeout=30)
+            self.assertEqual(bad.returncode, 1, bad.stdout + bad.stderr)
+            self.assertIn(flag, bad.stdout + bad.stderr)
 
 
 if __name__ == "__main__":

@@ -134,8 +134,14 @@ void Dispatcher::turn(std::chrono::milliseconds timeout) {
   // Wait no longer than the next round that is due, and not at all while calls are out: their
   // answers are read below.
   if (round_due_) {
+    // A short queue is placed at once (run_round), so the poll must not sleep out the round
+    // delay first: that would add round_delay_ms to every offer of a lightly loaded scheduler.
+    const std::size_t queued = matcher_.index().queued();
     const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(round_due_at_ - Monotonic::now());
+        queued > 0 && queued <= options_.short_queue
+            ? std::chrono::milliseconds(0)
+            : std::chrono::duration_cast<std::chrono::milliseconds>(round_due_at_ -
+                                                                    Monotonic::now());
     timeout = std::clamp(left, std::chrono::milliseconds(0), timeout);
   }
   if (!outstanding_.empty()) timeout = std::chrono::milliseconds(0);
