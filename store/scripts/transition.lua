@@ -168,16 +168,19 @@ local RULES = {
   end},
 }
 
--- The call's audit, as one stream entry with one field `a` per transition, in order
--- (docs/architecture.md, "Key schema"): receipt|op|from|to|at|epoch|officer|previous
--- reference|<bytes of who>|<who><detail>. The two free texts come last, the actor behind its
--- length, so that neither needs escaping. A transition's reference is "<entry id>.<field
--- number>"; a previous reference written as ".<field number>" is in the same entry. One XADD per
--- call instead of one per transition: the command, its ID and its AOF record are paid once.
--- The entry's id is only known once it is added, so until then the call's records hold the
--- relative reference, and the entry is added (and the references completed) every 1024 fields,
--- which keeps XADD's arguments within what unpack can pass.
-local entries, audited = {}, {}
+-- The call's audit, as one stream entry (docs/architecture.md, "Key schema"): first the field
+-- `t`, the call's time (Unix s), then one field `c` per transition, in order:
+-- receipt|op|to|epoch|officer|previous reference|<bytes of who>|<who><detail>, where the bytes
+-- of who are '=' when the actor is the officer (a desk acting for itself, the usual case). The
+-- two free texts come last, the actor behind its length, so that neither needs escaping. The
+-- state a transition starts from is the `to` of the one before it in the chain, so it is not
+-- written: every byte of the audit is paid again in the AOF and in memory. A transition's
+-- reference is "<entry id>.<transition number>"; a previous reference written as ".<n>" is in
+-- the same entry. One XADD per call instead of one per transition: the command, its ID and its
+-- AOF record are paid once. The entry's id is only known once it is added, so until then the
+-- call's records hold the relative reference, and the entry is added (and the references
+-- completed) every 1023 transitions, which keeps XADD's arguments within what unpack can pass.
+local entries, audited = {'t', now}, {}
 
 -- Records read or changed by this call, by receipt: a case touched twice in one call (an accept
 -- and its decision, pipelined by a desk) is parsed once and written once, at the end of the call.
@@ -192,7 +195,7 @@ local new_records, new_refs = {}, {}
 local stored = {}
 
 local function flush_audit()
-  if #entries == 0 then return end
+  if #entries == 2 then return end
   local id = redis.call('XADD', audit, '*', unpack(entries))
   for _, receipt in ipairs(audited) do
     local rec = cache[receipt]
@@ -202,7 +205,7 @@ local function flush_audit()
       new_refs[receipt] = id .. new_refs[receipt]
     end
   end
-  entries, audited = {}, {}
+  entries, audited = {'t', now}, {}
 end
 
 -- Called before a transition reads its case's previous reference, so that a flush in between
@@ -211,17 +214,18 @@ local function room()
   if #entries == 2048 then flush_audit() end
 end
 
-local function audit_entry(receipt, op, from, to, epoch, officer, prev, who, detail)
-  entries[#entries + 1] = 'a'
-  entries[#entries + 1] = receipt .. '|' .. op .. '|' .. from .. '|' .. to .. '|' .. now .. '|' ..
-                          epoch .. '|' .. officer .. '|' .. prev .. '|' .. TEXT[#who] .. '|' .. who .. detail
+local function audit_entry(receipt, op, to, epoch, officer, prev, who, detail)
+  entries[#entries + 1] = 'c'
+  entries[#entries + 1] = receipt .. '|' .. op .. '|' .. to .. '|' .. epoch .. '|' .. officer ..
+                          '|' .. prev .. '|' .. (who == officer and '=' or TEXT[#who]) .. '|' ..
+                          (who == officer and '' or who) .. detail
   audited[#audited + 1] = receipt
-  return REF[#entries / 2]
+  return REF[#entries / 2 - 1]
 end
 
-local function add_audit(rec, t, from, to)
+local function add_audit(rec, t, to)
   room()
-  rec[F_LAST_AUDIT] = audit_entry(t.receipt, t.op, from, to, rec[F_EPOCH], rec[F_OFFICER],
+  rec[F_LAST_AUDIT] = audit_entry(t.receipt, t.op, to, rec[F_EPOCH], rec[F_OFFICER],
                                   rec[F_LAST_AUDIT], t.actor, t.detail)
 end
 
@@ -278,7 +282,7 @@ local function apply_one(t)
       -- Kept as text (not parsed into the cache): intake is the hot path.
       room()
       new_records[t.receipt] = t.record
-      new_refs[t.receipt] = audit_entry(t.receipt, t.op, '', state, '0', '', '', t.actor, t.detail)
+      new_refs[t.receipt] = audit_entry(t.receipt, t.op, state, '0', '', '', t.actor, t.detail)
       if not dirty[t.receipt] then
         dirty[t.receipt] = true
         dirty_order[#dirty_order + 1] = t.receipt
@@ -289,13 +293,12 @@ local function apply_one(t)
     if #rec ~= FIELDS or rec[F_VER] ~= '1' or not NEXT[rec[F_EPOCH]] then
       return 'err|bad_request|the record does not have ' .. FIELDS .. ' fields (version 1)'
     end
-    local from = rec[F_STATE]
     rec[F_STATE] = requeue_state(rec)
     rec[F_TRANSFER_TO] = ''
     bump(rec)
     -- arg names the source center: the history chain continues in its audit stream.
     rec[F_LAST_AUDIT] = t.arg ~= '' and (t.arg .. '/' .. rec[F_LAST_AUDIT]) or ''
-    add_audit(rec, t, from, rec[F_STATE])
+    add_audit(rec, t, rec[F_STATE])
     save(t.receipt, rec)
     return 'ok|' .. rec[F_STATE] .. '|' .. rec[F_EPOCH]
   end
@@ -322,7 +325,7 @@ local function apply_one(t)
   local to, why = rule.apply(rec, t)
   if not to then return 'err|illegal|' .. why end
   rec[F_STATE] = to
-  add_audit(rec, t, from, to)
+  add_audit(rec, t, to)
   save(t.receipt, rec)
   return 'ok|' .. to .. '|' .. rec[F_EPOCH]
 end

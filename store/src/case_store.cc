@@ -106,6 +106,45 @@ std::string parse_audit(std::string_view v, AuditEntry& e) {
   return std::string(f[7]);
 }
 
+
+/// Reads a compact audit transition (scripts/transition.lua, audit_entry):
+/// receipt|op|to|epoch|officer|previous reference|<bytes of who, or '=' for the officer>|
+/// <who><detail>. `at` is the entry's; `from` is left to the caller (the `to` of the transition
+/// before in the chain). Returns the previous reference. Throws InvalidArgument for a transition
+/// that does not have that shape.
+std::string parse_compact(std::string_view v, TimePoint at, AuditEntry& e) {
+  std::string_view f[7];
+  std::size_t start = 0;
+  for (auto& field : f) {
+    const std::size_t bar = v.find('|', start);
+    if (bar == std::string_view::npos)
+      throw InvalidArgument("malformed audit entry: " + std::string(v));
+    field = v.substr(start, bar - start);
+    start = bar + 1;
+  }
+  const auto number = [&](std::string_view x) {
+    std::int64_t out = 0;
+    auto [p, ec] = std::from_chars(x.data(), x.data() + x.size(), out);
+    if (ec != std::errc() || p != x.data() + x.size() || out < 0)
+      throw InvalidArgument("malformed audit entry: " + std::string(v));
+    return out;
+  };
+  e.op = f[1];
+  e.to = f[2];
+  e.at = at;
+  e.epoch = number(f[3]);
+  e.officer = f[4];
+  if (f[6] == "=") {
+    e.who = e.officer;
+    e.detail = v.substr(start);
+  } else {
+    const auto who = static_cast<std::size_t>(number(f[6]));
+    if (who > v.size() - start) throw InvalidArgument("malformed audit entry: " + std::string(v));
+    e.who = v.substr(start, who);
+    e.detail = v.substr(start + who);
+  }
+  return std::string(f[5]);
+}
 }  // namespace
 
 std::string_view to_string(Op op) { return kOpNames.at(static_cast<int>(op)); }
@@ -433,6 +472,7 @@ std::optional<StoredCase> CaseStore::get(std::string_view center, ReceiptNumber 
 
 std::vector<AuditEntry> CaseStore::history(std::string_view center, ReceiptNumber r) {
   std::vector<AuditEntry> out;
+  std::vector<std::size_t> derived_from;  // Compact transitions, whose `from` is not written.
   auto rec = get(center, r);
   std::string id = rec ? rec->last_audit : "";
   std::string key = audit_key(center);
@@ -461,7 +501,18 @@ std::vector<AuditEntry> CaseStore::history(std::string_view center, ReceiptNumbe
     e.id = id;
     std::string prev;
     const auto& kv = entry.elements.at(1).elements;
-    if (field > 0) {
+    if (field > 0 && kv.size() >= 2 && kv[0].str == "t") {
+      // Compact: the call's time, then one field `c` per transition.
+      if (kv.size() < 2 * field + 2 || kv[2 * field].str != "c")
+        throw InvalidArgument("audit entry " + id + " does not exist");
+      std::int64_t at = 0;
+      const std::string& t = kv[1].str;
+      if (std::from_chars(t.data(), t.data() + t.size(), at).ec != std::errc())
+        throw InvalidArgument("audit entry " + id + " has a malformed time");
+      prev = parse_compact(kv[2 * field + 1].str, TimePoint(Seconds(at)), e);
+      if (prev.starts_with('.')) prev = entry_id + prev;
+      derived_from.push_back(out.size());
+    } else if (field > 0) {
       if (kv.size() < 2 * field || kv[2 * field - 2].str != "a")
         throw InvalidArgument("audit entry " + id + " does not exist");
       prev = parse_audit(kv[2 * field - 1].str, e);
@@ -489,6 +540,11 @@ std::vector<AuditEntry> CaseStore::history(std::string_view center, ReceiptNumbe
     }
     out.push_back(std::move(e));
     id = prev;
+  }
+  // A compact transition starts from the state the one before it in the chain left (none before
+  // the first: a receipt or import starts from nothing).
+  for (const std::size_t i : derived_from) {
+    out[i].from = i + 1 < out.size() ? out[i + 1].to : std::string();
   }
   std::reverse(out.begin(), out.end());
   return out;

@@ -537,14 +537,9 @@ TEST_F(CaseStoreImportTest, HistoriesFollowTheirChainsAcrossAuditEntriesOfOneCal
   StoreOptions options;
   options.batch_size = 5000;
   store_ = std::make_unique<CaseStore>(*conn_, clock_, options);
+  // An entry holds 1023 transitions, so that the import of case 1511 ends the first entry and
+  // its offer starts the next.
   std::vector<Transition> first, second;
-  // One more field first, so that a case's import ends one entry and its offer starts the next.
-  Transition odd;
-  odd.op = Op::kImport;
-  odd.receipt = ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, 999);
-  odd.center = "VSC";
-  odd.record = testing::sample_case(999);
-  first.push_back(odd);
   for (std::uint64_t n = 1000; n < 1700; ++n) {
     Transition t;
     t.op = Op::kImport;
@@ -639,6 +634,82 @@ TEST_F(CaseStoreImportTest, HistoryReadsEntriesOfTheEarlierFormat) {
   EXPECT_EQ(h[1].detail, "old entry");
   EXPECT_EQ(h[1].at, TimePoint(Seconds(1'770'000'123)));
   EXPECT_EQ(h[1].epoch, 1);
+}
+
+// The audit is compact: the call's time once per entry, no starting state (it is the state the
+// transition before left), and no actor where the officer acted.
+TEST_F(CaseStoreImportTest, AuditEntriesAreCompact) {
+  const Transition imported = import_sample(53);
+  Transition t;
+  t.receipt = imported.receipt;
+  t.center = "VSC";
+  t.op = Op::kOffer;
+  t.officer = "ISO-1";
+  t.actor = "scheduler";
+  Transition accept = t;
+  accept.op = Op::kAccept;
+  accept.epoch = 1;
+  accept.actor = "ISO-1";
+  for (const auto& r : store_->apply(std::vector<Transition>{t, accept}))
+    ASSERT_EQ(r.status, Status::kApplied) << r.message;
+  const Reply last = conn_->command({"XREVRANGE", store_->audit_key("VSC"), "+", "-", "COUNT", "1"});
+  ASSERT_EQ(last.elements.size(), 1U);
+  const auto& kv = last.elements[0].elements.at(1).elements;
+  ASSERT_EQ(kv.size(), 6U);
+  EXPECT_EQ(kv[0].str, "t");
+  EXPECT_EQ(kv[1].str, std::to_string(clock_.now().time_since_epoch() / Seconds(1)));
+  EXPECT_EQ(kv[2].str, "c");
+  EXPECT_EQ(kv[3].str.substr(0, kv[3].str.find('|', 14)), imported.receipt.str() + "|offer");
+  EXPECT_TRUE(kv[3].str.ends_with("|9|scheduler")) << kv[3].str;
+  EXPECT_EQ(kv[4].str, "c");
+  EXPECT_TRUE(kv[5].str.ends_with("|.1|=|")) << kv[5].str;  // The offer just before; by ISO-1.
+
+  const auto h = store_->history("VSC", imported.receipt);
+  ASSERT_EQ(h.size(), 3U);
+  EXPECT_EQ(h[0].from, "");
+  EXPECT_EQ(h[0].to, "queued");
+  EXPECT_EQ(h[1].from, "queued");
+  EXPECT_EQ(h[1].to, "offered");
+  EXPECT_EQ(h[1].who, "scheduler");
+  EXPECT_EQ(h[2].from, "offered");
+  EXPECT_EQ(h[2].to, "assigned");
+  EXPECT_EQ(h[2].who, "ISO-1");
+  EXPECT_EQ(h[2].officer, "ISO-1");
+  EXPECT_EQ(h[2].at, clock_.now());
+}
+
+// A chain that runs from compact entries into positional ones written before them (one field
+// `a` per transition, with its starting state) and back reads as one history.
+TEST_F(CaseStoreImportTest, HistoryReadsPositionalEntriesAmongCompactOnes) {
+  const Transition imported = import_sample(54);
+  auto rec = store_->get("VSC", imported.receipt).value();
+  const std::string body = imported.receipt.str() + "|hold|queued|on_hold|1770000123|1||" +
+                           rec.last_audit + "|13|docketctl:opspositional";
+  const std::string id =
+      conn_->command({"XADD", store_->audit_key("VSC"), "*", "a", body}).as_string() + ".1";
+  rec.state = CaseState::kOnHold;
+  rec.epoch = 1;
+  rec.last_audit = id;
+  conn_->command({"HSET", store_->cases_key("VSC"), imported.receipt.str(), encode(rec)});
+  Transition release;
+  release.op = Op::kRelease;
+  release.receipt = imported.receipt;
+  release.center = "VSC";
+  release.epoch = 1;
+  release.actor = "docketctl:ops";
+  ASSERT_EQ(store_->apply(release).status, Status::kApplied);
+  const auto h = store_->history("VSC", imported.receipt);
+  ASSERT_EQ(h.size(), 3U);
+  EXPECT_EQ(h[0].op, "import");
+  EXPECT_EQ(h[1].op, "hold");
+  EXPECT_EQ(h[1].from, "queued");
+  EXPECT_EQ(h[1].who, "docketctl:ops");
+  EXPECT_EQ(h[1].detail, "positional");
+  EXPECT_EQ(h[1].at, TimePoint(Seconds(1'770'000'123)));
+  EXPECT_EQ(h[2].op, "release");
+  EXPECT_EQ(h[2].from, "on_hold");
+  EXPECT_EQ(h[2].to, "queued");
+  EXPECT_EQ(h[2].who, "docketctl:ops");
 }
 
 }  // namespace
