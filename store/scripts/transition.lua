@@ -314,6 +314,12 @@ local function apply_one(t)
     return 'err|stale_epoch|expected epoch ' .. t.epoch .. ', the case is at ' .. rec[F_EPOCH]
   end
   local from = rec[F_STATE]
+  if t.op == 'accept' and from == 'assigned' and t.officer == rec[F_OFFICER] then
+    -- An ACCEPT sent again by the officer who holds the case at this epoch: its first answer was
+    -- lost (a call cut off after it ran). Accepting leaves the epoch as it was, so the officer
+    -- already holds what they accepted; nothing changes.
+    return 'dup|assigned|' .. rec[F_EPOCH]
+  end
   if not rule.from[from] then
     return 'err|illegal|' .. t.op .. ' is not allowed from ' .. from
   end

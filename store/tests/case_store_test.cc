@@ -105,6 +105,25 @@ TEST_F(CaseStoreTest, TimeoutLeaseExpiryHoldAndRelease) {
   expect(op(Op::kHold, 2, 7, "C"), Status::kApplied, CaseState::kOnHold, 8);
 }
 
+// An ACCEPT whose answer was lost (a call cut off after it ran) is sent again by the desk: the
+// officer who holds the case at that epoch gets kDuplicate, not a refusal, and nothing changes.
+TEST_F(CaseStoreTest, AnAcceptSentAgainByItsHolderIsADuplicate) {
+  receive(20);
+  op(Op::kQueue, 20, 0);
+  op(Op::kOffer, 20, 0, "ISO-1");
+  expect(op(Op::kAccept, 20, 1, "ISO-1"), Status::kApplied, CaseState::kAssigned, 1);
+  expect(op(Op::kAccept, 20, 1, "ISO-1"), Status::kDuplicate, CaseState::kAssigned, 1);
+  // Anyone else, or another epoch, is still refused.
+  EXPECT_EQ(op(Op::kAccept, 20, 1, "ISO-2").status, Status::kIllegal);
+  EXPECT_EQ(op(Op::kAccept, 20, 0, "ISO-1").status, Status::kStaleEpoch);
+  const auto h = store_->history("VSC", R(20));
+  ASSERT_EQ(h.size(), 4U);  // receive, queue, offer, accept: the repeat is not audited.
+  EXPECT_EQ(h[3].op, "accept");
+  expect(op(Op::kDecide, 20, 1, "ISO-1", "approve"), Status::kApplied, CaseState::kDecided, 2);
+  // Once decided, an ACCEPT is refused again.
+  EXPECT_EQ(op(Op::kAccept, 20, 2, "ISO-1").status, Status::kIllegal);
+}
+
 TEST_F(CaseStoreTest, IllegalTransitionsAreRefusedAndChangeNothing) {
   receive(3);
   // From received, only queue, hold and transfer_out are allowed.

@@ -72,6 +72,12 @@ class Model {
         to = S::kOffered;
         break;
       case Op::kAccept:
+        if (in({S::kAssigned}) && holder) {
+          r.status = Status::kDuplicate;
+          r.state = c.state;
+          r.epoch = c.epoch;
+          return remember(r);
+        }
         if (!in({S::kOffered})) return remember(fail(Status::kIllegal));
         if (!holder) return remember(fail(Status::kNotHolder));
         to = S::kAssigned;

@@ -61,6 +61,10 @@ class Lifecycle(Base):
         self.assertGreater(case["expires"], case["received"])
         res = w.accept(case)
         self.assertEqual((res["ok"], res["state"]), (True, "assigned"))
+        # The same ACCEPT sent again (its answer lost) is answered as a duplicate, not refused.
+        repeat = w.accept(case)
+        self.assertEqual((repeat["ok"], repeat["state"], repeat.get("duplicate")),
+                         (True, "assigned", True))
         first = w.decide(case, "approve")
         self.assertEqual((first["ok"], first["state"]), (True, "decided"))
         # The same decision sent again (a lost reply, a reconnect) is recorded once.
@@ -71,7 +75,7 @@ class Lifecycle(Base):
         st = self.mgmt.call("status", {"receipt": "WAC2590000001"})["case"]
         self.assertEqual((st["state"], st["outcome"]), ("decided", "approve"))
         stats = self.mgmt.call("stats")
-        self.assertEqual((stats["received"], stats["decided"]), (1, 1))
+        self.assertEqual((stats["received"], stats["accepted"], stats["decided"]), (1, 1, 1))
 
     def test_decline_returns_the_case_and_a_recusal_sends_it_to_another_officer(self):
         self.submit(new_case("WAC2590000011"))

@@ -398,6 +398,34 @@ class StoreOutage(HaTestCase):
         w.sock.close()
         mgmt.sock.close()
 
+    def test_an_accept_cut_off_by_a_stalled_redis_and_sent_again_is_a_duplicate(self):
+        s = self.scheduler("a")
+        wait_for(s.serving, timeout=30)
+        mgmt = Peer(self.ctx, s.management)
+        self.assertEqual(mgmt.call("submit", {"cases": [new_case(RECEIPT)]})["accepted"], 1)
+        w = Worker(self.ctx, s.workers, [O1])
+        case = w.offer()
+        item = {"receipt": case["receipt"], "epoch": case["epoch"]}
+        os.kill(self.redis.proc.pid, signal.SIGSTOP)
+        try:
+            rid = w.request("ACCEPT", {"offers": [item]})
+            err = w.expect("ERROR", where=lambda b: b.get("re") == rid, timeout=30)
+            self.assertEqual(err["code"], "unavailable")
+        finally:
+            os.kill(self.redis.proc.pid, signal.SIGCONT)
+        # Redis ran the cut-off call once it resumed: the officer holds the case. The ACCEPT
+        # sent again is answered as a duplicate (not refused as illegal), and the scheduler,
+        # whose index still showed the offer, counts the acceptance now.
+        again = w.answer("ACCEPT", [item])[0]
+        self.assertEqual((again["ok"], again["state"], again.get("duplicate")), (True, "assigned", True))
+        self.assertEqual(mgmt.call("stats")["accepted"], 1)
+        self.assertEqual(w.decide(case, "approve")["state"], "decided")
+        ops = [h["op"] for h in mgmt.call("status", {"receipt": RECEIPT})["history"]]
+        self.assertEqual(ops, ["import", "offer", "accept", "decide"])
+        self.assertEqual(mgmt.call("stats")["decided"], 1)
+        w.sock.close()
+        mgmt.sock.close()
+
     def test_credit_of_a_refused_message_is_not_granted_and_an_offer_cut_off_is_sent(self):
         s = self.scheduler("a")
         wait_for(s.serving, timeout=30)

@@ -743,8 +743,14 @@ void Dispatcher::answer_batch(Batch& batch, std::vector<store::TransitionResult>
         continue;
       }
       const auto slot = slot_of(item.receipt);
-      // A repeat of an answer already applied changes nothing in the index.
-      const bool fresh = res.status == store::TransitionResult::Status::kApplied && slot &&
+      // A repeat of an answer already applied changes nothing in the index, except an ACCEPT
+      // whose first answer never came back (its call was cut off after it ran): the index
+      // still shows the offer, and learns the acceptance now.
+      const bool repeated = res.status == store::TransitionResult::Status::kDuplicate;
+      const bool fresh = (!repeated || (item.kind == Item::Kind::kAccept && slot &&
+                                        matcher_.index().record(*slot).state ==
+                                            CaseState::kOffered)) &&
+                         slot &&
                          item.officer != kNoOfficer && held(item.before) &&
                          matcher_.index().record(*slot).officer == item.officer &&
                          held(matcher_.index().record(*slot).state);
@@ -792,7 +798,7 @@ void Dispatcher::answer_batch(Batch& batch, std::vector<store::TransitionResult>
           if (item.outcome == "transfer") transfers.emplace_back(item.receipt, item.to);
           break;
       }
-      add_applied(item, res, false);
+      add_applied(item, res, repeated);
     }
     body += "]}";
     if (!reply.peer.empty()) send_body(reply.peer, Type::kResult, body);

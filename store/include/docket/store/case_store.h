@@ -19,7 +19,8 @@ enum class Op : std::uint8_t {
   kReceive,       ///< (none) -> received; a receipt already stored answers kDuplicate.
   kQueue,         ///< received -> queued.
   kOffer,         ///< queued | qa_review -> offered to `officer`; epoch + 1.
-  kAccept,        ///< offered -> assigned; by the officer offered.
+  kAccept,        ///< offered -> assigned; by the officer offered. Sent again by the officer who
+                  ///< holds the case at that epoch (assigned), it answers kDuplicate.
   kDecline,       ///< offered -> queued (qa_review for a QA case); epoch + 1.
   kOfferTimeout,  ///< offered -> queued (or qa_review); epoch + 1.
   kLeaseExpiry,   ///< offered | assigned -> queued (or qa_review); epoch + 1.
@@ -92,7 +93,7 @@ struct Transition {
 struct TransitionResult {
   enum class Status : std::uint8_t {
     kApplied,
-    kDuplicate,    ///< Already received (or taken in): nothing changed.
+    kDuplicate,    ///< Already received (or taken in), or accepted: nothing changed.
     kIllegal,      ///< Not allowed from the case's state.
     kNotHolder,    ///< The officer named does not hold the case.
     kStaleEpoch,   ///< The caller's fencing epoch is behind: a newer owner exists.
