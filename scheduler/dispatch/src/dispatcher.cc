@@ -804,35 +804,18 @@ void Dispatcher::answer_batch(Batch& batch, std::vector<store::TransitionResult>
     if (!reply.peer.empty()) send_body(reply.peer, Type::kResult, body);
   }
   if (!follow.empty()) {
-    try {
-      const auto fr = store_.apply(follow);
-      for (std::size_t i = 0; i < follow.size(); ++i) {
-        const auto r = follow[i].receipt;
-        if (!fr[i].ok()) {
-          spdlog::warn("QA sampling of {} refused: {}", r.str(), fr[i].message);
-          matcher_.forget(r);
-          continue;
-        }
-        auto slot = slot_of(r);
-        if (!slot) continue;
-        Case c = matcher_.index().to_case(*slot);
-        c.state = CaseState::kQaReview;
-        c.senior_review = true;
-        c.officer = kNoOfficer;
-        c.epoch = static_cast<std::uint64_t>(fr[i].epoch);
-        if (auto decider = matcher_.find_officer(follow[i].officer)) {
-          if (std::find(c.excluded.begin(), c.excluded.end(), *decider) == c.excluded.end())
-            c.excluded.push_back(*decider);
-        }
-        matcher_.restore(c);
-        note(c, CaseState::kDecided, CaseState::kQaReview);
-        ++stats_.qa_sampled;
-      }
-    } catch (const IoError& e) {
-      // The decisions stand; the samples are skipped (a QA draw is not a promise).
-      spdlog::error("QA sampling skipped, store unreachable: {}", e.what());
-      for (const auto& t : follow) matcher_.forget(t.receipt);
-    }
+    // Sent ahead like any other call: waiting for it here would hold the loop until Redis had
+    // run every call queued before it (a wave's decisions and offers, 100 ms under load).
+    auto samples = std::make_shared<std::vector<store::Transition>>(std::move(follow));
+    send_ahead(
+        *samples,
+        [this, samples](std::vector<store::TransitionResult>& res) { record_qa_samples(*samples, res); },
+        [this, samples](const Error& e) {
+          if (!dynamic_cast<const IoError*>(&e)) return;
+          // The decisions stand; the samples are skipped (a QA draw is not a promise).
+          spdlog::error("QA sampling skipped, store unreachable: {}", e.what());
+          for (const auto& t : *samples) matcher_.forget(t.receipt);
+        });
   }
   for (const auto& [r, to] : transfers) {
     auto slot = slot_of(r);
@@ -863,6 +846,33 @@ void Dispatcher::answer_batch(Batch& batch, std::vector<store::TransitionResult>
           r.str(), to, e.what());
     }
   }
+}
+
+void Dispatcher::record_qa_samples(const std::vector<store::Transition>& samples,
+                                   std::vector<store::TransitionResult>& res) {
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    const auto r = samples[i].receipt;
+    if (!res[i].ok()) {
+      spdlog::warn("QA sampling of {} refused: {}", r.str(), res[i].message);
+      matcher_.forget(r);
+      continue;
+    }
+    auto slot = slot_of(r);
+    if (!slot) continue;
+    Case c = matcher_.index().to_case(*slot);
+    c.state = CaseState::kQaReview;
+    c.senior_review = true;
+    c.officer = kNoOfficer;
+    c.epoch = static_cast<std::uint64_t>(res[i].epoch);
+    if (auto decider = matcher_.find_officer(samples[i].officer)) {
+      if (std::find(c.excluded.begin(), c.excluded.end(), *decider) == c.excluded.end())
+        c.excluded.push_back(*decider);
+    }
+    matcher_.restore(c);
+    note(c, CaseState::kDecided, CaseState::kQaReview);
+    ++stats_.qa_sampled;
+  }
+  round_soon();  // The sampled cases wait for a senior officer.
 }
 
 void Dispatcher::round_soon() {

@@ -203,6 +203,10 @@ class Dispatcher {
   /// Sends the batch's transitions ahead; answer_batch() answers the workers.
   void send_batch(std::shared_ptr<Batch> batch);
   void answer_batch(Batch& batch, std::vector<store::TransitionResult>& results);
+  /// Puts the cases a decision drew for quality review in their review queue, once the store
+  /// recorded the samples (sent ahead by answer_batch).
+  void record_qa_samples(const std::vector<store::Transition>& samples,
+                         std::vector<store::TransitionResult>& res);
   void batch_unreachable(Batch& batch, const IoError& e);
   /// Marks a round due in round_delay_ms (unless one is already due).
   void round_soon();
