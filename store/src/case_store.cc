@@ -73,11 +73,10 @@ TransitionResult parse_answer(const Reply& reply) {
   return r;
 }
 
-/// Reads a positional audit entry (scripts/transition.lua, audit_entry):
-/// receipt|op|from|to|at|epoch|officer|previous id|<bytes of who>|<who><detail>. Returns the
-/// previous id. Throws InvalidArgument for an entry that does not have that shape.
-std::string parse_audit(std::string_view v, AuditEntry& e) {
-  std::string_view f[9];
+/// Splits off the first N fields of an audit transition, each ending in '|', and returns where
+/// the rest begins. Throws InvalidArgument when there are fewer.
+template <std::size_t N>
+std::size_t audit_fields(std::string_view v, std::string_view (&f)[N]) {
   std::size_t start = 0;
   for (auto& field : f) {
     const std::size_t bar = v.find('|', start);
@@ -86,65 +85,63 @@ std::string parse_audit(std::string_view v, AuditEntry& e) {
     field = v.substr(start, bar - start);
     start = bar + 1;
   }
-  const auto number = [&](std::string_view x) {
-    std::int64_t out = 0;
-    auto [p, ec] = std::from_chars(x.data(), x.data() + x.size(), out);
-    if (ec != std::errc() || p != x.data() + x.size())
-      throw InvalidArgument("malformed audit entry: " + std::string(v));
-    return out;
-  };
-  const auto who = static_cast<std::size_t>(number(f[8]));
+  return start;
+}
+
+/// A whole non-negative number of an audit transition `v`. Throws InvalidArgument otherwise.
+std::int64_t audit_number(std::string_view x, std::string_view v) {
+  std::int64_t out = 0;
+  auto [p, ec] = std::from_chars(x.data(), x.data() + x.size(), out);
+  if (ec != std::errc() || p != x.data() + x.size() || out < 0)
+    throw InvalidArgument("malformed audit entry: " + std::string(v));
+  return out;
+}
+
+/// Sets who and detail from the rest of an audit transition: <who><detail>, `who` bytes long.
+void audit_texts(std::string_view v, std::size_t start, std::size_t who, AuditEntry& e) {
   if (who > v.size() - start) throw InvalidArgument("malformed audit entry: " + std::string(v));
+  e.who = v.substr(start, who);
+  e.detail = v.substr(start + who);
+}
+
+/// Reads a positional audit entry (field `a`):
+/// receipt|op|from|to|at|epoch|officer|previous id|<bytes of who>|<who><detail>. Returns the
+/// previous id. Throws InvalidArgument for an entry that does not have that shape.
+std::string parse_audit(std::string_view v, AuditEntry& e) {
+  std::string_view f[9];
+  const std::size_t start = audit_fields(v, f);
   e.op = f[1];
   e.from = f[2];
   e.to = f[3];
-  e.at = TimePoint(Seconds(number(f[4])));
-  e.epoch = number(f[5]);
+  e.at = TimePoint(Seconds(audit_number(f[4], v)));
+  e.epoch = audit_number(f[5], v);
   e.officer = f[6];
-  e.who = v.substr(start, who);
-  e.detail = v.substr(start + who);
+  audit_texts(v, start, static_cast<std::size_t>(audit_number(f[8], v)), e);
   return std::string(f[7]);
 }
 
-
-/// Reads a compact audit transition (scripts/transition.lua, audit_entry):
+/// Reads a compact audit transition (field `c`; scripts/transition.lua, audit_entry):
 /// receipt|op|to|epoch|officer|previous reference|<bytes of who, or '=' for the officer>|
 /// <who><detail>. `at` is the entry's; `from` is left to the caller (the `to` of the transition
 /// before in the chain). Returns the previous reference. Throws InvalidArgument for a transition
 /// that does not have that shape.
 std::string parse_compact(std::string_view v, TimePoint at, AuditEntry& e) {
   std::string_view f[7];
-  std::size_t start = 0;
-  for (auto& field : f) {
-    const std::size_t bar = v.find('|', start);
-    if (bar == std::string_view::npos)
-      throw InvalidArgument("malformed audit entry: " + std::string(v));
-    field = v.substr(start, bar - start);
-    start = bar + 1;
-  }
-  const auto number = [&](std::string_view x) {
-    std::int64_t out = 0;
-    auto [p, ec] = std::from_chars(x.data(), x.data() + x.size(), out);
-    if (ec != std::errc() || p != x.data() + x.size() || out < 0)
-      throw InvalidArgument("malformed audit entry: " + std::string(v));
-    return out;
-  };
+  const std::size_t start = audit_fields(v, f);
   e.op = f[1];
   e.to = f[2];
   e.at = at;
-  e.epoch = number(f[3]);
+  e.epoch = audit_number(f[3], v);
   e.officer = f[4];
   if (f[6] == "=") {
     e.who = e.officer;
     e.detail = v.substr(start);
   } else {
-    const auto who = static_cast<std::size_t>(number(f[6]));
-    if (who > v.size() - start) throw InvalidArgument("malformed audit entry: " + std::string(v));
-    e.who = v.substr(start, who);
-    e.detail = v.substr(start + who);
+    audit_texts(v, start, static_cast<std::size_t>(audit_number(f[6], v)), e);
   }
   return std::string(f[5]);
 }
+
 }  // namespace
 
 std::string_view to_string(Op op) { return kOpNames.at(static_cast<int>(op)); }

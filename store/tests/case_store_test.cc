@@ -671,7 +671,8 @@ TEST_F(CaseStoreImportTest, AuditEntriesAreCompact) {
   accept.actor = "ISO-1";
   for (const auto& r : store_->apply(std::vector<Transition>{t, accept}))
     ASSERT_EQ(r.status, Status::kApplied) << r.message;
-  const Reply last = conn_->command({"XREVRANGE", store_->audit_key("VSC"), "+", "-", "COUNT", "1"});
+  const Reply last =
+      conn_->command({"XREVRANGE", store_->audit_key("VSC"), "+", "-", "COUNT", "1"});
   ASSERT_EQ(last.elements.size(), 1U);
   const auto& kv = last.elements[0].elements.at(1).elements;
   ASSERT_EQ(kv.size(), 6U);

@@ -366,13 +366,18 @@ class StoreOutage(HaTestCase):
     # Long enough that the scheduler keeps its leadership through the outage.
     lease_ms = 60000
 
-    def test_a_decision_cut_off_by_a_stalled_redis_is_answered_unavailable_and_recorded_once(self):
+    def serving(self, receipts=(RECEIPT,), officers=(O1,), **worker):
+        """A leader holding `receipts`, a desk playing `officers`, and the first case offered."""
         s = self.scheduler("a")
         wait_for(s.serving, timeout=30)
         mgmt = Peer(self.ctx, s.management)
-        self.assertEqual(mgmt.call("submit", {"cases": [new_case(RECEIPT)]})["accepted"], 1)
-        w = Worker(self.ctx, s.workers, [O1])
-        case = w.offer()
+        submitted = mgmt.call("submit", {"cases": [new_case(r) for r in receipts]})
+        self.assertEqual(submitted["accepted"], len(receipts))
+        w = Worker(self.ctx, s.workers, list(officers), **worker)
+        return s, mgmt, w, w.offer()
+
+    def test_a_decision_cut_off_by_a_stalled_redis_is_answered_unavailable_and_recorded_once(self):
+        s, mgmt, w, case = self.serving()
         self.assertEqual(w.accept(case)["state"], "assigned")
 
         os.kill(self.redis.proc.pid, signal.SIGSTOP)
@@ -399,12 +404,7 @@ class StoreOutage(HaTestCase):
         mgmt.sock.close()
 
     def test_an_accept_cut_off_by_a_stalled_redis_and_sent_again_is_a_duplicate(self):
-        s = self.scheduler("a")
-        wait_for(s.serving, timeout=30)
-        mgmt = Peer(self.ctx, s.management)
-        self.assertEqual(mgmt.call("submit", {"cases": [new_case(RECEIPT)]})["accepted"], 1)
-        w = Worker(self.ctx, s.workers, [O1])
-        case = w.offer()
+        s, mgmt, w, case = self.serving()
         item = {"receipt": case["receipt"], "epoch": case["epoch"]}
         os.kill(self.redis.proc.pid, signal.SIGSTOP)
         try:
@@ -427,14 +427,9 @@ class StoreOutage(HaTestCase):
         mgmt.sock.close()
 
     def test_credit_of_a_refused_message_is_not_granted_and_an_offer_cut_off_is_sent(self):
-        s = self.scheduler("a")
-        wait_for(s.serving, timeout=30)
-        mgmt = Peer(self.ctx, s.management)
         receipts = [RECEIPT, "WAC2590000202", "WAC2590000203"]
-        self.assertEqual(mgmt.call("submit", {"cases": [new_case(r) for r in receipts]})["accepted"], 3)
         # Two officers with room, one credit: one offer; the accept grants none.
-        w = Worker(self.ctx, s.workers, [O1, O2], credit=1)
-        case = w.offer()
+        s, mgmt, w, case = self.serving(receipts, (O1, O2), credit=1)
         self.assertEqual(w.answer("ACCEPT", [{"receipt": case["receipt"], "epoch": case["epoch"]}])[0]["state"],
                          "assigned")
 

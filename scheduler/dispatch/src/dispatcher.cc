@@ -137,11 +137,10 @@ void Dispatcher::turn(std::chrono::milliseconds timeout) {
     // A short queue is placed at once (run_round), so the poll must not sleep out the round
     // delay first: that would add round_delay_ms to every offer of a lightly loaded scheduler.
     const std::size_t queued = matcher_.index().queued();
-    const auto left =
-        queued > 0 && queued <= options_.short_queue
-            ? std::chrono::milliseconds(0)
-            : std::chrono::duration_cast<std::chrono::milliseconds>(round_due_at_ -
-                                                                    Monotonic::now());
+    const auto left = queued > 0 && queued <= options_.short_queue
+                          ? std::chrono::milliseconds(0)
+                          : std::chrono::duration_cast<std::chrono::milliseconds>(round_due_at_ -
+                                                                                  Monotonic::now());
     timeout = std::clamp(left, std::chrono::milliseconds(0), timeout);
   }
   if (!outstanding_.empty()) timeout = std::chrono::milliseconds(0);
@@ -747,13 +746,12 @@ void Dispatcher::answer_batch(Batch& batch, std::vector<store::TransitionResult>
       // whose first answer never came back (its call was cut off after it ran): the index
       // still shows the offer, and learns the acceptance now.
       const bool repeated = res.status == store::TransitionResult::Status::kDuplicate;
-      const bool fresh = (!repeated || (item.kind == Item::Kind::kAccept && slot &&
-                                        matcher_.index().record(*slot).state ==
-                                            CaseState::kOffered)) &&
-                         slot &&
-                         item.officer != kNoOfficer && held(item.before) &&
-                         matcher_.index().record(*slot).officer == item.officer &&
-                         held(matcher_.index().record(*slot).state);
+      const bool fresh =
+          (!repeated || (item.kind == Item::Kind::kAccept && slot &&
+                         matcher_.index().record(*slot).state == CaseState::kOffered)) &&
+          slot && item.officer != kNoOfficer && held(item.before) &&
+          matcher_.index().record(*slot).officer == item.officer &&
+          held(matcher_.index().record(*slot).state);
       if (!fresh) {
         if (reply.peer.empty() && slot) {
           // A goodbye's reclaim: the case goes back to its queue.
@@ -809,7 +807,9 @@ void Dispatcher::answer_batch(Batch& batch, std::vector<store::TransitionResult>
     auto samples = std::make_shared<std::vector<store::Transition>>(std::move(follow));
     send_ahead(
         *samples,
-        [this, samples](std::vector<store::TransitionResult>& res) { record_qa_samples(*samples, res); },
+        [this, samples](std::vector<store::TransitionResult>& res) {
+          record_qa_samples(*samples, res);
+        },
         [this, samples](const Error& e) {
           if (!dynamic_cast<const IoError*>(&e)) return;
           // The decisions stand; the samples are skipped (a QA draw is not a promise).
