@@ -21,7 +21,8 @@
 --   op, receipt, expected epoch, actor, officer, arg, idempotency key ('' = none), record, detail
 --
 -- Returns one string per transition: "ok|<state>|<epoch>", "dup|<state>|<epoch>" (a receipt
--- already received or imported, or a transfer already taken in) or "err|<code>|<message>". A repeated
+-- already received or imported, a transfer already taken in, or an ACCEPT sent again by the
+-- officer who holds the case at that epoch) or "err|<code>|<message>". A repeated
 -- idempotency key returns the first answer unchanged and changes nothing. One transition's
 -- refusal does not stop the others. A fenced call (ARGV[5], ARGV[6]) returns the error reply
 -- "FENCED ..." instead and changes nothing.

@@ -232,9 +232,14 @@ TEST_F(CaseStoreTest, TransferIsTwoIdempotentSteps) {
   // Repeating the whole move changes nothing.
   EXPECT_TRUE(store_->transfer("VSC", R(6), 0, "NSC", "docketctl:ops", "move-6").ok());
   // The history follows the case across the move.
-  std::vector<std::string> ops;
-  for (const auto& e : store_->history("NSC", R(6))) ops.push_back(e.op);
+  std::vector<std::string> ops, from;
+  for (const auto& e : store_->history("NSC", R(6))) {
+    ops.push_back(e.op);
+    from.push_back(e.from);
+  }
   EXPECT_EQ(ops, (std::vector<std::string>{"receive", "queue", "transfer_out", "transfer_in"}));
+  // Each starts from the state the one before left, across the move too.
+  EXPECT_EQ(from, (std::vector<std::string>{"", "received", "queued", "transferred"}));
 
   // Back to VSC later: the tombstone there gives way to the newer move.
   auto back = store_->transfer("NSC", R(6), 2, "VSC", "docketctl:ops");
@@ -549,7 +554,7 @@ TEST_F(CaseStoreImportTest, AMalformedNewRecordIsRefusedAndNothingStored) {
   EXPECT_EQ(store_->get("VSC", c.receipt)->state, CaseState::kQueued);
 }
 
-// A call's transitions share audit entries of up to 1024 fields: a call larger than that spans
+// A call's transitions share audit entries of up to 1023 transitions: a call larger than that spans
 // several entries, and each case's history still follows its own chain across them, within a
 // call (an import and an offer) and from one call to the next (the accept and the decision).
 TEST_F(CaseStoreImportTest, HistoriesFollowTheirChainsAcrossAuditEntriesOfOneCall) {
@@ -589,9 +594,13 @@ TEST_F(CaseStoreImportTest, HistoriesFollowTheirChainsAcrossAuditEntriesOfOneCal
     ASSERT_EQ(h.size(), 4U) << n;
     EXPECT_EQ(h[0].op, "import");
     EXPECT_EQ(h[1].op, "offer");
+    EXPECT_EQ(h[1].from, "queued");
     EXPECT_EQ(h[2].op, "accept");
     EXPECT_EQ(h[3].op, "decide");
     EXPECT_EQ(h[3].epoch, 2);
+    const auto entry = [](const std::string& ref) { return ref.substr(0, ref.find('.')); };
+    // Case 1511's import ends the first entry and its offer starts the second.
+    EXPECT_EQ(entry(h[0].id) != entry(h[1].id), n == 1511) << n << ": " << h[0].id << " " << h[1].id;
   }
 }
 

@@ -110,8 +110,8 @@ std::string_view to_string(TransitionResult::Status s);
 
 /// One audited transition.
 struct AuditEntry {
-  std::string id;  ///< Its reference: <entry id>.<field number>, or an entry id before calls shared
-                   ///< entries.
+  std::string id;  ///< Its reference: <entry id>.<n>, the n-th transition of the entry (from 1), or
+                   ///< an entry id before calls shared entries.
   std::string op, from, to, who, officer, detail;
   TimePoint at{};
   std::int64_t epoch = 0;
