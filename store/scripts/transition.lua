@@ -216,10 +216,12 @@ local function room()
 end
 
 local function audit_entry(receipt, op, to, epoch, officer, prev, who, detail)
+  -- An actor who is the officer is written as '=' in place of its length, and not again.
+  local length = '='
+  if who == officer then who = '' else length = TEXT[#who] end
   entries[#entries + 1] = 'c'
   entries[#entries + 1] = receipt .. '|' .. op .. '|' .. to .. '|' .. epoch .. '|' .. officer ..
-                          '|' .. prev .. '|' .. (who == officer and '=' or TEXT[#who]) .. '|' ..
-                          (who == officer and '' or who) .. detail
+                          '|' .. prev .. '|' .. length .. '|' .. who .. detail
   audited[#audited + 1] = receipt
   return REF[#entries / 2 - 1]
 end

@@ -705,6 +705,17 @@ TEST_F(CaseStoreImportTest, AuditEntriesAreCompact) {
   EXPECT_EQ(h[2].who, "ISO-1");
   EXPECT_EQ(h[2].officer, "ISO-1");
   EXPECT_EQ(h[2].at, clock_.now());
+
+  // No actor, with an officer on the case: an empty actor, not the officer's '='.
+  Transition decide = accept;
+  decide.op = Op::kDecide;
+  decide.arg = "approve";
+  decide.actor = "";
+  ASSERT_EQ(store_->apply(decide).status, Status::kApplied);
+  const auto held = store_->history("VSC", imported.receipt);
+  ASSERT_EQ(held.size(), 4U);
+  EXPECT_EQ(held[3].officer, "ISO-1");
+  EXPECT_EQ(held[3].who, "");
 }
 
 // A chain that runs from compact entries into positional ones written before them (one field
