@@ -452,6 +452,34 @@ class ShortQueue(Base):
         finally:
             slow.close()
 
+    def test_a_full_round_after_a_quiet_spell_does_not_wait_the_round_delay(self):
+        # Full rounds only (no short path), at least 200 ms apart, and no heartbeats to wake the
+        # loop: a lone case submitted once the delay has passed since the last round is offered
+        # by the turn that reads it. A delay counted from the change held each one back 200 ms.
+        slow = Scheduler(args=("--short-queue", "0", "--round-delay-ms", "200",
+                               "--round-interval-ms", "600000"))
+        try:
+            mgmt = Peer(self.ctx, slow.management)
+            w = Worker(self.ctx, slow.workers, [O1])
+            w.heartbeat_every = None
+            waits = []
+            for i in range(5):
+                time.sleep(0.25)
+                receipt = "WAC25900004%02d" % (30 + i)
+                started = time.monotonic()
+                mgmt.call("submit", {"cases": [new_case(receipt)]})
+                case = w.offer(timeout=10.0, receipt=receipt)
+                waits.append(time.monotonic() - started)
+                w.accept(case)
+                self.assertEqual(w.decide(case, "approve")["state"], "decided")
+            waits.sort()
+            self.assertLess(waits[len(waits) // 2], 0.1, waits)
+            self.assertEqual(short_rounds(slow.scrape()), 0)
+            w.sock.close()
+            mgmt.sock.close()
+        finally:
+            slow.close()
+
     def test_a_bad_value_is_refused(self):
         for flag in ("--short-queue", "--round-delay-ms"):
             bad = subprocess.run([binary("docket-scheduler"), flag, "-1"],

@@ -463,3 +463,41 @@ class StoreOutage(HaTestCase):
         self.assertIn("was already recorded", s.output())
         w.sock.close()
         mgmt.sock.close()
+
+
+class StoreRefusal(HaTestCase):
+    """A round takes its offers in the scheduler's index before the store has recorded them (so
+    that the next round can be planned while the call is out); an offer the store refuses gives
+    back the desk's credit, the officer's slot and the case's place in its queue."""
+
+    def test_refused_offers_give_back_credit_and_slots(self):
+        a = self.scheduler("a")
+        wait_for(a.serving, timeout=30)
+        mgmt = Peer(self.ctx, a.management)
+        receipts = [RECEIPT, "WAC2590000202"]
+        self.assertEqual(mgmt.call("submit", {"cases": [new_case(r) for r in receipts]})["accepted"], 2)
+        # The store's records move on behind the scheduler's back (as another writer would move
+        # them): their epoch is 5, where the scheduler's index says 0.
+        key = next(k.decode() for k in redis_call(self.redis.port, "KEYS", "docket:{c:*}:cases")
+                   if redis_call(self.redis.port, "HGET", k.decode(), RECEIPT) is not None)
+        for r in receipts:
+            record = redis_call(self.redis.port, "HGET", key, r).decode().split("|")
+            record[7] = "5"
+            redis_call(self.redis.port, "HSET", key, r, "|".join(record))
+
+        # One officer with room for two, and two credits: the first round offers both cases at
+        # epoch 0, and the store refuses both. Had the round kept either credit or either slot,
+        # no later round could offer them; the next one reads their epoch back and offers both.
+        w = Worker(self.ctx, a.workers, [O1], credit=2)
+        offered = [w.offer(timeout=10.0), w.offer(timeout=10.0)]
+        self.assertEqual(sorted(c["receipt"] for c in offered), receipts)
+        self.assertEqual([c["epoch"] for c in offered], [6, 6])
+        self.assertEqual(mgmt.call("stats")["store_refusals"], 2)
+        self.assertIn(f"store refused the offer of {RECEIPT}", a.output())
+        for c in offered:
+            self.assertEqual(w.accept(c)["state"], "assigned")
+            self.assertEqual(w.decide(c, "approve")["state"], "decided")
+        self.assertEqual((mgmt.call("stats")["decided"], mgmt.call("stats")["backlog"]), (2, 0))
+        w.sock.close()
+        mgmt.sock.close()
+        self.assertEqual(a.stop(), 0)

@@ -459,8 +459,8 @@ int main(int argc, char** argv) {
                  "longest time between rounds while cases wait")
       ->check(CLI::Range(1, 600'000));
   app.add_option("--round-delay-ms", d.round_delay_ms,
-                 "how long a due round waits for more changes before solving the graph (a short "
-                 "queue is placed at once)")
+                 "least time between two rounds that solve the graph (a change after a quiet "
+                 "spell, or a short queue, is planned at once)")
       ->check(CLI::Range(0, 60'000));
   app.add_option("--short-queue", d.short_queue,
                  "while at most this many cases are queued, a due round places them at once "

@@ -160,6 +160,9 @@ void Dispatcher::turn(std::chrono::milliseconds timeout) {
     }
     handle_worker(*in, *batch);
   }
+  // A round the workers' credit made due is planned before their transitions are sent, so that
+  // Redis records its offers first and the desks work on them while it runs the decisions.
+  run_round();
   // The calls of the turn before (its submits and offers) are still running in Redis, or have
   // just run: this turn's worker transitions go behind them, and their answers are read once
   // the management socket has been read, so that Redis works while this loop parses.
@@ -639,8 +642,8 @@ void Dispatcher::hello(const std::string& peer, const json& body) {
                       {"rejected", std::move(rejected)},
                       {"resumed", std::move(resumed)},
                       {"lost", std::move(lost)}}});
-  round_due_ = true;
-  round_due_at_ = Monotonic::now() + std::chrono::milliseconds(options_.round_delay_ms);
+  round_due_ = false;
+  round_soon();
 }
 
 void Dispatcher::send_batch(std::shared_ptr<Batch> batch) {
@@ -878,7 +881,12 @@ void Dispatcher::record_qa_samples(const std::vector<store::Transition>& samples
 void Dispatcher::round_soon() {
   if (round_due_) return;
   round_due_ = true;
-  round_due_at_ = Monotonic::now() + std::chrono::milliseconds(options_.round_delay_ms);
+  // Full rounds are round_delay_ms apart at least, so that the changes arriving in between are
+  // planned together; a change after a quiet spell is planned at once. A delay counted from
+  // the change instead held back the offers for the credit a burst of decisions brought, until
+  // the decisions were sent to Redis ahead of them.
+  round_due_at_ = std::max(Monotonic::now(),
+                           last_planned_ + std::chrono::milliseconds(options_.round_delay_ms));
 }
 
 void Dispatcher::after_decision(ReceiptNumber r, OfficerId officer, const std::string& outcome,
@@ -1213,13 +1221,13 @@ void Dispatcher::expire_session(const std::string& peer, const char* reason) {
 struct Dispatcher::RoundOut {
   matching::RoundPlan plan;
   std::vector<matching::Assignment> kept;  // The plan's assignments that credit let through.
+  std::vector<CaseState> before;           // Their states before the round (queued or QA review).
+  std::vector<std::string> peers;          // The sessions their credit was taken from.
   std::vector<store::Transition> offers;   // Their offer transitions.
   Monotonic::time_point at;                // When the round was planned.
 };
 
 void Dispatcher::run_round() {
-  // A round plans from what the index shows: the offers of the round before must be in it.
-  if (rounds_out_ > 0) finish();
   const auto now = Monotonic::now();
   const bool periodic = now - last_round_ >= std::chrono::milliseconds(options_.round_interval_ms);
   if (stopping_ || sessions_.empty()) {
@@ -1244,7 +1252,7 @@ void Dispatcher::run_round() {
     ++stats_.short_rounds;
     if (metrics_) metrics_->short_rounds.Increment();
   } else {
-    last_round_ = now;
+    last_round_ = last_planned_ = now;
     plan = matcher_.plan_round();
     ++stats_.rounds;
   }
@@ -1252,8 +1260,10 @@ void Dispatcher::run_round() {
   std::unordered_map<std::string, std::int64_t> room;
   auto round = std::make_shared<RoundOut>();
   round->at = now;
-  round->kept.reserve(plan.assignments.size());
-  round->offers.reserve(plan.assignments.size());
+  matching::RoundPlan taken;
+  taken.at = plan.at;
+  taken.assignments.reserve(plan.assignments.size());
+  round->before.reserve(plan.assignments.size());
   for (const auto& a : plan.assignments) {
     const auto& peer = session_of_[a.officer];
     if (peer.empty()) continue;
@@ -1261,12 +1271,34 @@ void Dispatcher::run_round() {
     if (fresh) it->second = sessions_.at(peer)->credit;
     if (it->second <= 0) continue;
     --it->second;
-    auto slot = *slot_of(a.receipt);
+    taken.assignments.push_back(a);
+    round->before.push_back(matcher_.index().record(*slot_of(a.receipt)).state);
+  }
+  // The offers are taken in the index now, before the store has them: the cases leave their
+  // queues, the officers' loads grow and the sessions' credit is spent, so that the next round can
+  // be planned (and its offers sent ahead of the workers' transitions) while this one's call is
+  // still out. record_offers() gives back what the store refuses, and a call that fails gives
+  // back the whole round (Redis may still have run it: a later offer of such a case is then
+  // refused, and the read-back finds the earlier one).
+  matcher_.apply(taken);
+  round->kept.reserve(taken.assignments.size());
+  round->offers.reserve(taken.assignments.size());
+  std::vector<CaseState> before;
+  before.reserve(taken.assignments.size());
+  for (std::size_t i = 0; i < taken.assignments.size(); ++i) {
+    const auto& a = taken.assignments[i];
+    const auto slot = *slot_of(a.receipt);
+    const auto& rec = matcher_.index().record(slot);
+    if (rec.state != CaseState::kOffered || rec.officer != a.officer) continue;  // Not applied.
     auto t = transition(store::Op::kOffer, slot, "scheduler");
     t.officer = matcher_.officer(a.officer).id;
     round->offers.push_back(std::move(t));
     round->kept.push_back(a);
+    round->peers.push_back(session_of_[a.officer]);
+    before.push_back(round->before[i]);
   }
+  round->before = std::move(before);
+  for (const auto& peer : round->peers) spend_credit(peer, 1);
   round->plan = std::move(plan);
   ++rounds_out_;
   send_ahead(
@@ -1279,65 +1311,93 @@ void Dispatcher::run_round() {
         --rounds_out_;
         if (dynamic_cast<const IoError*>(&e))
           spdlog::error("round skipped, store unreachable: {}", e.what());
+        for (std::size_t i = 0; i < round->kept.size(); ++i) give_back(*round, i);
       });
 }
 
+void Dispatcher::spend_credit(const std::string& peer, std::int64_t n) {
+  auto it = sessions_.find(peer);
+  if (it == sessions_.end()) return;
+  auto& s = *it->second;
+  const bool had = s.credit > 0;
+  s.credit -= n;
+  if (had != (s.credit > 0)) {
+    for (OfficerId o : s.officers) set_effective_presence(o);
+  }
+}
+
+void Dispatcher::give_back(const RoundOut& round, std::size_t i) {
+  const auto& a = round.kept[i];
+  spend_credit(round.peers[i], -1);
+  auto slot = slot_of(a.receipt);
+  if (!slot) return;
+  const auto& rec = matcher_.index().record(*slot);
+  if (rec.state != CaseState::kOffered || rec.officer != a.officer) return;
+  matcher_.release(a.officer);
+  requeue(a.receipt, rec.epoch, /*clear_officer=*/true, /*recuse=*/false);
+}
+
 void Dispatcher::record_offers(RoundOut& round, std::vector<store::TransitionResult>& res) {
-  const auto& plan = round.plan;
   const auto& kept = round.kept;
   const auto& offers = round.offers;
   const auto now = round.at;
-  matching::RoundPlan recorded = plan;
-  recorded.assignments.clear();
+  // What the store recorded: the round's offers, and offers an earlier call recorded.
+  std::vector<matching::Assignment> recorded;
+  std::vector<CaseState> before;
   std::vector<std::int64_t> epochs;
+  recorded.reserve(kept.size());
+  before.reserve(kept.size());
+  epochs.reserve(kept.size());
   for (std::size_t i = 0; i < kept.size(); ++i) {
     if (res[i].ok() && res[i].status == store::TransitionResult::Status::kApplied) {
-      recorded.assignments.push_back(kept[i]);
+      recorded.push_back(kept[i]);
+      before.push_back(round.before[i]);
       epochs.push_back(res[i].epoch);
-    } else {
-      std::optional<store::StoredCase> stored;
-      try {
-        stored = store_.get(offers[i].center, kept[i].receipt);
-      } catch (const Error& e) {
-        spdlog::error("cannot read {} back from the store: {}", kept[i].receipt.str(), e.what());
-      }
-      const auto holder = stored && stored->state == CaseState::kOffered
-                              ? matcher_.find_officer(stored->officer)
-                              : std::nullopt;
-      if (holder && !session_of_[*holder].empty()) {
-        // An earlier round's call that was cut off after it was sent (a timeout) recorded an
-        // offer of this case: it stands, and its officer gets it now. Otherwise nothing would
-        // send it, and the case would wait, offered, until that officer's session ended.
-        spdlog::warn("offer of {} to {} was already recorded (a store call cut off earlier)",
-                     kept[i].receipt.str(), stored->officer);
-        matching::Assignment a = kept[i];
-        a.officer = *holder;
-        recorded.assignments.push_back(a);
-        epochs.push_back(stored->epoch);
-        continue;
-      }
-      ++stats_.store_refusals;
-      spdlog::warn("store refused the offer of {}: {}", kept[i].receipt.str(), res[i].message);
-      matcher_.forget(kept[i].receipt);
-      try {
-        if (stored && stored->state != CaseState::kDecided)
-          matcher_.restore(service::to_case(*stored, catalog_, matcher_));
-      } catch (const Error& e) {
-        spdlog::error("cannot restore {}: {}", kept[i].receipt.str(), e.what());
-      }
+      continue;
     }
+    std::optional<store::StoredCase> stored;
+    try {
+      stored = store_.get(offers[i].center, kept[i].receipt);
+    } catch (const Error& e) {
+      spdlog::error("cannot read {} back from the store: {}", kept[i].receipt.str(), e.what());
+    }
+    // The round's offer is given back: its credit, its officer's slot, the case's place.
+    spend_credit(round.peers[i], -1);
+    matcher_.release(kept[i].officer);
+    matcher_.forget(kept[i].receipt);
+    const OfficerId holder = stored && stored->state == CaseState::kOffered
+                                 ? matcher_.find_officer(stored->officer).value_or(kNoOfficer)
+                                 : kNoOfficer;
+    try {
+      if (stored && stored->state != CaseState::kDecided)
+        matcher_.restore(service::to_case(*stored, catalog_, matcher_));
+    } catch (const Error& e) {
+      spdlog::error("cannot restore {}: {}", kept[i].receipt.str(), e.what());
+    }
+    if (holder != kNoOfficer && !session_of_[holder].empty() && slot_of(kept[i].receipt)) {
+      // An earlier round's call that was cut off after it was sent (a timeout) recorded an
+      // offer of this case: it stands, and its officer gets it now. Otherwise nothing would
+      // send it, and the case would wait, offered, until that officer's session ended.
+      spdlog::warn("offer of {} to {} was already recorded (a store call cut off earlier)",
+                   kept[i].receipt.str(), stored->officer);
+      spend_credit(session_of_[holder], 1);
+      matching::Assignment a = kept[i];
+      a.officer = holder;
+      recorded.push_back(a);
+      before.push_back(round.before[i]);
+      epochs.push_back(stored->epoch);
+      continue;
+    }
+    ++stats_.store_refusals;
+    spdlog::warn("store refused the offer of {}: {}", kept[i].receipt.str(), res[i].message);
   }
-  std::vector<CaseState> before;
-  before.reserve(recorded.assignments.size());
-  for (const auto& a : recorded.assignments) before.push_back(matcher_.index().record(*slot_of(a.receipt)).state);
-  matcher_.apply(recorded);
   const auto recorded_at = Monotonic::now();  // The offers are in the store from here.
   const auto expires_mono = now + std::chrono::milliseconds(options_.offer_timeout_ms);
   const auto expires_unix = unix_now() + (options_.offer_timeout_ms + 999) / 1000;
   // Each session's offered slots, in plan order; the OFFER text is written from the index.
   std::unordered_map<std::string, std::vector<std::uint32_t>> out;
-  for (std::size_t i = 0; i < recorded.assignments.size(); ++i) {
-    const auto& a = recorded.assignments[i];
+  for (std::size_t i = 0; i < recorded.size(); ++i) {
+    const auto& a = recorded[i];
     const auto slot = *slot_of(a.receipt);
     auto& rec = matcher_.index().record(slot);
     rec.epoch = static_cast<std::uint32_t>(epochs[i]);
@@ -1352,8 +1412,6 @@ void Dispatcher::record_offers(RoundOut& round, std::vector<store::TransitionRes
   }
   std::string body;
   for (auto& [peer, list] : out) {
-    auto& s = *sessions_.at(peer);
-    s.credit -= static_cast<std::int64_t>(list.size());
     for (std::size_t from = 0; from < list.size(); from += options_.max_offers_per_message) {
       const auto to = std::min(list.size(), from + options_.max_offers_per_message);
       body.assign("{\"offers\":[");
@@ -1364,11 +1422,8 @@ void Dispatcher::record_offers(RoundOut& round, std::vector<store::TransitionRes
       body += "]}";
       send_body(peer, Type::kOffer, body);
     }
-    if (s.credit <= 0) {
-      for (OfficerId o : s.officers) set_effective_presence(o);
-    }
   }
-  if (on_round) on_round(plan);
+  if (on_round) on_round(round.plan);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -208,7 +208,8 @@ class Dispatcher {
   void record_qa_samples(const std::vector<store::Transition>& samples,
                          std::vector<store::TransitionResult>& res);
   void batch_unreachable(Batch& batch, const IoError& e);
-  /// Marks a round due in round_delay_ms (unless one is already due).
+  /// Marks a round due (unless one is already due): now, or round_delay_ms after the last full
+  /// round that planned.
   void round_soon();
   void after_decision(ReceiptNumber r, OfficerId officer, const std::string& outcome,
                       std::int64_t epoch, std::vector<store::Transition>& follow);
@@ -226,6 +227,12 @@ class Dispatcher {
   /// Plans a round when one is due and sends its offers ahead (record_offers() sends the OFFERs).
   void run_round();
   void record_offers(RoundOut& round, std::vector<store::TransitionResult>& res);
+  /// Takes n credits from the session (gives them back for a negative n), and updates its
+  /// officers' presence when the session runs out of credit or has some again.
+  void spend_credit(const std::string& peer, std::int64_t n);
+  /// Gives back the round's i-th offer, which the store did not record: its credit, its
+  /// officer's slot, and the case's place in its queue.
+  void give_back(const RoundOut& round, std::size_t i);
   void send(const std::string& peer, const protocol::Message& m, bool management = false);
   /// send() to a worker of a body already serialised (OFFER, written by offer_writer_).
   void send_body(const std::string& peer, protocol::Type type, std::string_view body);
@@ -315,7 +322,8 @@ class Dispatcher {
   bool stopping_ = false;
   std::string fenced_reason_;  // Why the store fenced this scheduler off; empty while serving.
   Monotonic::time_point round_due_at_{};
-  Monotonic::time_point last_round_{};
+  Monotonic::time_point last_round_{};  // The last full round, or periodic check of an empty queue.
+  Monotonic::time_point last_planned_{};  // The last full round that planned (round_soon()).
   Monotonic::time_point workers_read_{};  // When the workers socket was last read to the end.
   Monotonic::time_point next_timer_check_{};
   Monotonic::time_point next_orphan_sweep_{};

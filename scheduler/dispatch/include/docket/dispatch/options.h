@@ -14,8 +14,9 @@ struct Options {
   /// Heartbeats a session may miss before its leases lapse (the Paranoid Pirate liveness).
   static constexpr int DEFAULT_LIVENESS = 3;
   static constexpr int DEFAULT_OFFER_TIMEOUT_MS = 30'000;
-  /// A round runs at most this long after something changed (new case, freed slot, new credit),
-  /// so that changes arriving together are planned together.
+  /// Full rounds are at least this far apart: a change (new case, freed slot, new credit) after
+  /// a quiet spell is planned at once, and the changes arriving within this time of a round are
+  /// planned together in the next.
   static constexpr int DEFAULT_ROUND_DELAY_MS = 2;
   /// And at least this often while cases wait, since deadlines move buckets as time passes.
   static constexpr int DEFAULT_ROUND_INTERVAL_MS = 1000;
