@@ -362,6 +362,13 @@ CaseStore::Pending CaseStore::send(const std::vector<Transition>& ts) {
   return pending;
 }
 
+bool CaseStore::ready(const Pending& pending) {
+  if (pending.store_ != this || pending.call_items_.empty()) return true;
+  return redis_.ready(pending.ticket_);
+}
+
+int CaseStore::fd() const { return redis_.fd(); }
+
 std::vector<TransitionResult> CaseStore::wait(Pending& pending) {
   if (pending.store_ != this)
     throw InvalidArgument("store call already answered or not this store's");

@@ -1,10 +1,12 @@
 #include "docket/store/redis.h"
 
 #include <hiredis/hiredis.h>
+#include <poll.h>
 #include <sys/time.h>
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -268,6 +270,7 @@ struct RedisConnection::Impl {
     bool abandoned = false;
     std::optional<std::string> error;  // Set when it cannot be answered.
     bool timeout = false;
+    std::chrono::steady_clock::time_point sent_at;  // When it was (last) written out.
     bool complete() const { return error.has_value() || replies.size() == commands.size(); }
   };
   std::deque<Ahead> ahead;
@@ -302,6 +305,7 @@ struct RedisConnection::Impl {
       if (a.complete()) continue;
       a.replies.clear();
       counters.commands += a.commands.size();
+      a.sent_at = std::chrono::steady_clock::now();
       write_out(a.commands);
     }
   }
@@ -371,6 +375,7 @@ struct RedisConnection::Impl {
     Ahead a;
     a.ticket = ++last_ticket;
     a.commands = std::move(commands);
+    a.sent_at = std::chrono::steady_clock::now();
     ahead.push_back(std::move(a));
     const Ticket ticket = last_ticket;
     try {
@@ -386,6 +391,54 @@ struct RedisConnection::Impl {
       ++counters.io_errors;
     }
     return ticket;
+  }
+
+  // Reads the replies that have come in, without waiting, into the requests sent ahead. False
+  // when the connection has failed (or there is none): settle() then finds out how.
+  bool read_available() {
+    if (!ctx) return false;
+    // What hiredis has buffered first, then what the socket holds, a read at a time (16 KiB):
+    // as many reads as the socket has data for, up to a bound so that a steady stream of
+    // replies cannot keep the caller here.
+    for (int reads = 0;; ++reads) {
+      for (;;) {
+        auto next =
+            std::find_if(ahead.begin(), ahead.end(), [](const Ahead& a) { return !a.complete(); });
+        if (next == ahead.end()) return true;
+        void* raw = nullptr;
+        if (redisGetReplyFromReader(ctx.get(), &raw) != REDIS_OK) return false;
+        if (raw == nullptr) break;
+        ReplyPtr r(static_cast<redisReply*>(raw));
+        next->replies.push_back(convert(*r));
+        if (next->complete() && next->abandoned) ahead.erase(next);
+      }
+      if (reads == 64) return true;
+      pollfd p{ctx->fd, POLLIN, 0};
+      if (::poll(&p, 1, 0) <= 0 || (p.revents & (POLLIN | POLLHUP | POLLERR)) == 0) return true;
+      if (redisBufferRead(ctx.get()) != REDIS_OK) return false;
+    }
+  }
+
+  bool ready(Ticket ticket) {
+    const auto find = [&] {
+      return std::find_if(ahead.begin(), ahead.end(),
+                          [ticket](const Ahead& a) { return a.ticket == ticket; });
+    };
+    auto it = find();
+    if (it == ahead.end() || it->abandoned || it->complete()) return true;
+    if (!read_available()) return true;
+    it = find();
+    if (it == ahead.end() || it->complete()) return true;
+    // The oldest request still unanswered has waited the command timeout: receiving it is the
+    // way to find out (the read waits the timeout once more, then fails every request out).
+    if (options.command_timeout_ms > 0) {
+      auto oldest =
+          std::find_if(ahead.begin(), ahead.end(), [](const Ahead& a) { return !a.complete(); });
+      if (oldest != ahead.end() && std::chrono::steady_clock::now() - oldest->sent_at >=
+                                       std::chrono::milliseconds(options.command_timeout_ms))
+        return true;
+    }
+    return false;
   }
 
   // The request's commands and replies, once answered. Throws IoError or TimeoutError when it
@@ -588,6 +641,10 @@ void RedisConnection::abandon(Ticket ticket) {
   }
   impl_->drop_abandoned();
 }
+
+bool RedisConnection::ready(Ticket ticket) { return impl_->ready(ticket); }
+
+int RedisConnection::fd() const { return impl_->ctx ? impl_->ctx->fd : -1; }
 
 std::size_t RedisConnection::in_flight() const {
   return static_cast<std::size_t>(std::count_if(impl_->ahead.begin(), impl_->ahead.end(),

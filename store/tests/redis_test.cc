@@ -1,8 +1,10 @@
 #include "docket/store/redis.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 
 #include <chrono>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -280,6 +282,69 @@ TEST_F(RedisTest, RequestsSentAheadAfterAScriptFlushRunInTheOrderSent) {
   const Reply log = redis().command({"LRANGE", "log", "0", "-1"});
   ASSERT_EQ(log.elements.size(), 3u);
   EXPECT_EQ(log.elements[0].str + log.elements[1].str + log.elements[2].str, "abc");
+}
+
+// Runs for ARGV[1] milliseconds, then returns that number: a call that keeps Redis busy.
+constexpr const char* kBusy = R"(
+local t0 = redis.call('TIME')
+repeat
+  local t = redis.call('TIME')
+until (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) >= tonumber(ARGV[1]) * 1000
+return tonumber(ARGV[1]))";
+
+// Waits (poll) for the connection's socket until `ticket` is ready; false after 10 s.
+bool wait_ready(RedisConnection& conn, RedisConnection::Ticket ticket) {
+  const auto until = Clock::now() + std::chrono::seconds(10);
+  while (!conn.ready(ticket)) {
+    if (Clock::now() > until) return false;
+    pollfd p{conn.fd(), POLLIN, 0};
+    ::poll(&p, 1, 100);
+  }
+  return true;
+}
+
+TEST_F(RedisTest, ReadyReadsTheRepliesThatCameWithoutWaitingForTheRest) {
+  const std::string sha = redis().load_script(kBusy);
+  const std::string append = redis().load_script(kAppend);
+  const auto slow = redis().send_eval_pipeline(sha, {{{"busy"}, {"500"}}});
+  const auto next = redis().send_eval_pipeline(append, appends("log", {"a"}));
+  ASSERT_GE(redis().fd(), 0);
+  // Redis is still running the first call: nothing is in, and asking does not wait for it.
+  EXPECT_FALSE(redis().ready(slow));
+  EXPECT_FALSE(redis().ready(next));
+  ASSERT_TRUE(wait_ready(redis(), next));
+  // The replies were read by ready() and kept for their tickets, in the order sent.
+  EXPECT_TRUE(redis().ready(slow));
+  EXPECT_EQ(redis().receive_eval_pipeline(next, append, kAppend).at(0).as_integer(), 1);
+  EXPECT_EQ(redis().receive_eval_pipeline(slow, sha, kBusy).at(0).as_integer(), 500);
+  EXPECT_EQ(redis().in_flight(), 0u);
+  // A ticket that is not out is ready: receiving it says why.
+  EXPECT_TRUE(redis().ready(slow));
+  EXPECT_THROW(redis().receive_eval_pipeline(slow, sha, kBusy), InvalidArgument);
+}
+
+TEST_F(RedisTest, ReadyOnceTheConnectionIsLostAndReceivingSendsAgain) {
+  const std::string sha = redis().load_script(kSetAndEcho);
+  kill_main_connection();
+  const auto ticket = redis().send_eval_pipeline(sha, {{{"x"}, {"7"}}});
+  // The closed socket is readable (its end) and ready() finds the fault without throwing.
+  ASSERT_TRUE(wait_ready(redis(), ticket));
+  EXPECT_EQ(redis().receive_eval_pipeline(ticket, sha, kSetAndEcho).at(0).as_integer(), 7);
+  EXPECT_EQ(redis().counters().reconnects, 1u);
+}
+
+TEST_F(RedisTest, ReadyOnceTheOldestRequestWaitedTheTimeoutAndReceivingTimesOut) {
+  RedisOptions options = server().connection_options();
+  options.command_timeout_ms = 200;
+  RedisConnection conn(options);
+  const std::string sha = conn.load_script(kBusy);
+  const auto ticket = conn.send_eval_pipeline(sha, {{{"busy"}, {"1500"}}});
+  EXPECT_FALSE(conn.ready(ticket));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Not answered within the timeout: ready, so that the caller finds out by receiving it.
+  EXPECT_TRUE(conn.ready(ticket));
+  EXPECT_THROW(conn.receive_eval_pipeline(ticket, sha, kBusy), TimeoutError);
+  EXPECT_EQ(conn.in_flight(), 0u);
 }
 
 TEST_F(RedisTest, IdempotentCommandSurvivesKilledConnection) {

@@ -403,6 +403,32 @@ class StoreOutage(HaTestCase):
         w.sock.close()
         mgmt.sock.close()
 
+    def test_the_loop_answers_what_needs_no_store_while_a_call_waits_for_redis(self):
+        s, mgmt, w, case = self.serving()
+        self.assertEqual(w.accept(case)["state"], "assigned")
+        os.kill(self.redis.proc.pid, signal.SIGSTOP)
+        try:
+            item = {"receipt": case["receipt"], "epoch": case["epoch"], "outcome": "approve"}
+            rid = w.request("DECIDE", {"decisions": [item]})
+            # The loop polls the store's socket with the desks' sockets instead of waiting for
+            # the decision's answer: a malformed frame sent once the call is out is answered
+            # long before the call can time out (5 s).
+            with self.assertRaises(TimeoutError):  # Half a second of heartbeats, no answer.
+                w.expect("RESULT", timeout=0.5)
+            sent = time.monotonic()
+            w.send_raw([b"DKT1", b"ACCEPT", b"{not json"])
+            self.assertEqual(w.expect("ERROR", timeout=30)["code"], "malformed")
+            self.assertLess(time.monotonic() - sent, 2.5)
+            err = w.expect("ERROR", where=lambda b: b.get("re") == rid, timeout=30)
+            self.assertEqual(err["code"], "unavailable")
+        finally:
+            os.kill(self.redis.proc.pid, signal.SIGCONT)
+        again = w.answer("DECIDE", [item], key="decisions")[0]
+        self.assertEqual((again["ok"], again["state"]), (True, "decided"))
+        self.assertEqual(mgmt.call("stats")["decided"], 1)
+        w.sock.close()
+        mgmt.sock.close()
+
     def test_an_accept_cut_off_by_a_stalled_redis_and_sent_again_is_a_duplicate(self):
         s, mgmt, w, case = self.serving()
         item = {"receipt": case["receipt"], "epoch": case["epoch"]}

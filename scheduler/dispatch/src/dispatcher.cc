@@ -143,11 +143,17 @@ void Dispatcher::turn(std::chrono::milliseconds timeout) {
                                                                                   Monotonic::now());
     timeout = std::clamp(left, std::chrono::milliseconds(0), timeout);
   }
-  if (!outstanding_.empty()) timeout = std::chrono::milliseconds(0);
+  // With calls out, the poll also wakes for their answers on the store's socket, so the loop
+  // reads whichever comes first, a message or an answer, instead of waiting for Redis.
+  const int store_fd = outstanding_.empty() ? -1 : store_.fd();
+  if (!outstanding_.empty() && (store_fd < 0 || front_ready())) {
+    timeout = std::chrono::milliseconds(0);
+  }
   zmq::pollitem_t items[] = {{workers_.socket().handle(), 0, ZMQ_POLLIN, 0},
-                             {management_.socket().handle(), 0, ZMQ_POLLIN, 0}};
+                             {management_.socket().handle(), 0, ZMQ_POLLIN, 0},
+                             {nullptr, store_fd, ZMQ_POLLIN, 0}};
   try {
-    zmq::poll(items, 2, timeout);
+    zmq::poll(items, store_fd < 0 ? 2 : 3, timeout);
   } catch (const zmq::error_t& e) {
     if (e.num() != EINTR) throw IoError(std::string("poll: ") + e.what());
   }
@@ -163,10 +169,9 @@ void Dispatcher::turn(std::chrono::milliseconds timeout) {
   // A round the workers' credit made due is planned before their transitions are sent, so that
   // Redis records its offers first and the desks work on them while it runs the decisions.
   run_round();
-  // The calls of the turn before (its submits and offers) are still running in Redis, or have
-  // just run: this turn's worker transitions go behind them, and their answers are read once
-  // the management socket has been read, so that Redis works while this loop parses.
-  const std::uint64_t before = next_call_ - 1;
+  // The calls of the turns before are still running in Redis, or have just run: this turn's
+  // worker transitions go behind them, and the answers that have come in are read once the
+  // management socket has been read, so that Redis works while this loop parses.
   send_batch(std::move(batch));
   // A management request can be long (a submit carries up to 10,000 cases), and a client may
   // pipeline many: read them for a bounded slice of time, so that the workers' messages are read
@@ -184,17 +189,23 @@ void Dispatcher::turn(std::chrono::milliseconds timeout) {
     finish();
     handle_management(*in);
   }
-  finish(before);
+  answer_ready();
   flush_submits();
   check_timers();
   run_round();
-  // With nothing waiting to be read, the answers are read now (a lone message is answered in
-  // its own turn); otherwise the next turn reads while Redis runs this turn's calls.
-  if (!input_waiting()) {
-    finish();
-  } else if (!outstanding_.empty() && metrics_) {
-    metrics_->turns_ahead.Increment();
-  }
+  // The answers in by now are read; the rest wake the next turn's poll when they come, and
+  // meanwhile the loop reads the messages that come first.
+  answer_ready();
+  if (!outstanding_.empty() && metrics_) metrics_->turns_ahead.Increment();
+}
+
+bool Dispatcher::front_ready() {
+  const Outstanding& o = outstanding_.front();
+  return o.unsent.has_value() || store_.ready(o.pending);
+}
+
+void Dispatcher::answer_ready() {
+  while (!outstanding_.empty() && front_ready()) finish(outstanding_.front().seq);
 }
 
 void Dispatcher::send_ahead(const std::vector<store::Transition>& ts,
@@ -233,11 +244,6 @@ void Dispatcher::finish(std::uint64_t through) {
     }
     o.answered(results);
   }
-}
-
-bool Dispatcher::input_waiting() {
-  return (workers_.socket().get(zmq::sockopt::events) & ZMQ_POLLIN) != 0 ||
-         (management_.socket().get(zmq::sockopt::events) & ZMQ_POLLIN) != 0;
 }
 
 void Dispatcher::shutdown() {
@@ -1067,9 +1073,10 @@ void Dispatcher::refresh_agency() {
 void Dispatcher::check_timers() {
   const auto now = Monotonic::now();
   // Timers act on cases the calls still out may have moved (an ACCEPT against its offer's
-  // timeout): those calls are answered first, when a timer is due.
-  if ((!offer_timeouts_.empty() && offer_timeouts_.top().at <= now) || now >= next_timer_check_)
-    finish();
+  // timeout): those calls are answered first, when a timer acts. Only then: the periodic check
+  // runs every heartbeat / 4, and waiting for Redis there would hold the loop (and every desk's
+  // messages) behind whatever Redis is running.
+  if (!offer_timeouts_.empty() && offer_timeouts_.top().at <= now) finish();
   // Offer timeouts, earliest first; an entry whose case moved on is stale and skipped.
   std::vector<store::Transition> timeouts;
   std::vector<OfficerId> holders;
@@ -1128,9 +1135,11 @@ void Dispatcher::check_timers() {
       send(peer, Message{Type::kHeartbeat, {}});
     }
   }
+  if (!silent.empty()) finish();
   for (const auto& peer : silent) expire_session(peer, "lease_expired");
   if (now >= next_orphan_sweep_) {
     next_orphan_sweep_ = now + lease;
+    finish();
     reclaim_orphans();
   }
 }

@@ -47,8 +47,8 @@ DispatchMetrics::DispatchMetrics(prometheus::Registry& r)
                        .Add({})),
       turns_ahead(prometheus::BuildCounter()
                       .Name("docket_dispatch_turns_ahead_total")
-                      .Help("Turns of the dispatch loop that left store calls running in Redis "
-                            "while the next turn read and parsed")
+                      .Help("Turns of the dispatch loop that ended with store calls still running "
+                            "in Redis (their answers are read when they come)")
                       .Register(r)
                       .Add({})) {
   for (int m = 0; m < 2; ++m) {

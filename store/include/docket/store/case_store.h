@@ -200,6 +200,12 @@ class CaseStore {
   /// the calls sent before it.
   Pending send(const std::vector<Transition>& ts);
   std::vector<TransitionResult> wait(Pending& pending);
+  /// True when wait(pending) can go on without waiting for Redis (RedisConnection::ready()):
+  /// reads the answers that have come in, without waiting. Never throws for a connection fault.
+  bool ready(const Pending& pending);
+  /// The socket the answers of calls sent ahead arrive on, to poll (POLLIN); -1 while there is
+  /// no connection.
+  int fd() const;
 
   /// Optional parts of a transfer.
   struct TransferNote {

@@ -117,6 +117,17 @@ class RedisConnection {
                                            std::string_view source);
   /// The caller will not read the replies to `ticket`: they are discarded when they come.
   void abandon(Ticket ticket);
+  /// Reads, without waiting, the replies that have come in for requests sent ahead, and keeps
+  /// them for their tickets. True when receive_eval_pipeline(ticket) can go on without waiting
+  /// for Redis: every reply of the request is in, the connection has failed (receiving then
+  /// reconnects and sends again, or throws), or Redis has not answered the oldest request for
+  /// command_timeout_ms (receiving then waits at most that long again before TimeoutError).
+  /// Also true for a ticket that is not out (receiving throws InvalidArgument). Never throws
+  /// for a connection fault.
+  bool ready(Ticket ticket);
+  /// The connection's socket, to poll for the replies of requests sent ahead (POLLIN); -1 while
+  /// there is no connection.
+  int fd() const;
   /// Requests sent ahead whose replies nobody has received yet.
   std::size_t in_flight() const;
 

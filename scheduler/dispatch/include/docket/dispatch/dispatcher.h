@@ -182,6 +182,11 @@ class Dispatcher {
 
   /// The body of step(); store::FencedError goes out of it to step().
   void turn(std::chrono::milliseconds timeout);
+  /// True when the oldest call out can be answered without waiting for Redis (its answer is
+  /// in, it could not be sent, the connection failed, or it waited the store's timeout).
+  bool front_ready();
+  /// Answers the calls out, oldest first, as long as their answers are in (finish() for each).
+  void answer_ready();
   /// Sends `ts` ahead as call number next_call_; `answered` or `failed` is called by finish().
   void send_ahead(const std::vector<store::Transition>& ts,
                   std::function<void(std::vector<store::TransitionResult>&)> answered,
@@ -192,9 +197,6 @@ class Dispatcher {
   /// Throws store::FencedError when the store fenced a call off (the later calls stay out and
   /// are abandoned by step_down()).
   void finish(std::uint64_t through = UINT64_MAX);
-  /// True when a message waits on either socket: the loop then leaves its calls out and reads it
-  /// while Redis runs them.
-  bool input_waiting();
   void handle_worker(protocol::Received& in, Batch& batch);
   void handle_management(protocol::Received& in);
   nlohmann::json command(const std::string& cmd, const nlohmann::json& args);

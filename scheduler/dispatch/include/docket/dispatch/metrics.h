@@ -36,8 +36,8 @@ struct DispatchMetrics {
   /// Rounds that placed a short queue without the graph (Options::short_queue):
   /// docket_short_rounds_total. Full rounds are docket_assignment_round_seconds_count.
   prometheus::Counter& short_rounds;
-  /// Turns of the loop that ended with store calls still out, because more messages were
-  /// waiting: the next turn read them while Redis ran the calls. docket_dispatch_turns_ahead_total.
+  /// Turns of the loop that ended with store calls still out in Redis: their answers wake a
+  /// later turn when they come. docket_dispatch_turns_ahead_total.
   prometheus::Counter& turns_ahead;
 
   prometheus::Counter& message(bool management, protocol::Type t);
