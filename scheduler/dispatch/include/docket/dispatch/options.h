@@ -17,7 +17,7 @@ struct Options {
   /// Full rounds are at least this far apart: a change (new case, freed slot, new credit) after
   /// a quiet spell is planned at once, and the changes arriving within this time of a round are
   /// planned together in the next.
-  static constexpr int DEFAULT_ROUND_DELAY_MS = 2;
+  static constexpr int DEFAULT_ROUND_DELAY_MS = 10;
   /// And at least this often while cases wait, since deadlines move buckets as time passes.
   static constexpr int DEFAULT_ROUND_INTERVAL_MS = 1000;
   static constexpr std::size_t DEFAULT_MAX_OFFERS_PER_MESSAGE = 256;
