@@ -4,8 +4,8 @@
 #include <poll.h>
 
 #include <chrono>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "docket/core/error.h"

@@ -376,19 +376,26 @@ class StoreOutage(HaTestCase):
         w = Worker(self.ctx, s.workers, list(officers), **worker)
         return s, mgmt, w, w.offer()
 
-    def test_a_decision_cut_off_by_a_stalled_redis_is_answered_unavailable_and_recorded_once(self):
-        s, mgmt, w, case = self.serving()
-        self.assertEqual(w.accept(case)["state"], "assigned")
-
+    def cut_off(self, w, type_, body, meanwhile=None):
+        """Sends `type_` from the desk while Redis is stopped, runs `meanwhile` while its store
+        call is out, and checks that the message is answered `unavailable` once the call times
+        out (5 s by default; the desk keeps its heartbeats going). Redis is resumed after."""
         os.kill(self.redis.proc.pid, signal.SIGSTOP)
         try:
-            item = {"receipt": case["receipt"], "epoch": case["epoch"], "outcome": "approve"}
-            rid = w.request("DECIDE", {"decisions": [item]})
-            # The store call times out (5 s by default); the desk keeps its heartbeats going.
+            rid = w.request(type_, body)
+            if meanwhile:
+                meanwhile()
             err = w.expect("ERROR", where=lambda b: b.get("re") == rid, timeout=30)
             self.assertEqual(err["code"], "unavailable")
         finally:
             os.kill(self.redis.proc.pid, signal.SIGCONT)
+
+    def test_a_decision_cut_off_by_a_stalled_redis_is_answered_unavailable_and_recorded_once(self):
+        s, mgmt, w, case = self.serving()
+        self.assertEqual(w.accept(case)["state"], "assigned")
+
+        item = {"receipt": case["receipt"], "epoch": case["epoch"], "outcome": "approve"}
+        self.cut_off(w, "DECIDE", {"decisions": [item]})
         self.assertIn("state of record unreachable", s.output())
         rejected = metric(s.scrape(), 'docket_messages_rejected_total{reason="unavailable",socket="workers"}')
         self.assertGreaterEqual(rejected, 1)
@@ -406,10 +413,9 @@ class StoreOutage(HaTestCase):
     def test_the_loop_answers_what_needs_no_store_while_a_call_waits_for_redis(self):
         s, mgmt, w, case = self.serving()
         self.assertEqual(w.accept(case)["state"], "assigned")
-        os.kill(self.redis.proc.pid, signal.SIGSTOP)
-        try:
-            item = {"receipt": case["receipt"], "epoch": case["epoch"], "outcome": "approve"}
-            rid = w.request("DECIDE", {"decisions": [item]})
+        item = {"receipt": case["receipt"], "epoch": case["epoch"], "outcome": "approve"}
+
+        def malformed_frame_answered():
             # The loop polls the store's socket with the desks' sockets instead of waiting for
             # the decision's answer: a malformed frame sent once the call is out is answered
             # long before the call can time out (5 s).
@@ -419,10 +425,8 @@ class StoreOutage(HaTestCase):
             w.send_raw([b"DKT1", b"ACCEPT", b"{not json"])
             self.assertEqual(w.expect("ERROR", timeout=30)["code"], "malformed")
             self.assertLess(time.monotonic() - sent, 2.5)
-            err = w.expect("ERROR", where=lambda b: b.get("re") == rid, timeout=30)
-            self.assertEqual(err["code"], "unavailable")
-        finally:
-            os.kill(self.redis.proc.pid, signal.SIGCONT)
+
+        self.cut_off(w, "DECIDE", {"decisions": [item]}, meanwhile=malformed_frame_answered)
         again = w.answer("DECIDE", [item], key="decisions")[0]
         self.assertEqual((again["ok"], again["state"]), (True, "decided"))
         self.assertEqual(mgmt.call("stats")["decided"], 1)
@@ -432,13 +436,7 @@ class StoreOutage(HaTestCase):
     def test_an_accept_cut_off_by_a_stalled_redis_and_sent_again_is_a_duplicate(self):
         s, mgmt, w, case = self.serving()
         item = {"receipt": case["receipt"], "epoch": case["epoch"]}
-        os.kill(self.redis.proc.pid, signal.SIGSTOP)
-        try:
-            rid = w.request("ACCEPT", {"offers": [item]})
-            err = w.expect("ERROR", where=lambda b: b.get("re") == rid, timeout=30)
-            self.assertEqual(err["code"], "unavailable")
-        finally:
-            os.kill(self.redis.proc.pid, signal.SIGCONT)
+        self.cut_off(w, "ACCEPT", {"offers": [item]})
         # Redis ran the cut-off call once it resumed: the officer holds the case. The ACCEPT
         # sent again is answered as a duplicate (not refused as illegal), and the scheduler,
         # whose index still showed the offer, counts the acceptance now.
@@ -459,16 +457,10 @@ class StoreOutage(HaTestCase):
         self.assertEqual(w.answer("ACCEPT", [{"receipt": case["receipt"], "epoch": case["epoch"]}])[0]["state"],
                          "assigned")
 
-        os.kill(self.redis.proc.pid, signal.SIGSTOP)
-        try:
-            item = {"receipt": case["receipt"], "epoch": case["epoch"], "outcome": "approve"}
-            # The decision grants one credit: the round it starts sends an offer of another case
-            # to the stalled Redis too, and that call times out as well.
-            rid = w.request("DECIDE", {"decisions": [item], "credit": 1})
-            err = w.expect("ERROR", where=lambda b: b.get("re") == rid, timeout=30)
-            self.assertEqual(err["code"], "unavailable")
-        finally:
-            os.kill(self.redis.proc.pid, signal.SIGCONT)
+        item = {"receipt": case["receipt"], "epoch": case["epoch"], "outcome": "approve"}
+        # The decision grants one credit: the round it starts sends an offer of another case
+        # to the stalled Redis too, and that call times out as well.
+        self.cut_off(w, "DECIDE", {"decisions": [item], "credit": 1})
         # The refused message's credit is not granted: while the desk sends nothing but
         # heartbeats, no round (the periodic one runs every second) offers the third case.
         with self.assertRaises(TimeoutError):
