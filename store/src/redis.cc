@@ -429,14 +429,22 @@ struct RedisConnection::Impl {
     if (!read_available()) return true;
     it = find();
     if (it == ahead.end() || it->complete()) return true;
-    // The oldest request still unanswered has waited the command timeout: receiving it is the
-    // way to find out (the read waits the timeout once more, then fails every request out).
+    // The oldest request still unanswered has waited the command timeout: it and every request
+    // behind it fail now, as a read timing out would fail them (a blocking read would wait the
+    // timeout once more).
     if (options.command_timeout_ms > 0) {
       auto oldest =
           std::find_if(ahead.begin(), ahead.end(), [](const Ahead& a) { return !a.complete(); });
       if (oldest != ahead.end() && std::chrono::steady_clock::now() - oldest->sent_at >=
-                                       std::chrono::milliseconds(options.command_timeout_ms))
+                                       std::chrono::milliseconds(options.command_timeout_ms)) {
+        ctx.reset();
+        usable = false;
+        ++counters.io_errors;
+        fail_ahead("Redis at " + where() + ": no reply within " +
+                       std::to_string(options.command_timeout_ms) + " ms",
+                   true);
         return true;
+      }
     }
     return false;
   }

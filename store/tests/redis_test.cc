@@ -335,16 +335,25 @@ TEST_F(RedisTest, ReadyOnceTheConnectionIsLostAndReceivingSendsAgain) {
 
 TEST_F(RedisTest, ReadyOnceTheOldestRequestWaitedTheTimeoutAndReceivingTimesOut) {
   RedisOptions options = server().connection_options();
-  options.command_timeout_ms = 200;
+  options.command_timeout_ms = 1000;
   RedisConnection conn(options);
   const std::string sha = conn.load_script(kBusy);
-  const auto ticket = conn.send_eval_pipeline(sha, {{{"busy"}, {"1500"}}});
+  const auto ticket = conn.send_eval_pipeline(sha, {{{"busy"}, {"2500"}}});
+  const auto behind = conn.send_eval_pipeline(sha, {{{"busy"}, {"1"}}});
   EXPECT_FALSE(conn.ready(ticket));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  // Not answered within the timeout: ready, so that the caller finds out by receiving it.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  // Not answered within the timeout: the requests out fail at once, as a read timing out
+  // would fail them, and receiving says so without waiting for Redis.
   EXPECT_TRUE(conn.ready(ticket));
+  EXPECT_EQ(conn.counters().io_errors, 1u);
   EXPECT_THROW(conn.receive_eval_pipeline(ticket, sha, kBusy), TimeoutError);
+  EXPECT_TRUE(conn.ready(behind));
+  EXPECT_THROW(conn.receive_eval_pipeline(behind, sha, kBusy), TimeoutError);
   EXPECT_EQ(conn.in_flight(), 0u);
+  // Once the script is over, the next call opens a new connection.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(conn.command({"PING"}).as_string(), "PONG");
+  EXPECT_EQ(conn.counters().reconnects, 1u);
 }
 
 TEST_F(RedisTest, IdempotentCommandSurvivesKilledConnection) {

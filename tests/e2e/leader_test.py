@@ -107,7 +107,7 @@ class HaScheduler:
     """docket-scheduler against a shared Redis, on fixed ports so that they are known before it
     is elected (a standby binds nothing but its metrics endpoint)."""
 
-    def __init__(self, tmp, name, redis_port, lease_ms=LEASE_MS):
+    def __init__(self, tmp, name, redis_port, lease_ms=LEASE_MS, args=()):
         self.workers = f"tcp://127.0.0.1:{free_port()}"
         self.management = f"tcp://127.0.0.1:{free_port()}"
         self.log_path = os.path.join(tmp, f"{name}.log")
@@ -116,7 +116,7 @@ class HaScheduler:
             [binary("docket-scheduler"), "--config", CONFIG, "--redis", f"127.0.0.1:{redis_port}",
              "--lease-ms", str(lease_ms), "--heartbeat-ms", "100", "--liveness", "5",
              "--metrics-listen", "127.0.0.1:0", "--workers", self.workers,
-             "--management", self.management],
+             "--management", self.management, *args],
             stdout=self.log, stderr=subprocess.STDOUT)
         self.metrics = wait_for(lambda: self.line(r"^metrics: (\S+)"), timeout=30)
 
@@ -169,8 +169,8 @@ class HaTestCase(unittest.TestCase):
         self.redis.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def scheduler(self, name):
-        s = HaScheduler(self.tmp, name, self.redis.port, lease_ms=self.lease_ms)
+    def scheduler(self, name, args=()):
+        s = HaScheduler(self.tmp, name, self.redis.port, lease_ms=self.lease_ms, args=args)
         self.schedulers.append(s)
         return s
 
@@ -366,9 +366,10 @@ class StoreOutage(HaTestCase):
     # Long enough that the scheduler keeps its leadership through the outage.
     lease_ms = 60000
 
-    def serving(self, receipts=(RECEIPT,), officers=(O1,), **worker):
-        """A leader holding `receipts`, a desk playing `officers`, and the first case offered."""
-        s = self.scheduler("a")
+    def serving(self, receipts=(RECEIPT,), officers=(O1,), args=(), **worker):
+        """A leader (started with `args`) holding `receipts`, a desk playing `officers`, and the
+        first case offered."""
+        s = self.scheduler("a", args)
         wait_for(s.serving, timeout=30)
         mgmt = Peer(self.ctx, s.management)
         submitted = mgmt.call("submit", {"cases": [new_case(r) for r in receipts]})
@@ -411,7 +412,9 @@ class StoreOutage(HaTestCase):
         mgmt.sock.close()
 
     def test_the_loop_answers_what_needs_no_store_while_a_call_waits_for_redis(self):
-        s, mgmt, w, case = self.serving()
+        # Offers time out after a second: the accepted offer's timeout falls due while Redis is
+        # stopped, and is found stale without waiting for the call out.
+        s, mgmt, w, case = self.serving(args=("--offer-timeout-ms", "1000"))
         self.assertEqual(w.accept(case)["state"], "assigned")
         item = {"receipt": case["receipt"], "epoch": case["epoch"], "outcome": "approve"}
 
@@ -419,8 +422,8 @@ class StoreOutage(HaTestCase):
             # The loop polls the store's socket with the desks' sockets instead of waiting for
             # the decision's answer: a malformed frame sent once the call is out is answered
             # long before the call can time out (5 s).
-            with self.assertRaises(TimeoutError):  # Half a second of heartbeats, no answer.
-                w.expect("RESULT", timeout=0.5)
+            with self.assertRaises(TimeoutError):  # 1.5 s of heartbeats, no answer.
+                w.expect("RESULT", timeout=1.5)
             sent = time.monotonic()
             w.send_raw([b"DKT1", b"ACCEPT", b"{not json"])
             self.assertEqual(w.expect("ERROR", timeout=30)["code"], "malformed")

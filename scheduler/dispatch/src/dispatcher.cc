@@ -199,6 +199,13 @@ void Dispatcher::turn(std::chrono::milliseconds timeout) {
   if (!outstanding_.empty() && metrics_) metrics_->turns_ahead.Increment();
 }
 
+bool Dispatcher::offer_live(const PendingOffer& p) {
+  auto slot = slot_of(ReceiptNumber::from_packed(p.receipt));
+  if (!slot) return false;
+  const auto& rec = matcher_.index().record(*slot);
+  return rec.state == CaseState::kOffered && rec.epoch == p.epoch;
+}
+
 bool Dispatcher::front_ready() {
   const Outstanding& o = outstanding_.front();
   return o.unsent.has_value() || store_.ready(o.pending);
@@ -1076,6 +1083,9 @@ void Dispatcher::check_timers() {
   // timeout): those calls are answered first, when a timer acts. Only then: the periodic check
   // runs every heartbeat / 4, and waiting for Redis there would hold the loop (and every desk's
   // messages) behind whatever Redis is running.
+  while (!offer_timeouts_.empty() && offer_timeouts_.top().at <= now &&
+         !offer_live(offer_timeouts_.top()))
+    offer_timeouts_.pop();
   if (!offer_timeouts_.empty() && offer_timeouts_.top().at <= now) finish();
   // Offer timeouts, earliest first; an entry whose case moved on is stale and skipped.
   std::vector<store::Transition> timeouts;
@@ -1083,11 +1093,10 @@ void Dispatcher::check_timers() {
   while (!offer_timeouts_.empty() && offer_timeouts_.top().at <= now) {
     const PendingOffer p = offer_timeouts_.top();
     offer_timeouts_.pop();
+    if (!offer_live(p)) continue;
     const auto r = ReceiptNumber::from_packed(p.receipt);
     auto slot = slot_of(r);
-    if (!slot) continue;
     const auto& rec = matcher_.index().record(*slot);
-    if (rec.state != CaseState::kOffered || rec.epoch != p.epoch) continue;
     auto t = transition(store::Op::kOfferTimeout, *slot, "scheduler");
     t.detail = "offer not answered in " + std::to_string(options_.offer_timeout_ms) + " ms";
     timeouts.push_back(std::move(t));
@@ -1139,12 +1148,21 @@ void Dispatcher::check_timers() {
   for (const auto& peer : silent) expire_session(peer, "lease_expired");
   if (now >= next_orphan_sweep_) {
     next_orphan_sweep_ = now + lease;
-    finish();
     reclaim_orphans();
   }
 }
 
 void Dispatcher::reclaim_orphans() {
+  // The sweep reads the index as it is, calls still out or not: noting a case costs nothing, and
+  // only when one is due to be reclaimed are those calls answered first (one of them may have
+  // moved it), and the index read again.
+  for (int pass = 0;; ++pass) {
+    if (sweep_orphans(/*reclaim=*/pass > 0 || outstanding_.empty())) return;
+    finish();
+  }
+}
+
+bool Dispatcher::sweep_orphans(bool reclaim_now) {
   std::unordered_map<std::uint64_t, std::int64_t> seen;
   std::vector<store::Transition> ts;
   for (std::uint32_t slot = 0; slot < matcher_.index().size(); ++slot) {
@@ -1162,6 +1180,7 @@ void Dispatcher::reclaim_orphans() {
       seen.emplace(rec.receipt, rec.epoch);
     }
   }
+  if (!ts.empty() && !reclaim_now) return false;
   if (!ts.empty()) {
     if (!reclaim(ts)) {
       // Try again at the next sweep: keep them noted.
@@ -1171,6 +1190,7 @@ void Dispatcher::reclaim_orphans() {
     }
   }
   orphans_ = std::move(seen);
+  return true;
 }
 
 bool Dispatcher::reclaim(const std::vector<store::Transition>& ts) {
@@ -1309,15 +1329,10 @@ void Dispatcher::run_round() {
   round->before = std::move(before);
   for (const auto& peer : round->peers) spend_credit(peer, 1);
   round->plan = std::move(plan);
-  ++rounds_out_;
   send_ahead(
       round->offers,
-      [this, round](std::vector<store::TransitionResult>& res) {
-        --rounds_out_;
-        record_offers(*round, res);
-      },
+      [this, round](std::vector<store::TransitionResult>& res) { record_offers(*round, res); },
       [this, round](const Error& e) {
-        --rounds_out_;
         if (dynamic_cast<const IoError*>(&e))
           spdlog::error("round skipped, store unreachable: {}", e.what());
         for (std::size_t i = 0; i < round->kept.size(); ++i) give_back(*round, i);
@@ -1370,9 +1385,14 @@ void Dispatcher::record_offers(RoundOut& round, std::vector<store::TransitionRes
     } catch (const Error& e) {
       spdlog::error("cannot read {} back from the store: {}", kept[i].receipt.str(), e.what());
     }
-    // The round's offer is given back: its credit, its officer's slot, the case's place.
+    // The round's offer is given back: its credit, its officer's slot (unless the index moved
+    // the case on meanwhile, e.g. a refused message read it back), the case's place.
     spend_credit(round.peers[i], -1);
-    matcher_.release(kept[i].officer);
+    if (auto slot = slot_of(kept[i].receipt)) {
+      const auto& rec = matcher_.index().record(*slot);
+      if (rec.state == CaseState::kOffered && rec.officer == kept[i].officer)
+        matcher_.release(kept[i].officer);
+    }
     matcher_.forget(kept[i].receipt);
     const OfficerId holder = stored && stored->state == CaseState::kOffered
                                  ? matcher_.find_officer(stored->officer).value_or(kNoOfficer)
@@ -1399,6 +1419,7 @@ void Dispatcher::record_offers(RoundOut& round, std::vector<store::TransitionRes
     }
     ++stats_.store_refusals;
     spdlog::warn("store refused the offer of {}: {}", kept[i].receipt.str(), res[i].message);
+    round_soon();  // The case, back in its queue, need not wait for the periodic round.
   }
   const auto recorded_at = Monotonic::now();  // The offers are in the store from here.
   const auto expires_mono = now + std::chrono::milliseconds(options_.offer_timeout_ms);
@@ -1407,7 +1428,14 @@ void Dispatcher::record_offers(RoundOut& round, std::vector<store::TransitionRes
   std::unordered_map<std::string, std::vector<std::uint32_t>> out;
   for (std::size_t i = 0; i < recorded.size(); ++i) {
     const auto& a = recorded[i];
-    const auto slot = *slot_of(a.receipt);
+    const auto found = slot_of(a.receipt);
+    if (!found) {
+      // Forgotten meanwhile (a refused message read it back as decided): nothing to send.
+      spdlog::warn("offer of {} recorded, but the case left the index meanwhile", a.receipt.str());
+      spend_credit(session_of_[a.officer], -1);
+      continue;
+    }
+    const auto slot = *found;
     auto& rec = matcher_.index().record(slot);
     rec.epoch = static_cast<std::uint32_t>(epochs[i]);
     if (agency_) {

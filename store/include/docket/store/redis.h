@@ -121,7 +121,8 @@ class RedisConnection {
   /// them for their tickets. True when receive_eval_pipeline(ticket) can go on without waiting
   /// for Redis: every reply of the request is in, the connection has failed (receiving then
   /// reconnects and sends again, or throws), or Redis has not answered the oldest request for
-  /// command_timeout_ms (receiving then waits at most that long again before TimeoutError).
+  /// command_timeout_ms (then every request out has failed, as if a read had timed out, and
+  /// receiving throws TimeoutError; the next call opens a new connection).
   /// Also true for a ticket that is not out (receiving throws InvalidArgument). Never throws
   /// for a connection fault.
   bool ready(Ticket ticket);

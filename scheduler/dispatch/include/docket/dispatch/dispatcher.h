@@ -185,6 +185,9 @@ class Dispatcher {
   /// True when the oldest call out can be answered without waiting for Redis (its answer is
   /// in, it could not be sent, the connection failed, or it waited the store's timeout).
   bool front_ready();
+  /// True while the index still shows the offer a timeout entry is for (same case, offered, same
+  /// epoch); entries of offers answered since are stale.
+  bool offer_live(const PendingOffer& p);
   /// Answers the calls out, oldest first, as long as their answers are in (finish() for each).
   void answer_ready();
   /// Sends `ts` ahead as call number next_call_; `answered` or `failed` is called by finish().
@@ -223,6 +226,10 @@ class Dispatcher {
   /// at the same epoch, gets a lease_expiry transition. So a desk has at least one whole lease
   /// to reconnect and resume (WELCOME.resumed) before its cases go back to the queue.
   void reclaim_orphans();
+  /// One pass of reclaim_orphans() over the index. When a case is due to be reclaimed and
+  /// `reclaim_now` is false, returns false having changed nothing (the caller answers the calls
+  /// out and sweeps again); otherwise reclaims what is due, keeps the cases noted, returns true.
+  bool sweep_orphans(bool reclaim_now);
   /// Records lease_expiry transitions and requeues what the store accepted; false (nothing
   /// changed) if the store cannot be reached.
   bool reclaim(const std::vector<store::Transition>& ts);
@@ -316,7 +323,6 @@ class Dispatcher {
   std::vector<PendingSubmit> pending_submits_;
   std::deque<Outstanding> outstanding_;  // Store calls sent ahead, oldest first.
   std::uint64_t next_call_ = 1;
-  int rounds_out_ = 0;  // Rounds whose offers are sent ahead and not yet recorded.
   ShortQueuePlanner short_queue_planner_;
   std::mt19937_64 rng_;
   OfferWriter offer_writer_;
