@@ -131,8 +131,7 @@ void Dispatcher::step_down(const std::string& why) {
 }
 
 void Dispatcher::turn(std::chrono::milliseconds timeout) {
-  // Wait no longer than the next round that is due, and not at all while calls are out: their
-  // answers are read below.
+  // Wait no longer than the next round that is due.
   if (round_due_) {
     // A short queue is placed at once (run_round), so the poll must not sleep out the round
     // delay first: that would add round_delay_ms to every offer of a lightly loaded scheduler.
@@ -144,7 +143,8 @@ void Dispatcher::turn(std::chrono::milliseconds timeout) {
     timeout = std::clamp(left, std::chrono::milliseconds(0), timeout);
   }
   // With calls out, the poll also wakes for their answers on the store's socket, so the loop
-  // reads whichever comes first, a message or an answer, instead of waiting for Redis.
+  // reads whichever comes first, a message or an answer, instead of waiting for Redis; it does
+  // not sleep at all when the oldest call's answer is in already (read by an earlier call).
   const int store_fd = outstanding_.empty() ? -1 : store_.fd();
   if (!outstanding_.empty() && (store_fd < 0 || front_ready())) {
     timeout = std::chrono::milliseconds(0);
