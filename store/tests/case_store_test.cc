@@ -10,6 +10,15 @@ namespace docket::store {
 namespace {
 
 using Status = TransitionResult::Status;
+
+// A history as one line per transition, "op from>to who", so that a test states a chain in one
+// comparison and a failure prints the whole chain.
+std::vector<std::string> chain(const std::vector<AuditEntry>& h) {
+  std::vector<std::string> lines;
+  for (const auto& e : h) lines.push_back(e.op + " " + e.from + ">" + e.to + " " + e.who);
+  return lines;
+}
+using Chain = std::vector<std::string>;
 using testing::sample_case;
 
 class CaseStoreTest : public testing::StoreTest {
@@ -457,13 +466,8 @@ TEST_F(CaseStoreImportTest, TransitionsOfOneCaseInOneCallAreEachCheckedAndAudite
   EXPECT_EQ(stored.epoch, 2);
   const auto h = store_->history("VSC", t.receipt);
   ASSERT_EQ(h.size(), 4U);
-  EXPECT_EQ(h[0].op, "import");
-  EXPECT_EQ(h[1].op, "offer");
-  EXPECT_EQ(h[1].who, "ISO-1");
-  EXPECT_EQ(h[2].op, "accept");
-  EXPECT_EQ(h[2].from, "offered");
-  EXPECT_EQ(h[2].to, "assigned");
-  EXPECT_EQ(h[3].op, "decide");
+  EXPECT_EQ(chain(h), (Chain{"import >queued ", "offer queued>offered ISO-1",
+                             "accept offered>assigned ISO-1", "decide assigned>decided ISO-1"}));
   EXPECT_EQ(h[3].epoch, 2);
   EXPECT_EQ(h[3].officer, "ISO-1");
   EXPECT_EQ(h[3].detail, "note | with bars");
@@ -592,11 +596,9 @@ TEST_F(CaseStoreImportTest, HistoriesFollowTheirChainsAcrossAuditEntriesOfOneCal
   for (std::uint64_t n : {1000, 1511, 1512, 1699}) {
     const auto h = store_->history("VSC", ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, n));
     ASSERT_EQ(h.size(), 4U) << n;
-    EXPECT_EQ(h[0].op, "import");
-    EXPECT_EQ(h[1].op, "offer");
-    EXPECT_EQ(h[1].from, "queued");
-    EXPECT_EQ(h[2].op, "accept");
-    EXPECT_EQ(h[3].op, "decide");
+    EXPECT_EQ(chain(h), (Chain{"import >queued intake", "offer queued>offered scheduler",
+                               "accept offered>assigned ISO-1", "decide assigned>decided ISO-1"}))
+        << n;
     EXPECT_EQ(h[3].epoch, 2);
     const auto entry = [](const std::string& ref) { return ref.substr(0, ref.find('.')); };
     // Case 1511's import ends the first entry and its offer starts the second.
@@ -695,14 +697,8 @@ TEST_F(CaseStoreImportTest, AuditEntriesAreCompact) {
 
   const auto h = store_->history("VSC", imported.receipt);
   ASSERT_EQ(h.size(), 3U);
-  EXPECT_EQ(h[0].from, "");
-  EXPECT_EQ(h[0].to, "queued");
-  EXPECT_EQ(h[1].from, "queued");
-  EXPECT_EQ(h[1].to, "offered");
-  EXPECT_EQ(h[1].who, "scheduler");
-  EXPECT_EQ(h[2].from, "offered");
-  EXPECT_EQ(h[2].to, "assigned");
-  EXPECT_EQ(h[2].who, "ISO-1");
+  EXPECT_EQ(chain(h), (Chain{"import >queued ", "offer queued>offered scheduler",
+                             "accept offered>assigned ISO-1"}));
   EXPECT_EQ(h[2].officer, "ISO-1");
   EXPECT_EQ(h[2].at, clock_.now());
 
@@ -740,16 +736,10 @@ TEST_F(CaseStoreImportTest, HistoryReadsPositionalEntriesAmongCompactOnes) {
   ASSERT_EQ(store_->apply(release).status, Status::kApplied);
   const auto h = store_->history("VSC", imported.receipt);
   ASSERT_EQ(h.size(), 3U);
-  EXPECT_EQ(h[0].op, "import");
-  EXPECT_EQ(h[1].op, "hold");
-  EXPECT_EQ(h[1].from, "queued");
-  EXPECT_EQ(h[1].who, "docketctl:ops");
+  EXPECT_EQ(chain(h), (Chain{"import >queued ", "hold queued>on_hold docketctl:ops",
+                             "release on_hold>queued docketctl:ops"}));
   EXPECT_EQ(h[1].detail, "positional");
   EXPECT_EQ(h[1].at, TimePoint(Seconds(1'770'000'123)));
-  EXPECT_EQ(h[2].op, "release");
-  EXPECT_EQ(h[2].from, "on_hold");
-  EXPECT_EQ(h[2].to, "queued");
-  EXPECT_EQ(h[2].who, "docketctl:ops");
 }
 
 }  // namespace
