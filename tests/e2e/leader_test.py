@@ -486,6 +486,82 @@ class StoreOutage(HaTestCase):
         mgmt.sock.close()
 
 
+class SubmitAhead(HaTestCase):
+    """A submitted case is queued in the scheduler's index before the store has recorded it, so
+    that the round of the same turn sends its offer to Redis right behind its import. What the
+    store does not take (a duplicate, a call cut off) leaves the index again, and its offer
+    gives back the desk's credit and the officer's slot."""
+    # Long enough that the scheduler keeps its leadership through a 5 s stall of Redis.
+    lease_ms = 60000
+
+    def test_a_decided_case_submitted_again_to_a_waiting_desk_is_a_duplicate_and_offers_nothing(self):
+        a = self.scheduler("a")
+        wait_for(a.serving, timeout=30)
+        mgmt = Peer(self.ctx, a.management)
+        w = Worker(self.ctx, a.workers, [O1])
+        self.assertEqual(mgmt.call("submit", {"cases": [new_case(RECEIPT)]})["accepted"], 1)
+        case = w.offer()
+        self.assertEqual(w.accept(case)["state"], "assigned")
+        self.assertEqual(w.decide(case, "approve")["state"], "decided")
+
+        # The desk waits with credit and O1 has room: the round of the submit's turn offers the
+        # case before the store answers that it is a duplicate. That offer is withdrawn.
+        again = mgmt.call("submit", {"cases": [new_case(RECEIPT)]})
+        self.assertEqual((again["accepted"], again["duplicates"]), (0, 1))
+        with self.assertRaises(TimeoutError):
+            w.offer(timeout=1.5)
+        # It gave back O1's slot: two new cases are both offered to O1 (capacity 2).
+        more = ["WAC2590000202", "WAC2590000203"]
+        self.assertEqual(mgmt.call("submit", {"cases": [new_case(r) for r in more]})["accepted"], 2)
+        self.assertEqual(sorted([w.offer()["receipt"], w.offer()["receipt"]]), more)
+        stats = mgmt.call("stats")
+        self.assertEqual((stats["received"], stats["store_refusals"]), (3, 0))
+        self.assertEqual(mgmt.call("status", {"receipt": RECEIPT})["case"]["state"], "decided")
+        self.assertNotIn("store refused the offer", a.output())
+        w.sock.close()
+        mgmt.sock.close()
+        self.assertEqual(a.stop(), 0)
+
+    def test_a_submit_cut_off_by_a_stalled_redis_and_sent_again_loses_nothing(self):
+        a = self.scheduler("a")
+        wait_for(a.serving, timeout=30)
+        mgmt = Peer(self.ctx, a.management)
+        w = Worker(self.ctx, a.workers, [O1])
+        # The import and the offer planned behind it both wait for the stopped Redis; the submit
+        # is answered `unavailable` once the calls time out (5 s). The desk keeps its heartbeats
+        # going meanwhile.
+        os.kill(self.redis.proc.pid, signal.SIGSTOP)
+        try:
+            rid = mgmt.request("REQUEST", {"cmd": "submit", "args": {"cases": [new_case(RECEIPT)]}})
+            deadline = time.time() + 30
+            while not mgmt.sock.poll(0) and time.time() < deadline:
+                with self.assertRaises(TimeoutError):
+                    w.expect("OFFER", timeout=0.2)
+            err = mgmt.expect("ERROR", where=lambda b: b.get("re") == rid, timeout=1)
+            self.assertEqual(err["code"], "unavailable")
+        finally:
+            os.kill(self.redis.proc.pid, signal.SIGCONT)
+        with self.assertRaises(TimeoutError):
+            w.offer(timeout=1.0)
+
+        # The client sends its submit again, as docs/protocol.md asks of it. Whether or not
+        # Redis ran the cut-off calls once it resumed, the case is offered once and decided once.
+        again = mgmt.call("submit", {"cases": [new_case(RECEIPT)]})
+        self.assertEqual(again["accepted"] + again["duplicates"], 1)
+        case = w.offer(timeout=10.0)
+        self.assertEqual(case["receipt"], RECEIPT)
+        self.assertEqual(w.accept(case)["state"], "assigned")
+        self.assertEqual(w.decide(case, "approve")["state"], "decided")
+        with self.assertRaises(TimeoutError):
+            w.offer(timeout=1.0)
+        ops = [h["op"] for h in mgmt.call("status", {"receipt": RECEIPT})["history"]]
+        self.assertEqual(ops, ["import", "offer", "accept", "decide"])
+        self.assertEqual(mgmt.call("stats")["decided"], 1)
+        w.sock.close()
+        mgmt.sock.close()
+        self.assertEqual(a.stop(), 0)
+
+
 class StoreRefusal(HaTestCase):
     """A round takes its offers in the scheduler's index before the store has recorded them (so
     that the next round can be planned while the call is out); an offer the store refuses gives

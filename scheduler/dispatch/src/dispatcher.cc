@@ -1353,11 +1353,16 @@ void Dispatcher::spend_credit(const std::string& peer, std::int64_t n) {
 void Dispatcher::give_back(const RoundOut& round, std::size_t i) {
   const auto& a = round.kept[i];
   spend_credit(round.peers[i], -1);
+  const bool unrecorded = unrecorded_.erase(a.receipt.packed()) > 0;
   auto slot = slot_of(a.receipt);
   if (!slot) return;
   const auto& rec = matcher_.index().record(*slot);
   if (rec.state != CaseState::kOffered || rec.officer != a.officer) return;
   matcher_.release(a.officer);
+  if (unrecorded) {
+    matcher_.forget(a.receipt);  // Its import failed too: a submit sent again brings it back.
+    return;
+  }
   requeue(a.receipt, rec.epoch, /*clear_officer=*/true, /*recuse=*/false);
 }
 
@@ -1373,6 +1378,9 @@ void Dispatcher::record_offers(RoundOut& round, std::vector<store::TransitionRes
   before.reserve(kept.size());
   epochs.reserve(kept.size());
   for (std::size_t i = 0; i < kept.size(); ++i) {
+    // A case whose import the store did not take (drop_unrecorded): its offer is refused, and
+    // the read-back below finds no case, or the one stored before (restored as it is).
+    const bool unrecorded = unrecorded_.erase(kept[i].receipt.packed()) > 0;
     if (res[i].ok() && res[i].status == store::TransitionResult::Status::kApplied) {
       recorded.push_back(kept[i]);
       before.push_back(round.before[i]);
@@ -1417,8 +1425,10 @@ void Dispatcher::record_offers(RoundOut& round, std::vector<store::TransitionRes
       epochs.push_back(stored->epoch);
       continue;
     }
-    ++stats_.store_refusals;
-    spdlog::warn("store refused the offer of {}: {}", kept[i].receipt.str(), res[i].message);
+    if (!unrecorded) {  // Else its import's refusal was answered and logged already.
+      ++stats_.store_refusals;
+      spdlog::warn("store refused the offer of {}: {}", kept[i].receipt.str(), res[i].message);
+    }
     round_soon();  // The case, back in its queue, need not wait for the periodic round.
   }
   const auto recorded_at = Monotonic::now();  // The offers are in the store from here.

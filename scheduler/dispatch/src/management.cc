@@ -166,10 +166,22 @@ void Dispatcher::flush_submits() {
   auto batch = std::make_shared<std::vector<PendingSubmit>>();
   batch->swap(pending_submits_);
   auto cases = std::make_shared<std::vector<Case>>(submitted_cases(*batch));
+  // The new cases are queued in the index now, before the store has them, so that the round
+  // planned in this turn sends their offers right behind their import: Redis runs the two calls
+  // back to back, and a case waits for one answer, not for an answer and then a round trip. A
+  // receipt the index knows already is left to the store's answer (a duplicate). What the store
+  // does not take is taken out again when its answer comes (record_submits, drop_unrecorded).
+  auto ahead = std::make_shared<std::vector<char>>(cases->size(), 0);
+  for (std::size_t k = 0; k < cases->size(); ++k) {
+    if (slot_of((*cases)[k].receipt)) continue;
+    matcher_.enqueue((*cases)[k]);
+    (*ahead)[k] = 1;
+    round_soon();
+  }
   send_ahead(
       service::import_transitions(catalog_, matcher_, *cases, "docketctl"),
-      [this, batch, cases](std::vector<store::TransitionResult>& results) {
-        auto out = record_submits(*batch, *cases, results);
+      [this, batch, cases, ahead](std::vector<store::TransitionResult>& results) {
+        auto out = record_submits(*batch, *cases, results, ahead.get());
         for (std::size_t i = 0; i < batch->size(); ++i) {
           auto& p = (*batch)[i];
           send(p.peer,
@@ -177,7 +189,12 @@ void Dispatcher::flush_submits() {
                true);
         }
       },
-      [this, batch](const Error& e) {
+      [this, batch, cases, ahead](const Error& e) {
+        // The store may or may not have run the call: the cases leave the index, and a submit
+        // sent again finds each one stored (adopt_stored) or imports it.
+        for (std::size_t k = 0; k < cases->size(); ++k) {
+          if ((*ahead)[k]) drop_unrecorded((*cases)[k].receipt);
+        }
         if (dynamic_cast<const store::FencedError*>(&e)) {
           for (auto& p : *batch) reply_error(p.peer, Code::kNotLeader, e.what(), &p.re, true);
           return;
@@ -258,18 +275,30 @@ Dispatcher::PendingSubmit Dispatcher::parse_submit(const json& args) {
   return p;
 }
 
-bool Dispatcher::adopt_stored(const Case& c) {
+bool Dispatcher::adopt_stored(const Case& c, bool queued_ahead) {
   // A call sent again after a lost connection answers "duplicate" for the cases its first
   // attempt wrote: the store holds them queued while this scheduler never queued them, and they
   // would wait unseen until a restart. A case known here, or stored in any other state (a
   // submit repeated after the case moved on), is a real duplicate.
-  if (matcher_.index().find(c.receipt)) return false;
+  if (!queued_ahead && matcher_.index().find(c.receipt)) return false;
   try {
     const auto stored = store_.get(catalog_.center(c.center).code, c.receipt);
-    if (!stored || stored->state != CaseState::kQueued) return false;
-    matcher_.restore(service::to_case(*stored, catalog_, matcher_));
+    if (!stored || stored->state != CaseState::kQueued) {
+      if (queued_ahead) drop_unrecorded(c.receipt);
+      return false;
+    }
+    // The stored case replaces the one queued ahead, unless a round offered that one already:
+    // its offer, at epoch 0, is then recorded if the stored case is still at epoch 0, and
+    // refused and read back (record_offers) if not.
+    const auto slot = slot_of(c.receipt);
+    const bool offered = slot && matcher_.index().record(*slot).state == CaseState::kOffered;
+    if (!offered) {
+      if (slot) matcher_.forget(c.receipt);
+      matcher_.restore(service::to_case(*stored, catalog_, matcher_));
+    }
   } catch (const Error& e) {
     spdlog::error("submit: cannot read {} back from the store: {}", c.receipt.str(), e.what());
+    if (queued_ahead) drop_unrecorded(c.receipt);
     return false;
   }
   spdlog::warn("submit: {} was stored but not queued here (a retried call); queued it now",
@@ -296,9 +325,20 @@ std::vector<json> Dispatcher::commit_submits(std::vector<PendingSubmit>& batch) 
   return record_submits(batch, cases, results);
 }
 
+void Dispatcher::drop_unrecorded(ReceiptNumber r) {
+  const auto slot = slot_of(r);
+  if (!slot) return;
+  if (matcher_.index().record(*slot).state == CaseState::kOffered) {
+    unrecorded_.insert(r.packed());  // Its offer is out: record_offers() or give_back() drops it.
+  } else {
+    matcher_.forget(r);
+  }
+}
+
 std::vector<json> Dispatcher::record_submits(std::vector<PendingSubmit>& batch,
                                              const std::vector<Case>& cases,
-                                             const std::vector<store::TransitionResult>& results) {
+                                             const std::vector<store::TransitionResult>& results,
+                                             const std::vector<char>* ahead) {
   std::vector<json> out;
   out.reserve(batch.size());
   std::size_t k = 0;
@@ -308,18 +348,20 @@ std::vector<json> Dispatcher::record_submits(std::vector<PendingSubmit>& batch,
     std::int64_t duplicates = 0;
     for (std::size_t j = 0; j < p.cases.size(); ++j, ++k) {
       const Case& c = cases[k];
+      const bool queued_ahead = ahead && (*ahead)[k];
       if (results[k].status == store::TransitionResult::Status::kApplied) {
-        matcher_.enqueue(c);
+        if (!queued_ahead) matcher_.enqueue(c);
         if (agency_) agency_->on_receipt(c.center, c.form, c.priority);
         note(c, CaseState::kReceived, CaseState::kQueued);
         ++accepted;
       } else if (results[k].status == store::TransitionResult::Status::kDuplicate) {
-        if (adopt_stored(c)) {
+        if (adopt_stored(c, queued_ahead)) {
           ++accepted;
         } else {
           ++duplicates;
         }
       } else {
+        if (queued_ahead) drop_unrecorded(c.receipt);
         p.rejected.push_back({{"index", p.index[j]},
                               {"receipt", c.receipt.str()},
                               {"code", "refused"},

@@ -167,7 +167,8 @@ class Dispatcher {
 
   /// A store call sent ahead (store::CaseStore::send): Redis runs it while the loop goes on
   /// reading, parsing and planning, and finish() reads its answers later, in the order the calls
-  /// were sent. Nothing is answered, offered or changed in the index before then.
+  /// were sent. Nothing is answered or offered before then; the index shows a round's offers
+  /// and submitted cases at once, and what the store refuses is taken back from it.
   struct Outstanding {
     std::uint64_t seq = 0;
     store::CaseStore::Pending pending;
@@ -271,8 +272,14 @@ class Dispatcher {
   std::vector<nlohmann::json> commit_submits(std::vector<PendingSubmit>& batch);
   /// Queues a submitted case the store answered "duplicate" for when the store holds it queued
   /// and this scheduler does not know it (the first attempt of a retried call wrote it). True
-  /// if it did; false for a real duplicate or when the store cannot be read (logged).
-  bool adopt_stored(const Case& c);
+  /// if it did; false for a real duplicate or when the store cannot be read (logged). With
+  /// `queued_ahead`, the case was queued before its import (flush_submits): the stored case
+  /// replaces it, or it is dropped (drop_unrecorded) for a real duplicate.
+  bool adopt_stored(const Case& c, bool queued_ahead = false);
+  /// Takes out of the index a case queued before its import when the store did not take the
+  /// import (or its call failed). A case offered meanwhile is kept until its offer's answer:
+  /// record_offers() or give_back() then forgets it (unrecorded_).
+  void drop_unrecorded(ReceiptNumber r);
   /// A submit request is read and kept for flush_submits() (true); any other message is left
   /// to handle_management() (false).
   bool stage_submit(protocol::Received& in);
@@ -285,10 +292,12 @@ class Dispatcher {
   /// The cases of many submit requests, in order, for one import call.
   static std::vector<Case> submitted_cases(const std::vector<PendingSubmit>& batch);
   /// Queues what the store recorded of commit_submits()'s or flush_submits()'s call; returns
-  /// each request's result, in order.
+  /// each request's result, in order. `ahead` (flush_submits) marks the cases queued before
+  /// the call: those the store took stay, the others are dropped.
   std::vector<nlohmann::json> record_submits(std::vector<PendingSubmit>& batch,
                                              const std::vector<Case>& cases,
-                                             const std::vector<store::TransitionResult>& results);
+                                             const std::vector<store::TransitionResult>& results,
+                                             const std::vector<char>* ahead = nullptr);
   nlohmann::json officer_add(const nlohmann::json& args);
   nlohmann::json officer_update(const nlohmann::json& args);
   nlohmann::json officers(const nlohmann::json& args);
@@ -319,6 +328,9 @@ class Dispatcher {
   std::vector<Presence> declared_presence_;  // OfficerId -> what the officer said
   std::priority_queue<PendingOffer, std::vector<PendingOffer>, std::greater<>> offer_timeouts_;
   std::unordered_map<std::uint64_t, Monotonic::time_point> offered_at_;  // receipt -> store write
+  /// Receipts queued before their import and offered, whose import the store did not take:
+  /// their offer's answer forgets them instead of queueing them again (drop_unrecorded).
+  std::unordered_set<std::uint64_t> unrecorded_;
   std::map<std::string, Command> extra_commands_;
   std::vector<PendingSubmit> pending_submits_;
   std::deque<Outstanding> outstanding_;  // Store calls sent ahead, oldest first.
