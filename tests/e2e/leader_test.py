@@ -93,6 +93,11 @@ def redis_call(port, *args):
         return read()
 
 
+def metric_sum(text, name):
+    """The sum of a metric's series, whatever their labels."""
+    return sum(float(v) for v in re.findall(r"^" + re.escape(name) + r"(?:\{[^}]*\})? (\S+)$", text, re.M))
+
+
 def stored_record(port, receipt):
     """The case's record fields as the store holds them (docs/architecture.md, "Record format"),
     from whichever center's hash has it; None when no center has it."""
@@ -342,13 +347,72 @@ class RetriedSubmit(HaTestCase):
 
         first = mgmt.call("submit", {"cases": [new_case(written)]})
         self.assertEqual((first["accepted"], first["duplicates"]), (1, 0))
-        self.assertIn(f"{written} was stored but not queued here", a.output())
+        self.assertIn(f"{written} was stored queued but not tracked here", a.output())
         # Now the scheduler knows it: the same submit again is a real duplicate.
         again = mgmt.call("submit", {"cases": [new_case(written)]})
         self.assertEqual((again["accepted"], again["duplicates"]), (0, 1))
         w = Worker(self.ctx, a.workers, [O1])
         offered = {w.offer()["receipt"], w.offer()["receipt"]}
         self.assertEqual(offered, {RECEIPT, written})
+        w.sock.close()
+        mgmt.sock.close()
+        self.assertEqual(a.stop(), 0)
+
+    def test_a_case_stored_offered_but_not_tracked_goes_back_to_its_queue_when_submitted_again(self):
+        # An import cut off after Redis ran it, and the offer planned behind it: the store holds
+        # the case offered, the scheduler tracks nothing, and no OFFER went out.
+        a = self.scheduler("a", ("--offer-timeout-ms", "1000"))
+        wait_for(a.serving, timeout=30)
+        mgmt = Peer(self.ctx, a.management)
+        self.assertEqual(mgmt.call("submit", {"cases": [new_case(RECEIPT)]})["accepted"], 1)
+        written = "WAC2590000202"
+        key = next(k.decode() for k in redis_call(self.redis.port, "KEYS", "docket:{c:*}:cases")
+                   if redis_call(self.redis.port, "HGET", k.decode(), RECEIPT) is not None)
+        record = redis_call(self.redis.port, "HGET", key, RECEIPT).decode().split("|")
+        record[1], record[6], record[7] = "offered", O1, "1"
+        redis_call(self.redis.port, "HSET", key, written, "|".join(record))
+
+        again = mgmt.call("submit", {"cases": [new_case(written)]})
+        self.assertEqual((again["accepted"], again["duplicates"]), (1, 0))
+        self.assertIn(f"{written} was stored offered but not tracked here", a.output())
+        # Tracked as the store holds it, its offer times out, and the case is offered again.
+        w = Worker(self.ctx, a.workers, [O1])
+        case = w.offer(timeout=15.0, receipt=written)
+        self.assertGreater(case["epoch"], 1)
+        self.assertEqual(w.accept(case)["state"], "assigned")
+        self.assertEqual(w.decide(case, "approve")["state"], "decided")
+        self.assertEqual(stored_record(self.redis.port, written)[1], "decided")
+        w.sock.close()
+        mgmt.sock.close()
+        self.assertEqual(a.stop(), 0)
+
+    def test_a_case_stored_but_not_tracked_is_offered_as_stored_when_submitted_to_a_waiting_desk(self):
+        a = self.scheduler("a")
+        wait_for(a.serving, timeout=30)
+        mgmt = Peer(self.ctx, a.management)
+        w = Worker(self.ctx, a.workers, [O1])
+        self.assertEqual(mgmt.call("submit", {"cases": [new_case(RECEIPT)]})["accepted"], 1)
+        first = w.offer()
+        written = "WAC2590000202"
+        key = next(k.decode() for k in redis_call(self.redis.port, "KEYS", "docket:{c:*}:cases")
+                   if redis_call(self.redis.port, "HGET", k.decode(), RECEIPT) is not None)
+        record = redis_call(self.redis.port, "HGET", key, RECEIPT).decode().split("|")
+        record[1], record[6], record[7] = "queued", "", "0"  # As the import stored it.
+        redis_call(self.redis.port, "HSET", key, written, "|".join(record))
+
+        # O1 has room and the desk credit: the case is queued before the store answers, and its
+        # offer at epoch 0 is recorded on the stored case right behind the import. The submit
+        # says it received a date in 2023; the stored case, and so the OFFER, keeps its own.
+        again = mgmt.call("submit", {"cases": [new_case(written, received=1700000000)]})
+        self.assertEqual((again["accepted"], again["duplicates"]), (1, 0))
+        self.assertIn(f"{written} was stored queued but not tracked here", a.output())
+        case = w.offer()
+        self.assertEqual((case["receipt"], case["epoch"], case["received"]),
+                         (written, 1, first["received"]))
+        self.assertEqual(w.accept(case)["state"], "assigned")
+        self.assertEqual(w.decide(case, "approve")["state"], "decided")
+        stats = mgmt.call("stats")
+        self.assertEqual((stats["received"], stats["decided"], stats["store_refusals"]), (2, 1, 0))
         w.sock.close()
         mgmt.sock.close()
         self.assertEqual(a.stop(), 0)
@@ -494,6 +558,65 @@ class SubmitAhead(HaTestCase):
     # Long enough that the scheduler keeps its leadership through a 5 s stall of Redis.
     lease_ms = 60000
 
+    def test_the_offer_of_a_submitted_case_goes_to_redis_behind_its_import(self):
+        a = self.scheduler("a")
+        wait_for(a.serving, timeout=30)
+        mgmt = Peer(self.ctx, a.management)
+        w = Worker(self.ctx, a.workers, [O1])
+        # Redis holds back every script while paused: the import waits in it, and the offer the
+        # round planned in the same turn is queued behind it, unread, before any answer came.
+        redis_call(self.redis.port, "CLIENT", "PAUSE", 5000, "WRITE")
+        try:
+            rid = mgmt.request("REQUEST", {"cmd": "submit", "args": {"cases": [new_case(RECEIPT)]}})
+
+            def offer_queued_behind_import():
+                for line in redis_call(self.redis.port, "CLIENT", "LIST").decode().splitlines():
+                    f = dict(kv.split("=", 1) for kv in line.split(" ") if "=" in kv)
+                    if "b" in f["flags"] and f["cmd"] == "evalsha" and int(f["qbuf"]) > 0:
+                        return True
+                return False
+
+            wait_for(offer_queued_behind_import, timeout=3)
+        finally:
+            redis_call(self.redis.port, "CLIENT", "UNPAUSE")
+        self.assertEqual(mgmt.expect("REPLY", where=lambda b: b.get("re") == rid)["result"]["accepted"], 1)
+        case = w.offer()
+        self.assertEqual((case["receipt"], case["epoch"]), (RECEIPT, 1))
+        ops = [h["op"] for h in mgmt.call("status", {"receipt": RECEIPT})["history"]]
+        self.assertEqual(ops, ["import", "offer"])
+        w.sock.close()
+        mgmt.sock.close()
+        self.assertEqual(a.stop(), 0)
+
+    def test_a_late_case_submitted_again_is_not_counted_late_again_while_its_import_is_out(self):
+        a = self.scheduler("a")
+        wait_for(a.serving, timeout=30)
+        mgmt = Peer(self.ctx, a.management)
+        w = Worker(self.ctx, a.workers, [O1])
+        late = new_case(RECEIPT, received=1577836800)  # 2020-01-01: long past its deadline.
+        self.assertEqual(mgmt.call("submit", {"cases": [late]})["accepted"], 1)
+        case = w.offer()
+        self.assertEqual(w.accept(case)["state"], "assigned")
+        self.assertEqual(w.decide(case, "approve")["state"], "decided")
+        misses = lambda: metric_sum(a.scrape(), "docket_deadline_misses_total")
+        wait_for(lambda: misses() == 1, timeout=5)
+
+        # The same case again, while Redis holds the import back for longer than the agency's
+        # one-second sweep: the sweep does not count the case queued ahead of its import.
+        redis_call(self.redis.port, "CLIENT", "PAUSE", 5000, "WRITE")
+        try:
+            rid = mgmt.request("REQUEST", {"cmd": "submit", "args": {"cases": [late]}})
+            with self.assertRaises(TimeoutError):
+                w.expect("OFFER", timeout=2.5)
+        finally:
+            redis_call(self.redis.port, "CLIENT", "UNPAUSE")
+        self.assertEqual(mgmt.expect("REPLY", where=lambda b: b.get("re") == rid)["result"]["duplicates"], 1)
+        time.sleep(1.5)  # A sweep after the answer.
+        self.assertEqual(misses(), 1)
+        w.sock.close()
+        mgmt.sock.close()
+        self.assertEqual(a.stop(), 0)
+
     def test_a_decided_case_submitted_again_to_a_waiting_desk_is_a_duplicate_and_offers_nothing(self):
         a = self.scheduler("a")
         wait_for(a.serving, timeout=30)
@@ -556,7 +679,13 @@ class SubmitAhead(HaTestCase):
             w.offer(timeout=1.0)
         ops = [h["op"] for h in mgmt.call("status", {"receipt": RECEIPT})["history"]]
         self.assertEqual(ops, ["import", "offer", "accept", "decide"])
-        self.assertEqual(mgmt.call("stats")["decided"], 1)
+        # The cut-off offer gave back O1's slot: two new cases are both offered to it.
+        more = ["WAC2590000202", "WAC2590000203"]
+        self.assertEqual(mgmt.call("submit", {"cases": [new_case(r) for r in more]})["accepted"], 2)
+        self.assertEqual(sorted([w.offer()["receipt"], w.offer()["receipt"]]), more)
+        stats = mgmt.call("stats")
+        self.assertEqual((stats["decided"], stats["store_refusals"]), (1, 0))
+        self.assertNotIn("store refused the offer", a.output())
         w.sock.close()
         mgmt.sock.close()
         self.assertEqual(a.stop(), 0)

@@ -1050,6 +1050,7 @@ void Dispatcher::refresh_agency() {
   for (std::uint32_t slot = 0; slot < idx.slots(); ++slot) {
     const auto& rec = idx.record(slot);
     if (rec.receipt == 0 || rec.state == CaseState::kDecided) continue;
+    if (!ahead_.empty() && ahead_.count(rec.receipt)) continue;  // Not the store's yet.
     if (!rec.senior_review && rec.state != CaseState::kQaReview &&
         rec.state != CaseState::kTransferred && rec.state != CaseState::kReceived) {
       deadlines.open_case(rec.receipt, rec.center, rec.form, rec.priority,
@@ -1354,6 +1355,7 @@ void Dispatcher::give_back(const RoundOut& round, std::size_t i) {
   const auto& a = round.kept[i];
   spend_credit(round.peers[i], -1);
   const bool unrecorded = unrecorded_.erase(a.receipt.packed()) > 0;
+  adopted_.erase(a.receipt.packed());  // Stored before: back in its queue like any other.
   auto slot = slot_of(a.receipt);
   if (!slot) return;
   const auto& rec = matcher_.index().record(*slot);
@@ -1364,6 +1366,30 @@ void Dispatcher::give_back(const RoundOut& round, std::size_t i) {
     return;
   }
   requeue(a.receipt, rec.epoch, /*clear_officer=*/true, /*recuse=*/false);
+}
+
+void Dispatcher::readopt(const matching::Assignment& a, const std::string& center) {
+  std::optional<store::StoredCase> stored;
+  try {
+    stored = store_.get(center, a.receipt);
+  } catch (const Error& e) {
+    spdlog::error("cannot read {} back from the store: {}", a.receipt.str(), e.what());
+    return;
+  }
+  const auto slot = slot_of(a.receipt);
+  if (!stored || !slot || stored->state != CaseState::kOffered ||
+      stored->officer != matcher_.officer(a.officer).id)
+    return;
+  const auto& rec = matcher_.index().record(*slot);
+  if (rec.state != CaseState::kOffered || rec.officer != a.officer) return;
+  try {
+    const Case c = service::to_case(*stored, catalog_, matcher_);
+    matcher_.release(a.officer);  // restore() takes the slot again.
+    matcher_.forget(a.receipt);
+    matcher_.restore(c);
+  } catch (const Error& e) {
+    spdlog::error("cannot restore {}: {}", a.receipt.str(), e.what());
+  }
 }
 
 void Dispatcher::record_offers(RoundOut& round, std::vector<store::TransitionResult>& res) {
@@ -1381,6 +1407,13 @@ void Dispatcher::record_offers(RoundOut& round, std::vector<store::TransitionRes
     // A case whose import the store did not take (drop_unrecorded): its offer is refused, and
     // the read-back below finds no case, or the one stored before (restored as it is).
     const bool unrecorded = unrecorded_.erase(kept[i].receipt.packed()) > 0;
+    // A case the import found stored by an earlier attempt (adopt_stored): its offer was
+    // recorded (the stored case was at epoch 0) or refused; either way the stored case is read
+    // back below and replaces the one queued ahead.
+    const bool adopted = adopted_.erase(kept[i].receipt.packed()) > 0;
+    if (adopted && res[i].ok() && res[i].status == store::TransitionResult::Status::kApplied) {
+      readopt(kept[i], offers[i].center);
+    }
     if (res[i].ok() && res[i].status == store::TransitionResult::Status::kApplied) {
       recorded.push_back(kept[i]);
       before.push_back(round.before[i]);
@@ -1425,7 +1458,7 @@ void Dispatcher::record_offers(RoundOut& round, std::vector<store::TransitionRes
       epochs.push_back(stored->epoch);
       continue;
     }
-    if (!unrecorded) {  // Else its import's refusal was answered and logged already.
+    if (!unrecorded && !adopted) {  // Else its import's answer was logged already.
       ++stats_.store_refusals;
       spdlog::warn("store refused the offer of {}: {}", kept[i].receipt.str(), res[i].message);
     }

@@ -171,17 +171,16 @@ void Dispatcher::flush_submits() {
   // back to back, and a case waits for one answer, not for an answer and then a round trip. A
   // receipt the index knows already is left to the store's answer (a duplicate). What the store
   // does not take is taken out again when its answer comes (record_submits, drop_unrecorded).
-  auto ahead = std::make_shared<std::vector<char>>(cases->size(), 0);
-  for (std::size_t k = 0; k < cases->size(); ++k) {
-    if (slot_of((*cases)[k].receipt)) continue;
-    matcher_.enqueue((*cases)[k]);
-    (*ahead)[k] = 1;
+  for (const Case& c : *cases) {
+    if (slot_of(c.receipt)) continue;
+    matcher_.enqueue(c);
+    ahead_.insert(c.receipt.packed());
     round_soon();
   }
   send_ahead(
       service::import_transitions(catalog_, matcher_, *cases, "docketctl"),
-      [this, batch, cases, ahead](std::vector<store::TransitionResult>& results) {
-        auto out = record_submits(*batch, *cases, results, ahead.get());
+      [this, batch, cases](std::vector<store::TransitionResult>& results) {
+        auto out = record_submits(*batch, *cases, results, /*queued_ahead=*/true);
         for (std::size_t i = 0; i < batch->size(); ++i) {
           auto& p = (*batch)[i];
           send(p.peer,
@@ -189,11 +188,11 @@ void Dispatcher::flush_submits() {
                true);
         }
       },
-      [this, batch, cases, ahead](const Error& e) {
+      [this, batch, cases](const Error& e) {
         // The store may or may not have run the call: the cases leave the index, and a submit
         // sent again finds each one stored (adopt_stored) or imports it.
-        for (std::size_t k = 0; k < cases->size(); ++k) {
-          if ((*ahead)[k]) drop_unrecorded((*cases)[k].receipt);
+        for (const Case& c : *cases) {
+          if (ahead_.erase(c.receipt.packed()) > 0) drop_unrecorded(c.receipt);
         }
         if (dynamic_cast<const store::FencedError*>(&e)) {
           for (auto& p : *batch) reply_error(p.peer, Code::kNotLeader, e.what(), &p.re, true);
@@ -275,36 +274,54 @@ Dispatcher::PendingSubmit Dispatcher::parse_submit(const json& args) {
   return p;
 }
 
-bool Dispatcher::adopt_stored(const Case& c, bool queued_ahead) {
+bool Dispatcher::adopt_stored(const Case& c, const store::TransitionResult& dup,
+                              bool queued_ahead) {
   // A call sent again after a lost connection answers "duplicate" for the cases its first
-  // attempt wrote: the store holds them queued while this scheduler never queued them, and they
-  // would wait unseen until a restart. A case known here, or stored in any other state (a
-  // submit repeated after the case moved on), is a real duplicate.
-  if (!queued_ahead && matcher_.index().find(c.receipt)) return false;
-  try {
-    const auto stored = store_.get(catalog_.center(c.center).code, c.receipt);
-    if (!stored || stored->state != CaseState::kQueued) {
-      if (queued_ahead) drop_unrecorded(c.receipt);
-      return false;
-    }
-    // The stored case replaces the one queued ahead, unless a round offered that one already:
-    // its offer, at epoch 0, is then recorded if the stored case is still at epoch 0, and
-    // refused and read back (record_offers) if not.
-    const auto slot = slot_of(c.receipt);
-    const bool offered = slot && matcher_.index().record(*slot).state == CaseState::kOffered;
-    if (!offered) {
-      if (slot) matcher_.forget(c.receipt);
-      matcher_.restore(service::to_case(*stored, catalog_, matcher_));
-    }
-  } catch (const Error& e) {
-    spdlog::error("submit: cannot read {} back from the store: {}", c.receipt.str(), e.what());
+  // attempt wrote: the store holds them queued (or offered, when the offer planned behind the
+  // import ran too) while this scheduler does not track them, and they would wait unseen until a
+  // restart. A case tracked here, or stored in any other state (a submit repeated after the
+  // case moved on), is a real duplicate. The duplicate answer says the state the import found.
+  const auto slot = slot_of(c.receipt);
+  if (!queued_ahead && slot) return false;
+  if (dup.state != CaseState::kQueued && dup.state != CaseState::kOffered) {
     if (queued_ahead) drop_unrecorded(c.receipt);
     return false;
   }
-  spdlog::warn("submit: {} was stored but not queued here (a retried call); queued it now",
-               c.receipt.str());
+  // What the index now tracks: the offer-out case shows as queued to the agency until
+  // record_offers() counts its offer.
+  CaseState state = CaseState::kQueued;
+  if (slot && matcher_.index().record(*slot).state == CaseState::kOffered) {
+    // A round offered the case queued ahead, and that offer's call is out: a read-back now
+    // would come after it. record_offers() reads the case back once the offer is answered
+    // (recorded, at epoch 0, or refused) and keeps what the store holds.
+    adopted_.insert(c.receipt.packed());
+  } else {
+    std::optional<store::StoredCase> stored;
+    try {
+      stored = store_.get(catalog_.center(c.center).code, c.receipt);
+      if (stored && (stored->state == CaseState::kQueued || stored->state == CaseState::kOffered)) {
+        if (slot) matcher_.forget(c.receipt);
+        matcher_.restore(service::to_case(*stored, catalog_, matcher_));
+      }
+    } catch (const Error& e) {
+      spdlog::error("submit: cannot read {} back from the store: {}", c.receipt.str(), e.what());
+      stored.reset();
+    }
+    if (!stored || (stored->state != CaseState::kQueued && stored->state != CaseState::kOffered)) {
+      if (queued_ahead) drop_unrecorded(c.receipt);
+      return false;
+    }
+    state = stored->state;
+    if (state == CaseState::kOffered) {
+      // Its OFFER never went out: the offer times out and the case goes back to its queue.
+      offer_timeouts_.push({Monotonic::now() + std::chrono::milliseconds(options_.offer_timeout_ms),
+                            c.receipt.packed(), static_cast<std::uint32_t>(stored->epoch)});
+    }
+  }
+  spdlog::warn("submit: {} was stored {} but not tracked here (a retried call); tracked it now",
+               c.receipt.str(), to_string(dup.state));
   if (agency_) agency_->on_receipt(c.center, c.form, c.priority);
-  note(c, CaseState::kReceived, CaseState::kQueued);
+  note(c, CaseState::kReceived, state);
   return true;
 }
 
@@ -338,7 +355,7 @@ void Dispatcher::drop_unrecorded(ReceiptNumber r) {
 std::vector<json> Dispatcher::record_submits(std::vector<PendingSubmit>& batch,
                                              const std::vector<Case>& cases,
                                              const std::vector<store::TransitionResult>& results,
-                                             const std::vector<char>* ahead) {
+                                             bool queued_ahead) {
   std::vector<json> out;
   out.reserve(batch.size());
   std::size_t k = 0;
@@ -348,20 +365,21 @@ std::vector<json> Dispatcher::record_submits(std::vector<PendingSubmit>& batch,
     std::int64_t duplicates = 0;
     for (std::size_t j = 0; j < p.cases.size(); ++j, ++k) {
       const Case& c = cases[k];
-      const bool queued_ahead = ahead && (*ahead)[k];
+      // A receipt listed twice was queued ahead once, for its first listing.
+      const bool ahead = queued_ahead && ahead_.erase(c.receipt.packed()) > 0;
       if (results[k].status == store::TransitionResult::Status::kApplied) {
-        if (!queued_ahead) matcher_.enqueue(c);
+        if (!ahead) matcher_.enqueue(c);
         if (agency_) agency_->on_receipt(c.center, c.form, c.priority);
         note(c, CaseState::kReceived, CaseState::kQueued);
         ++accepted;
       } else if (results[k].status == store::TransitionResult::Status::kDuplicate) {
-        if (adopt_stored(c, queued_ahead)) {
+        if (adopt_stored(c, results[k], ahead)) {
           ++accepted;
         } else {
           ++duplicates;
         }
       } else {
-        if (queued_ahead) drop_unrecorded(c.receipt);
+        if (ahead) drop_unrecorded(c.receipt);
         p.rejected.push_back({{"index", p.index[j]},
                               {"receipt", c.receipt.str()},
                               {"code", "refused"},

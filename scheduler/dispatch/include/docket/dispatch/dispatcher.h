@@ -243,6 +243,10 @@ class Dispatcher {
   /// Gives back the round's i-th offer, which the store did not record: its credit, its
   /// officer's slot, and the case's place in its queue.
   void give_back(const RoundOut& round, std::size_t i);
+  /// The offer of a case queued ahead was recorded on the case an earlier attempt of its
+  /// submit stored (adopt_stored): the index takes the stored case's fields (its receipt time,
+  /// deadline, priority), offered to the same officer.
+  void readopt(const matching::Assignment& a, const std::string& center);
   void send(const std::string& peer, const protocol::Message& m, bool management = false);
   /// send() to a worker of a body already serialised (OFFER, written by offer_writer_).
   void send_body(const std::string& peer, protocol::Type type, std::string_view body);
@@ -270,12 +274,14 @@ class Dispatcher {
   /// returns each request's result, in order. Throws IoError when the store is unreachable
   /// (nothing is then queued, and a request sent again imports its cases once).
   std::vector<nlohmann::json> commit_submits(std::vector<PendingSubmit>& batch);
-  /// Queues a submitted case the store answered "duplicate" for when the store holds it queued
-  /// and this scheduler does not know it (the first attempt of a retried call wrote it). True
-  /// if it did; false for a real duplicate or when the store cannot be read (logged). With
-  /// `queued_ahead`, the case was queued before its import (flush_submits): the stored case
-  /// replaces it, or it is dropped (drop_unrecorded) for a real duplicate.
-  bool adopt_stored(const Case& c, bool queued_ahead = false);
+  /// Tracks a submitted case the store answered `dup` for when the import found it queued or
+  /// offered and this scheduler does not track it (the first attempt of a retried call wrote
+  /// it): the stored case is restored (an offered one with an offer timeout). True if it did;
+  /// false for a real duplicate or when the store cannot be read (logged). With `queued_ahead`,
+  /// the case was queued before its import (flush_submits): the stored case replaces it (once
+  /// the offer a round planned behind the import is answered, when there is one: adopted_), or
+  /// it is dropped (drop_unrecorded) for a real duplicate.
+  bool adopt_stored(const Case& c, const store::TransitionResult& dup, bool queued_ahead);
   /// Takes out of the index a case queued before its import when the store did not take the
   /// import (or its call failed). A case offered meanwhile is kept until its offer's answer:
   /// record_offers() or give_back() then forgets it (unrecorded_).
@@ -292,12 +298,12 @@ class Dispatcher {
   /// The cases of many submit requests, in order, for one import call.
   static std::vector<Case> submitted_cases(const std::vector<PendingSubmit>& batch);
   /// Queues what the store recorded of commit_submits()'s or flush_submits()'s call; returns
-  /// each request's result, in order. `ahead` (flush_submits) marks the cases queued before
-  /// the call: those the store took stay, the others are dropped.
+  /// each request's result, in order. With `queued_ahead` (flush_submits), the cases in
+  /// ahead_ were queued before the call: those the store took stay, the others are dropped.
   std::vector<nlohmann::json> record_submits(std::vector<PendingSubmit>& batch,
                                              const std::vector<Case>& cases,
                                              const std::vector<store::TransitionResult>& results,
-                                             const std::vector<char>* ahead = nullptr);
+                                             bool queued_ahead = false);
   nlohmann::json officer_add(const nlohmann::json& args);
   nlohmann::json officer_update(const nlohmann::json& args);
   nlohmann::json officers(const nlohmann::json& args);
@@ -328,9 +334,15 @@ class Dispatcher {
   std::vector<Presence> declared_presence_;  // OfficerId -> what the officer said
   std::priority_queue<PendingOffer, std::vector<PendingOffer>, std::greater<>> offer_timeouts_;
   std::unordered_map<std::uint64_t, Monotonic::time_point> offered_at_;  // receipt -> store write
+  /// Receipts queued in the index before their import's answer (flush_submits): the agency's
+  /// sweep does not count them yet.
+  std::unordered_set<std::uint64_t> ahead_;
   /// Receipts queued before their import and offered, whose import the store did not take:
   /// their offer's answer forgets them instead of queueing them again (drop_unrecorded).
   std::unordered_set<std::uint64_t> unrecorded_;
+  /// Receipts queued before their import and offered, which the import found stored by an
+  /// earlier attempt (adopt_stored): their offer's answer reads the stored case back.
+  std::unordered_set<std::uint64_t> adopted_;
   std::map<std::string, Command> extra_commands_;
   std::vector<PendingSubmit> pending_submits_;
   std::deque<Outstanding> outstanding_;  // Store calls sent ahead, oldest first.
