@@ -570,6 +570,8 @@ class SubmitAhead(HaTestCase):
             rid = mgmt.request("REQUEST", {"cmd": "submit", "args": {"cases": [new_case(RECEIPT)]}})
 
             def offer_queued_behind_import():
+                with self.assertRaises(TimeoutError):  # The desk's heartbeats go on meanwhile.
+                    w.expect("OFFER", timeout=0.05)
                 for line in redis_call(self.redis.port, "CLIENT", "LIST").decode().splitlines():
                     f = dict(kv.split("=", 1) for kv in line.split(" ") if "=" in kv)
                     if "b" in f["flags"] and f["cmd"] == "evalsha" and int(f["qbuf"]) > 0:
@@ -611,7 +613,8 @@ class SubmitAhead(HaTestCase):
         finally:
             redis_call(self.redis.port, "CLIENT", "UNPAUSE")
         self.assertEqual(mgmt.expect("REPLY", where=lambda b: b.get("re") == rid)["result"]["duplicates"], 1)
-        time.sleep(1.5)  # A sweep after the answer.
+        with self.assertRaises(TimeoutError):  # A sweep after the answer; no offer of the duplicate.
+            w.expect("OFFER", timeout=1.5)
         self.assertEqual(misses(), 1)
         w.sock.close()
         mgmt.sock.close()

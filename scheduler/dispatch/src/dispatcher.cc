@@ -1050,7 +1050,9 @@ void Dispatcher::refresh_agency() {
   for (std::uint32_t slot = 0; slot < idx.slots(); ++slot) {
     const auto& rec = idx.record(slot);
     if (rec.receipt == 0 || rec.state == CaseState::kDecided) continue;
-    if (!ahead_.empty() && ahead_.count(rec.receipt)) continue;  // Not the store's yet.
+    // Not the store's yet, or not at all (its offer's answer drops it).
+    if (!ahead_.empty() && ahead_.count(rec.receipt)) continue;
+    if (!unrecorded_.empty() && unrecorded_.count(rec.receipt)) continue;
     if (!rec.senior_review && rec.state != CaseState::kQaReview &&
         rec.state != CaseState::kTransferred && rec.state != CaseState::kReceived) {
       deadlines.open_case(rec.receipt, rec.center, rec.form, rec.priority,
@@ -1354,8 +1356,9 @@ void Dispatcher::spend_credit(const std::string& peer, std::int64_t n) {
 void Dispatcher::give_back(const RoundOut& round, std::size_t i) {
   const auto& a = round.kept[i];
   spend_credit(round.peers[i], -1);
+  // A case in adopted_ stays there: back in its queue, its next offer's answer reads the
+  // stored case back.
   const bool unrecorded = unrecorded_.erase(a.receipt.packed()) > 0;
-  adopted_.erase(a.receipt.packed());  // Stored before: back in its queue like any other.
   auto slot = slot_of(a.receipt);
   if (!slot) return;
   const auto& rec = matcher_.index().record(*slot);
@@ -1438,10 +1441,14 @@ void Dispatcher::record_offers(RoundOut& round, std::vector<store::TransitionRes
     const OfficerId holder = stored && stored->state == CaseState::kOffered
                                  ? matcher_.find_officer(stored->officer).value_or(kNoOfficer)
                                  : kNoOfficer;
+    std::optional<Case> back;
     try {
-      if (stored && stored->state != CaseState::kDecided)
-        matcher_.restore(service::to_case(*stored, catalog_, matcher_));
+      if (stored && stored->state != CaseState::kDecided) {
+        back = service::to_case(*stored, catalog_, matcher_);
+        matcher_.restore(*back);
+      }
     } catch (const Error& e) {
+      back.reset();
       spdlog::error("cannot restore {}: {}", kept[i].receipt.str(), e.what());
     }
     if (holder != kNoOfficer && !session_of_[holder].empty() && slot_of(kept[i].receipt)) {
@@ -1458,6 +1465,10 @@ void Dispatcher::record_offers(RoundOut& round, std::vector<store::TransitionRes
       epochs.push_back(stored->epoch);
       continue;
     }
+    // The agency counted the case in its state before the round (a case whose import the
+    // store did not take, not at all): it now counts it as the store holds it.
+    if (back && !unrecorded && back->state != round.before[i])
+      note(*back, round.before[i], back->state);
     if (!unrecorded && !adopted) {  // Else its import's answer was logged already.
       ++stats_.store_refusals;
       spdlog::warn("store refused the offer of {}: {}", kept[i].receipt.str(), res[i].message);
