@@ -179,6 +179,30 @@ class HaTestCase(unittest.TestCase):
         self.schedulers.append(s)
         return s
 
+    def leader(self, args=(), desk=()):
+        """A scheduler (started with `args`) serving as leader, a management peer, and a desk
+        playing the officers `desk` (None when there are none)."""
+        s = self.scheduler("a", args)
+        wait_for(s.serving, timeout=30)
+        return s, Peer(self.ctx, s.management), Worker(self.ctx, s.workers, list(desk)) if desk else None
+
+    def stop_cleanly(self, s, *peers):
+        """Closes the peers and stops the scheduler, which must exit 0."""
+        for p in peers:
+            p.sock.close()
+        self.assertEqual(s.stop(), 0)
+
+    def store_copy(self, source, receipt, **fields):
+        """Stores `source`'s record again under `receipt`, behind the scheduler's back, with
+        the given fields changed (state, officer, epoch: docs/architecture.md, "Record
+        format")."""
+        key = next(k.decode() for k in redis_call(self.redis.port, "KEYS", "docket:{c:*}:cases")
+                   if redis_call(self.redis.port, "HGET", k.decode(), source) is not None)
+        record = redis_call(self.redis.port, "HGET", key, source).decode().split("|")
+        for name, value in fields.items():
+            record[{"state": 1, "officer": 6, "epoch": 7}[name]] = str(value)
+        redis_call(self.redis.port, "HSET", key, receipt, "|".join(record))
+
 
 class Failover(HaTestCase):
 
@@ -330,20 +354,15 @@ class Fencing(HaTestCase):
 
 class RetriedSubmit(HaTestCase):
     """A submit call sent again after a lost connection answers "duplicate" for the cases its
-    first attempt wrote. The test makes that state by hand: a case stored queued (a copy of
-    another's record under a new receipt) that the scheduler never queued."""
+    first attempt wrote. The tests make that state by hand: a case stored queued or offered (a
+    copy of another's record under a new receipt) that the scheduler does not track."""
     lease_ms = 30000
 
     def test_a_case_stored_but_not_queued_is_queued_when_submitted_again(self):
-        a = self.scheduler("a")
-        wait_for(a.serving, timeout=30)
-        mgmt = Peer(self.ctx, a.management)
+        a, mgmt, _ = self.leader()
         self.assertEqual(mgmt.call("submit", {"cases": [new_case(RECEIPT)]})["accepted"], 1)
         written = "WAC2590000202"
-        key = next(k.decode() for k in redis_call(self.redis.port, "KEYS", "docket:{c:*}:cases")
-                   if redis_call(self.redis.port, "HGET", k.decode(), RECEIPT) is not None)
-        record = redis_call(self.redis.port, "HGET", key, RECEIPT).decode()
-        redis_call(self.redis.port, "HSET", key, written, record)
+        self.store_copy(RECEIPT, written)
 
         first = mgmt.call("submit", {"cases": [new_case(written)]})
         self.assertEqual((first["accepted"], first["duplicates"]), (1, 0))
@@ -354,23 +373,15 @@ class RetriedSubmit(HaTestCase):
         w = Worker(self.ctx, a.workers, [O1])
         offered = {w.offer()["receipt"], w.offer()["receipt"]}
         self.assertEqual(offered, {RECEIPT, written})
-        w.sock.close()
-        mgmt.sock.close()
-        self.assertEqual(a.stop(), 0)
+        self.stop_cleanly(a, w, mgmt)
 
     def test_a_case_stored_offered_but_not_tracked_goes_back_to_its_queue_when_submitted_again(self):
         # An import cut off after Redis ran it, and the offer planned behind it: the store holds
         # the case offered, the scheduler tracks nothing, and no OFFER went out.
-        a = self.scheduler("a", ("--offer-timeout-ms", "1000"))
-        wait_for(a.serving, timeout=30)
-        mgmt = Peer(self.ctx, a.management)
+        a, mgmt, _ = self.leader(("--offer-timeout-ms", "1000"))
         self.assertEqual(mgmt.call("submit", {"cases": [new_case(RECEIPT)]})["accepted"], 1)
         written = "WAC2590000202"
-        key = next(k.decode() for k in redis_call(self.redis.port, "KEYS", "docket:{c:*}:cases")
-                   if redis_call(self.redis.port, "HGET", k.decode(), RECEIPT) is not None)
-        record = redis_call(self.redis.port, "HGET", key, RECEIPT).decode().split("|")
-        record[1], record[6], record[7] = "offered", O1, "1"
-        redis_call(self.redis.port, "HSET", key, written, "|".join(record))
+        self.store_copy(RECEIPT, written, state="offered", officer=O1, epoch=1)
 
         again = mgmt.call("submit", {"cases": [new_case(written)]})
         self.assertEqual((again["accepted"], again["duplicates"]), (1, 0))
@@ -382,23 +393,14 @@ class RetriedSubmit(HaTestCase):
         self.assertEqual(w.accept(case)["state"], "assigned")
         self.assertEqual(w.decide(case, "approve")["state"], "decided")
         self.assertEqual(stored_record(self.redis.port, written)[1], "decided")
-        w.sock.close()
-        mgmt.sock.close()
-        self.assertEqual(a.stop(), 0)
+        self.stop_cleanly(a, w, mgmt)
 
     def test_a_case_stored_but_not_tracked_is_offered_as_stored_when_submitted_to_a_waiting_desk(self):
-        a = self.scheduler("a")
-        wait_for(a.serving, timeout=30)
-        mgmt = Peer(self.ctx, a.management)
-        w = Worker(self.ctx, a.workers, [O1])
+        a, mgmt, w = self.leader(desk=[O1])
         self.assertEqual(mgmt.call("submit", {"cases": [new_case(RECEIPT)]})["accepted"], 1)
         first = w.offer()
         written = "WAC2590000202"
-        key = next(k.decode() for k in redis_call(self.redis.port, "KEYS", "docket:{c:*}:cases")
-                   if redis_call(self.redis.port, "HGET", k.decode(), RECEIPT) is not None)
-        record = redis_call(self.redis.port, "HGET", key, RECEIPT).decode().split("|")
-        record[1], record[6], record[7] = "queued", "", "0"  # As the import stored it.
-        redis_call(self.redis.port, "HSET", key, written, "|".join(record))
+        self.store_copy(RECEIPT, written, state="queued", officer="", epoch=0)  # As imported.
 
         # O1 has room and the desk credit: the case is queued before the store answers, and its
         # offer at epoch 0 is recorded on the stored case right behind the import. The submit
@@ -413,9 +415,7 @@ class RetriedSubmit(HaTestCase):
         self.assertEqual(w.decide(case, "approve")["state"], "decided")
         stats = mgmt.call("stats")
         self.assertEqual((stats["received"], stats["decided"], stats["store_refusals"]), (2, 1, 0))
-        w.sock.close()
-        mgmt.sock.close()
-        self.assertEqual(a.stop(), 0)
+        self.stop_cleanly(a, w, mgmt)
 
 
 if __name__ == "__main__":
@@ -559,10 +559,7 @@ class SubmitAhead(HaTestCase):
     lease_ms = 60000
 
     def test_the_offer_of_a_submitted_case_goes_to_redis_behind_its_import(self):
-        a = self.scheduler("a")
-        wait_for(a.serving, timeout=30)
-        mgmt = Peer(self.ctx, a.management)
-        w = Worker(self.ctx, a.workers, [O1])
+        a, mgmt, w = self.leader(desk=[O1])
         # Redis holds back every script while paused: the import waits in it, and the offer the
         # round planned in the same turn is queued behind it, unread, before any answer came.
         redis_call(self.redis.port, "CLIENT", "PAUSE", 5000, "WRITE")
@@ -586,15 +583,10 @@ class SubmitAhead(HaTestCase):
         self.assertEqual((case["receipt"], case["epoch"]), (RECEIPT, 1))
         ops = [h["op"] for h in mgmt.call("status", {"receipt": RECEIPT})["history"]]
         self.assertEqual(ops, ["import", "offer"])
-        w.sock.close()
-        mgmt.sock.close()
-        self.assertEqual(a.stop(), 0)
+        self.stop_cleanly(a, w, mgmt)
 
     def test_a_late_case_submitted_again_is_not_counted_late_again_while_its_import_is_out(self):
-        a = self.scheduler("a")
-        wait_for(a.serving, timeout=30)
-        mgmt = Peer(self.ctx, a.management)
-        w = Worker(self.ctx, a.workers, [O1])
+        a, mgmt, w = self.leader(desk=[O1])
         late = new_case(RECEIPT, received=1577836800)  # 2020-01-01: long past its deadline.
         self.assertEqual(mgmt.call("submit", {"cases": [late]})["accepted"], 1)
         case = w.offer()
@@ -616,15 +608,10 @@ class SubmitAhead(HaTestCase):
         with self.assertRaises(TimeoutError):  # A sweep after the answer; no offer of the duplicate.
             w.expect("OFFER", timeout=1.5)
         self.assertEqual(misses(), 1)
-        w.sock.close()
-        mgmt.sock.close()
-        self.assertEqual(a.stop(), 0)
+        self.stop_cleanly(a, w, mgmt)
 
     def test_a_decided_case_submitted_again_to_a_waiting_desk_is_a_duplicate_and_offers_nothing(self):
-        a = self.scheduler("a")
-        wait_for(a.serving, timeout=30)
-        mgmt = Peer(self.ctx, a.management)
-        w = Worker(self.ctx, a.workers, [O1])
+        a, mgmt, w = self.leader(desk=[O1])
         self.assertEqual(mgmt.call("submit", {"cases": [new_case(RECEIPT)]})["accepted"], 1)
         case = w.offer()
         self.assertEqual(w.accept(case)["state"], "assigned")
@@ -644,15 +631,10 @@ class SubmitAhead(HaTestCase):
         self.assertEqual((stats["received"], stats["store_refusals"]), (3, 0))
         self.assertEqual(mgmt.call("status", {"receipt": RECEIPT})["case"]["state"], "decided")
         self.assertNotIn("store refused the offer", a.output())
-        w.sock.close()
-        mgmt.sock.close()
-        self.assertEqual(a.stop(), 0)
+        self.stop_cleanly(a, w, mgmt)
 
     def test_a_submit_cut_off_by_a_stalled_redis_and_sent_again_loses_nothing(self):
-        a = self.scheduler("a")
-        wait_for(a.serving, timeout=30)
-        mgmt = Peer(self.ctx, a.management)
-        w = Worker(self.ctx, a.workers, [O1])
+        a, mgmt, w = self.leader(desk=[O1])
         # The import and the offer planned behind it both wait for the stopped Redis; the submit
         # is answered `unavailable` once the calls time out (5 s). The desk keeps its heartbeats
         # going meanwhile.
@@ -689,9 +671,7 @@ class SubmitAhead(HaTestCase):
         stats = mgmt.call("stats")
         self.assertEqual((stats["decided"], stats["store_refusals"]), (1, 0))
         self.assertNotIn("store refused the offer", a.output())
-        w.sock.close()
-        mgmt.sock.close()
-        self.assertEqual(a.stop(), 0)
+        self.stop_cleanly(a, w, mgmt)
 
 
 class StoreRefusal(HaTestCase):
@@ -700,9 +680,7 @@ class StoreRefusal(HaTestCase):
     back the desk's credit, the officer's slot and the case's place in its queue."""
 
     def test_refused_offers_give_back_credit_and_slots(self):
-        a = self.scheduler("a")
-        wait_for(a.serving, timeout=30)
-        mgmt = Peer(self.ctx, a.management)
+        a, mgmt, _ = self.leader()
         receipts = [RECEIPT, "WAC2590000202"]
         self.assertEqual(mgmt.call("submit", {"cases": [new_case(r) for r in receipts]})["accepted"], 2)
         # The store's records move on behind the scheduler's back (as another writer would move
@@ -727,6 +705,4 @@ class StoreRefusal(HaTestCase):
             self.assertEqual(w.accept(c)["state"], "assigned")
             self.assertEqual(w.decide(c, "approve")["state"], "decided")
         self.assertEqual((mgmt.call("stats")["decided"], mgmt.call("stats")["backlog"]), (2, 0))
-        w.sock.close()
-        mgmt.sock.close()
-        self.assertEqual(a.stop(), 0)
+        self.stop_cleanly(a, w, mgmt)
