@@ -740,20 +740,8 @@ void Dispatcher::answer_batch(Batch& batch, std::vector<store::TransitionResult>
              {"message", res.message}});
         // The index may be behind the store (a lapse, an earlier outage): read the case back.
         if (item.tracked) {
-          if (auto slot = slot_of(item.receipt)) {
-            const auto& rec = matcher_.index().record(*slot);
-            if (held(rec.state) && rec.officer != kNoOfficer) matcher_.release(rec.officer);
-          }
-          matcher_.forget(item.receipt);
-          try {
-            if (auto stored = store_.get(batch.transitions[item.transition].center, item.receipt);
-                stored && stored->state != CaseState::kDecided &&
-                stored->state != CaseState::kTransferred) {
-              matcher_.restore(service::to_case(*stored, catalog_, matcher_));
-            }
-          } catch (const Error& e) {
-            spdlog::error("cannot read {} back from the store: {}", item.receipt_text, e.what());
-          }
+          const auto stored = read_back(batch.transitions[item.transition].center, item.receipt);
+          if (!stored || !restore_stored(item.receipt, *stored)) forget_case(item.receipt);
         }
         continue;
       }
@@ -1295,7 +1283,8 @@ void Dispatcher::run_round() {
   matching::RoundPlan taken;
   taken.at = plan.at;
   taken.assignments.reserve(plan.assignments.size());
-  round->before.reserve(plan.assignments.size());
+  std::vector<CaseState> states;  // Of the taken cases, before apply() offers them.
+  states.reserve(plan.assignments.size());
   for (const auto& a : plan.assignments) {
     const auto& peer = session_of_[a.officer];
     if (peer.empty()) continue;
@@ -1304,7 +1293,7 @@ void Dispatcher::run_round() {
     if (it->second <= 0) continue;
     --it->second;
     taken.assignments.push_back(a);
-    round->before.push_back(matcher_.index().record(*slot_of(a.receipt)).state);
+    states.push_back(matcher_.index().record(*slot_of(a.receipt)).state);
   }
   // The offers are taken in the index now, before the store has them: the cases leave their
   // queues, the officers' loads grow and the sessions' credit is spent, so that the next round can
@@ -1315,8 +1304,7 @@ void Dispatcher::run_round() {
   matcher_.apply(taken);
   round->kept.reserve(taken.assignments.size());
   round->offers.reserve(taken.assignments.size());
-  std::vector<CaseState> before;
-  before.reserve(taken.assignments.size());
+  round->before.reserve(taken.assignments.size());
   for (std::size_t i = 0; i < taken.assignments.size(); ++i) {
     const auto& a = taken.assignments[i];
     const auto slot = *slot_of(a.receipt);
@@ -1327,9 +1315,8 @@ void Dispatcher::run_round() {
     round->offers.push_back(std::move(t));
     round->kept.push_back(a);
     round->peers.push_back(session_of_[a.officer]);
-    before.push_back(round->before[i]);
+    round->before.push_back(states[i]);
   }
-  round->before = std::move(before);
   for (const auto& peer : round->peers) spend_credit(peer, 1);
   round->plan = std::move(plan);
   send_ahead(
@@ -1372,27 +1359,50 @@ void Dispatcher::give_back(const RoundOut& round, std::size_t i) {
 }
 
 void Dispatcher::readopt(const matching::Assignment& a, const std::string& center) {
-  std::optional<store::StoredCase> stored;
-  try {
-    stored = store_.get(center, a.receipt);
-  } catch (const Error& e) {
-    spdlog::error("cannot read {} back from the store: {}", a.receipt.str(), e.what());
-    return;
-  }
+  const auto stored = read_back(center, a.receipt);
   const auto slot = slot_of(a.receipt);
   if (!stored || !slot || stored->state != CaseState::kOffered ||
       stored->officer != matcher_.officer(a.officer).id)
     return;
   const auto& rec = matcher_.index().record(*slot);
-  if (rec.state != CaseState::kOffered || rec.officer != a.officer) return;
+  if (rec.state == CaseState::kOffered && rec.officer == a.officer)
+    restore_stored(a.receipt, *stored);
+}
+
+std::optional<store::StoredCase> Dispatcher::read_back(const std::string& center, ReceiptNumber r) {
   try {
-    const Case c = service::to_case(*stored, catalog_, matcher_);
-    matcher_.release(a.officer);  // restore() takes the slot again.
-    matcher_.forget(a.receipt);
+    return store_.get(center, r);
+  } catch (const Error& e) {
+    spdlog::error("cannot read {} back from the store: {}", r.str(), e.what());
+    return std::nullopt;
+  }
+}
+
+void Dispatcher::forget_case(ReceiptNumber r) {
+  if (auto slot = slot_of(r)) {
+    const auto& rec = matcher_.index().record(*slot);
+    if (held(rec.state) && rec.officer != kNoOfficer) matcher_.release(rec.officer);
+  }
+  matcher_.forget(r);
+}
+
+bool Dispatcher::restore_stored(ReceiptNumber r, const store::StoredCase& stored) {
+  if (stored.state == CaseState::kDecided || stored.state == CaseState::kTransferred) return false;
+  Case c;
+  try {
+    c = service::to_case(stored, catalog_, matcher_);
+  } catch (const Error& e) {
+    spdlog::error("cannot restore {}: {}", r.str(), e.what());
+    return false;
+  }
+  forget_case(r);
+  try {
     matcher_.restore(c);
   } catch (const Error& e) {
-    spdlog::error("cannot restore {}: {}", a.receipt.str(), e.what());
+    spdlog::error("cannot restore {}: {}", r.str(), e.what());
+    return false;
   }
+  return true;
 }
 
 void Dispatcher::record_offers(RoundOut& round, std::vector<store::TransitionResult>& res) {
@@ -1414,43 +1424,22 @@ void Dispatcher::record_offers(RoundOut& round, std::vector<store::TransitionRes
     // recorded (the stored case was at epoch 0) or refused; either way the stored case is read
     // back below and replaces the one queued ahead.
     const bool adopted = adopted_.erase(kept[i].receipt.packed()) > 0;
-    if (adopted && res[i].ok() && res[i].status == store::TransitionResult::Status::kApplied) {
-      readopt(kept[i], offers[i].center);
-    }
-    if (res[i].ok() && res[i].status == store::TransitionResult::Status::kApplied) {
+    if (res[i].status == store::TransitionResult::Status::kApplied) {
+      if (adopted) readopt(kept[i], offers[i].center);
       recorded.push_back(kept[i]);
       before.push_back(round.before[i]);
       epochs.push_back(res[i].epoch);
       continue;
     }
-    std::optional<store::StoredCase> stored;
-    try {
-      stored = store_.get(offers[i].center, kept[i].receipt);
-    } catch (const Error& e) {
-      spdlog::error("cannot read {} back from the store: {}", kept[i].receipt.str(), e.what());
-    }
-    // The round's offer is given back: its credit, its officer's slot (unless the index moved
-    // the case on meanwhile, e.g. a refused message read it back), the case's place.
+    // The round's offer is given back: its credit, and the case, replaced by what the store
+    // holds (the slot of the officer the index shows holding it goes with it).
     spend_credit(round.peers[i], -1);
-    if (auto slot = slot_of(kept[i].receipt)) {
-      const auto& rec = matcher_.index().record(*slot);
-      if (rec.state == CaseState::kOffered && rec.officer == kept[i].officer)
-        matcher_.release(kept[i].officer);
-    }
-    matcher_.forget(kept[i].receipt);
+    const auto stored = read_back(offers[i].center, kept[i].receipt);
+    const bool back = stored && restore_stored(kept[i].receipt, *stored);
+    if (!back) forget_case(kept[i].receipt);
     const OfficerId holder = stored && stored->state == CaseState::kOffered
                                  ? matcher_.find_officer(stored->officer).value_or(kNoOfficer)
                                  : kNoOfficer;
-    std::optional<Case> back;
-    try {
-      if (stored && stored->state != CaseState::kDecided) {
-        back = service::to_case(*stored, catalog_, matcher_);
-        matcher_.restore(*back);
-      }
-    } catch (const Error& e) {
-      back.reset();
-      spdlog::error("cannot restore {}: {}", kept[i].receipt.str(), e.what());
-    }
     if (holder != kNoOfficer && !session_of_[holder].empty() && slot_of(kept[i].receipt)) {
       // An earlier round's call that was cut off after it was sent (a timeout) recorded an
       // offer of this case: it stands, and its officer gets it now. Otherwise nothing would
@@ -1467,8 +1456,8 @@ void Dispatcher::record_offers(RoundOut& round, std::vector<store::TransitionRes
     }
     // The agency counted the case in its state before the round (a case whose import the
     // store did not take, not at all): it now counts it as the store holds it.
-    if (back && !unrecorded && back->state != round.before[i])
-      note(*back, round.before[i], back->state);
+    if (back && !unrecorded && stored->state != round.before[i])
+      note(matcher_.index().to_case(*slot_of(kept[i].receipt)), round.before[i], stored->state);
     if (!unrecorded && !adopted) {  // Else its import's answer was logged already.
       ++stats_.store_refusals;
       spdlog::warn("store refused the offer of {}: {}", kept[i].receipt.str(), res[i].message);

@@ -296,25 +296,11 @@ bool Dispatcher::adopt_stored(const Case& c, const store::TransitionResult& dup,
     // (recorded, at epoch 0, or refused) and keeps what the store holds.
     adopted_.insert(c.receipt.packed());
   } else {
-    std::optional<store::StoredCase> stored;
-    try {
-      stored = store_.get(catalog_.center(c.center).code, c.receipt);
-    } catch (const Error& e) {
-      spdlog::error("submit: cannot read {} back from the store: {}", c.receipt.str(), e.what());
-    }
-    if (stored && (stored->state == CaseState::kQueued || stored->state == CaseState::kOffered)) {
-      try {
-        const Case back = service::to_case(*stored, catalog_, matcher_);  // Before forget().
-        if (slot) matcher_.forget(c.receipt);
-        matcher_.restore(back);
-      } catch (const Error& e) {
-        // An officer or language the roster no longer has: the stored case stays untracked
-        // until a restart's recovery reads it.
-        spdlog::error("submit: cannot track the stored {}: {}", c.receipt.str(), e.what());
-        stored.reset();
-      }
-    }
-    if (!stored || (stored->state != CaseState::kQueued && stored->state != CaseState::kOffered)) {
+    const auto stored = read_back(catalog_.center(c.center).code, c.receipt);
+    // A stored case that cannot be restored (an officer the roster no longer has) stays
+    // untracked until a restart's recovery reads it.
+    if (!stored || (stored->state != CaseState::kQueued && stored->state != CaseState::kOffered) ||
+        !restore_stored(c.receipt, *stored)) {
       if (queued_ahead) drop_unrecorded(c.receipt);
       return false;
     }

@@ -243,6 +243,14 @@ class Dispatcher {
   /// Gives back the round's i-th offer, which the store did not record: its credit, its
   /// officer's slot, and the case's place in its queue.
   void give_back(const RoundOut& round, std::size_t i);
+  /// The case as the store holds it; nullopt when it holds none, or cannot be read (logged).
+  std::optional<store::StoredCase> read_back(const std::string& center, ReceiptNumber r);
+  /// Takes a case out of the index, with the slot of the officer it shows holding it.
+  void forget_case(ReceiptNumber r);
+  /// Replaces the index's copy of a case with the store's (forget_case(), then restore), when
+  /// the stored case is still this scheduler's (not decided, not transferred). False when it
+  /// is not, or cannot be built from the roster (logged): the index is then left as it was.
+  bool restore_stored(ReceiptNumber r, const store::StoredCase& stored);
   /// The offer of a case queued ahead was recorded on the case an earlier attempt of its
   /// submit stored (adopt_stored): the index takes the stored case's fields (its receipt time,
   /// deadline, priority), offered to the same officer.
