@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -18,6 +19,7 @@ from docket_e2e import CONFIG, Peer, ProtocolError, Worker, binary, new_case, wa
 
 O1 = "ISO-CSC-00001"
 O2 = "ISO-CSC-00002"
+SENIOR = "ISO-CSC-00003"
 RECEIPT = "WAC2590000201"
 # Short enough that the test stays well under a minute, long enough for a loaded machine: the
 # lease is renewed every 500 ms and given up after 750 ms without a renewal.
@@ -106,6 +108,93 @@ def stored_record(port, receipt):
         if rec is not None:
             return rec.decode().split("|")
     return None
+
+
+class HoldingProxy:
+    """A TCP proxy in front of Redis. Once armed with a marker, the first connection whose
+    replies carry it has its requests held from then on: the call the scheduler sends next on
+    that connection never reaches Redis while the scheduler waits for it. release() then
+    delivers what it held (Redis runs the call after the scheduler gave up on it, and the answer
+    is lost) or drops it (Redis never runs it)."""
+
+    def __init__(self, redis_port):
+        self.redis_port = redis_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.lock = threading.Lock()
+        self.marker = None
+        self.holding = None  # [upstream socket, held bytes] of the held connection
+        self.sockets = []
+        self.closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def arm(self, marker):
+        with self.lock:
+            self.marker = marker
+
+    def held(self):
+        """The bytes held so far (None before a connection is held)."""
+        with self.lock:
+            return None if self.holding is None else bytes(self.holding[1])
+
+    def release(self, deliver):
+        with self.lock:
+            upstream, data = self.holding
+            self.holding[1] = None  # Later requests on that connection are dropped.
+        if deliver:
+            upstream.sendall(bytes(data))
+
+    def close(self):
+        self.closed = True
+        self.listener.close()
+        for sock in self.sockets:
+            sock.close()
+
+    def _accept(self):
+        while not self.closed:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.redis_port))
+            self.sockets += [client, upstream]
+            entry = [upstream, None]
+            threading.Thread(target=self._up, args=(client, upstream, entry), daemon=True).start()
+            threading.Thread(target=self._down, args=(upstream, client, entry), daemon=True).start()
+
+    def _up(self, client, upstream, entry):
+        while True:
+            try:
+                data = client.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                return  # The scheduler closed it; a held call stays for release().
+            with self.lock:
+                if self.holding is entry:
+                    if entry[1] is not None:
+                        entry[1] += data
+                    continue
+            upstream.sendall(data)
+
+    def _down(self, upstream, client, entry):
+        while True:
+            try:
+                data = upstream.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                return
+            with self.lock:
+                if self.marker is not None and self.marker in data and self.holding is None:
+                    # Held before the reply goes on: the call it leads to is held.
+                    self.marker = None
+                    entry[1] = bytearray()
+                    self.holding = entry
+            try:
+                client.sendall(data)
+            except OSError:
+                pass  # The scheduler gave up on the connection: the answer is lost.
 
 
 class HaScheduler:
@@ -706,3 +795,46 @@ class StoreRefusal(HaTestCase):
             self.assertEqual(w.decide(c, "approve")["state"], "decided")
         self.assertEqual((mgmt.call("stats")["decided"], mgmt.call("stats")["backlog"]), (2, 0))
         self.stop_cleanly(a, w, mgmt)
+
+
+class SampleCutOff(HaTestCase):
+    """A decision drawn for QA review: the qa_sample call that follows it is cut off (held by a
+    proxy until the scheduler gives up on it, 5 s). The scheduler sends the sample again until
+    the store answers, so the review reaches a senior officer once, whether Redis ran the cut-off
+    call after all or never ran it."""
+    lease_ms = 60000  # The held connection may carry the lease's renewals too.
+
+    def sampled_once(self, deliver):
+        proxy = HoldingProxy(self.redis.port)
+        self.addCleanup(proxy.close)
+        s = HaScheduler(self.tmp, "a", proxy.port, lease_ms=self.lease_ms)
+        self.schedulers.append(s)
+        wait_for(s.serving, timeout=30)
+        mgmt = Peer(self.ctx, s.management)
+        self.assertEqual(mgmt.call("submit", {"cases": [new_case(RECEIPT, form="I-751")]})["accepted"], 1)
+        w = Worker(self.ctx, s.workers, [O1])
+        case = w.offer()
+        self.assertEqual(w.accept(case)["state"], "assigned")
+        proxy.arm(b"ok|decided|")
+        self.assertEqual(w.decide(case, "deny")["state"], "decided")
+        w.sock.close()
+        # The sample's call is held, and times out.
+        wait_for(lambda: re.search(r"QA sampling.*store unreachable", s.output()), timeout=30)
+        self.assertIn(b"qa_sample", proxy.held())
+        proxy.release(deliver)
+        ws = Worker(self.ctx, s.workers, [SENIOR])
+        review = ws.offer(timeout=15.0)
+        self.assertEqual((review["receipt"], review["qa"], review["officer"]), (RECEIPT, True, SENIOR))
+        self.assertEqual(ws.accept(review)["state"], "assigned")
+        self.assertEqual(ws.decide(review, "approve")["state"], "decided")
+        ops = [h["op"] for h in mgmt.call("status", {"receipt": RECEIPT})["history"]]
+        self.assertEqual(ops, ["import", "offer", "accept", "decide", "qa_sample", "offer", "accept",
+                               "qa_review"])
+        self.assertEqual(mgmt.call("stats")["qa_sampled"], 1)
+        self.stop_cleanly(s, ws, mgmt)
+
+    def test_a_sample_redis_ran_after_its_call_was_cut_off_reaches_a_senior_officer(self):
+        self.sampled_once(deliver=True)
+
+    def test_a_sample_whose_call_never_reached_redis_is_sent_again(self):
+        self.sampled_once(deliver=False)

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <unordered_set>
+#include <utility>
 
 #include "docket/dispatch/fast_path.h"
 #include "docket/dispatch/metrics.h"
@@ -259,10 +260,18 @@ void Dispatcher::shutdown() {
   // recorded.
   try {
     finish();
+    // Samples waiting for the store get one more try.
+    if (!unsampled_.empty()) {
+      sample(std::exchange(unsampled_, {}));
+      finish();
+    }
   } catch (const store::FencedError& e) {
     if (fenced_reason_.empty()) fenced_reason_ = e.what();
     outstanding_.clear();
   }
+  if (!unsampled_.empty())
+    spdlog::warn("{} decided cases drawn for QA review were not sampled, store unreachable",
+                 unsampled_.size());
   stopping_ = true;
   for (auto& [peer, s] : sessions_) {
     send(peer, Message{Type::kShutdown, {{"reason", "scheduler stopping"}}});
@@ -805,22 +814,9 @@ void Dispatcher::answer_batch(Batch& batch, std::vector<store::TransitionResult>
     body += "]}";
     if (!reply.peer.empty()) send_body(reply.peer, Type::kResult, body);
   }
-  if (!follow.empty()) {
-    // Sent ahead like any other call: waiting for it here would hold the loop until Redis had
-    // run every call queued before it (a wave's decisions and offers, 100 ms under load).
-    auto samples = std::make_shared<std::vector<store::Transition>>(std::move(follow));
-    send_ahead(
-        *samples,
-        [this, samples](std::vector<store::TransitionResult>& res) {
-          record_qa_samples(*samples, res);
-        },
-        [this, samples](const Error& e) {
-          if (!dynamic_cast<const IoError*>(&e)) return;
-          // The decisions stand; the samples are skipped (a QA draw is not a promise).
-          spdlog::error("QA sampling skipped, store unreachable: {}", e.what());
-          for (const auto& t : *samples) matcher_.forget(t.receipt);
-        });
-  }
+  // Sent ahead like any other call: waiting for it here would hold the loop until Redis had
+  // run every call queued before it (a wave's decisions and offers, 100 ms under load).
+  if (!follow.empty()) sample(std::move(follow));
   for (const auto& [r, to] : transfers) {
     auto slot = slot_of(r);
     if (!slot) continue;
@@ -850,6 +846,26 @@ void Dispatcher::answer_batch(Batch& batch, std::vector<store::TransitionResult>
           r.str(), to, e.what());
     }
   }
+}
+
+void Dispatcher::sample(std::vector<store::Transition> samples) {
+  auto held = std::make_shared<std::vector<store::Transition>>(std::move(samples));
+  send_ahead(
+      *held,
+      [this, held](std::vector<store::TransitionResult>& res) { record_qa_samples(*held, res); },
+      [this, held](const Error& e) {
+        if (!dynamic_cast<const IoError*>(&e)) return;
+        // The decisions stand, and the samples are sent again until the store answers. The
+        // call may have run with its answer lost: sent again, it answers as it did (each
+        // sample has its idempotency key), so a review the store holds is never left
+        // untracked.
+        spdlog::error(
+            "QA sampling of {} decided cases deferred, store unreachable (sent again "
+            "in {} ms): {}",
+            held->size(), kSampleRetry.count(), e.what());
+        unsampled_.insert(unsampled_.end(), held->begin(), held->end());
+        next_sample_retry_ = Monotonic::now() + kSampleRetry;
+      });
 }
 
 void Dispatcher::record_qa_samples(const std::vector<store::Transition>& samples,
@@ -934,6 +950,7 @@ void Dispatcher::after_decision(ReceiptNumber r, OfficerId officer, const std::s
       t.epoch = epoch;
       t.actor = "scheduler";
       t.officer = matcher_.officer(officer).id;  // The decider, excluded from the review.
+      t.idempotency_key = "s:qa:" + r.str() + ":" + std::to_string(epoch);
       follow.push_back(std::move(t));
     } else {
       matcher_.forget(r);
@@ -1116,6 +1133,7 @@ void Dispatcher::check_timers() {
       }
     }
   }
+  if (!unsampled_.empty() && now >= next_sample_retry_) sample(std::exchange(unsampled_, {}));
   if (agency_ && now >= next_agency_tick_) {
     next_agency_tick_ = now + std::chrono::seconds(1);
     refresh_agency();

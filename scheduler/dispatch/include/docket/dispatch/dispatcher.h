@@ -209,8 +209,11 @@ class Dispatcher {
   /// Sends the batch's transitions ahead; answer_batch() answers the workers.
   void send_batch(std::shared_ptr<Batch> batch);
   void answer_batch(Batch& batch, std::vector<store::TransitionResult>& results);
+  /// Sends ahead the qa_sample transitions of cases a decision drew for quality review. When
+  /// the store cannot be reached, they wait in unsampled_ and are sent again kSampleRetry later.
+  void sample(std::vector<store::Transition> samples);
   /// Puts the cases a decision drew for quality review in their review queue, once the store
-  /// recorded the samples (sent ahead by answer_batch).
+  /// recorded the samples (sent ahead by sample()).
   void record_qa_samples(const std::vector<store::Transition>& samples,
                          std::vector<store::TransitionResult>& res);
   void batch_unreachable(Batch& batch, const IoError& e);
@@ -351,6 +354,11 @@ class Dispatcher {
   /// Receipts queued before their import and offered, which the import found stored by an
   /// earlier attempt (adopt_stored): their offer's answer reads the stored case back.
   std::unordered_set<std::uint64_t> adopted_;
+  /// QA samples whose call failed, the store unreachable; check_timers() sends them again. Their
+  /// cases stay in the index, decided, until the store answers.
+  std::vector<store::Transition> unsampled_;
+  Monotonic::time_point next_sample_retry_{};
+  static constexpr std::chrono::milliseconds kSampleRetry{1000};
   std::map<std::string, Command> extra_commands_;
   std::vector<PendingSubmit> pending_submits_;
   std::deque<Outstanding> outstanding_;  // Store calls sent ahead, oldest first.
