@@ -122,6 +122,26 @@ class Lifecycle(Base):
         ops = self.history_ops(case["receipt"])
         self.assertEqual(ops[-5:], ["decide", "qa_sample", "offer", "accept", "qa_review"])
 
+    def test_a_sampled_decision_frees_one_slot_of_its_decider(self):
+        # O1 (capacity 2) holds a case drawn for QA review and another; deciding the first
+        # frees one slot, so one more case is offered and the third waits.
+        self.submit(new_case("WAC2590000035", form="I-751"))
+        w = self.worker(O1)
+        sampled = w.offer()
+        self.submit(new_case("WAC2590000036"))
+        held = w.offer()
+        w.accept(sampled)
+        w.accept(held)
+        self.submit(new_case("WAC2590000037"), new_case("WAC2590000038"))
+        self.assertEqual(w.decide(sampled, "approve")["state"], "decided")
+        nxt = w.offer()
+        self.assertIn(nxt["receipt"], ("WAC2590000037", "WAC2590000038"))
+        with self.assertRaises(TimeoutError):
+            w.offer(timeout=1.5)
+        o1 = next(o for o in self.mgmt.call("officers", {"center": "CSC"})["officers"] if o["officer"] == O1)
+        self.assertEqual(o1["load"], 2)
+        self.assertEqual(self.history_ops(sampled["receipt"])[-1], "qa_sample")
+
     def test_refer_holds_and_transfer_moves_to_another_center(self):
         self.submit(new_case("WAC2590000041"), new_case("WAC2590000042"))
         w = self.worker(O1)

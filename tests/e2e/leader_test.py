@@ -138,6 +138,7 @@ class HoldingProxy:
             return None if self.holding is None else bytes(self.holding[1])
 
     def release(self, deliver):
+        assert self.holding is not None, "nothing was held"
         with self.lock:
             upstream, data = self.holding
             self.holding[1] = None  # Later requests on that connection are dropped.
@@ -146,8 +147,11 @@ class HoldingProxy:
 
     def close(self):
         self.closed = True
-        self.listener.close()
-        for sock in self.sockets:
+        for sock in [self.listener] + self.sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # Wakes the threads blocked on it.
+            except OSError:
+                pass
             sock.close()
 
     def _accept(self):
@@ -804,7 +808,9 @@ class SampleCutOff(HaTestCase):
     call after all or never ran it."""
     lease_ms = 60000  # The held connection may carry the lease's renewals too.
 
-    def sampled_once(self, deliver):
+    def sampled_once(self, deliver, meanwhile=None):
+        """Runs the cut-off: `meanwhile(desk, case)` runs once the scheduler gave up on the held
+        call, before the proxy releases it."""
         proxy = HoldingProxy(self.redis.port)
         self.addCleanup(proxy.close)
         s = HaScheduler(self.tmp, "a", proxy.port, lease_ms=self.lease_ms)
@@ -813,15 +819,24 @@ class SampleCutOff(HaTestCase):
         mgmt = Peer(self.ctx, s.management)
         self.assertEqual(mgmt.call("submit", {"cases": [new_case(RECEIPT, form="I-751")]})["accepted"], 1)
         w = Worker(self.ctx, s.workers, [O1])
+        w.heartbeat_every = 0.1
         case = w.offer()
         self.assertEqual(w.accept(case)["state"], "assigned")
         proxy.arm(b"ok|decided|")
         self.assertEqual(w.decide(case, "deny")["state"], "decided")
-        w.sock.close()
-        # The sample's call is held, and times out.
-        wait_for(lambda: re.search(r"QA sampling.*store unreachable", s.output()), timeout=30)
+        # The sample's call is held, and times out; the desk keeps its session meanwhile.
+        deadline = time.time() + 30
+        while not re.search(r"QA sampling.*store unreachable", s.output()):
+            self.assertLess(time.time(), deadline)
+            try:
+                w.recv_socket(0.1)
+            except TimeoutError:
+                pass
         self.assertIn(b"qa_sample", proxy.held())
+        if meanwhile:
+            meanwhile(w, case)
         proxy.release(deliver)
+        w.sock.close()
         ws = Worker(self.ctx, s.workers, [SENIOR])
         review = ws.offer(timeout=15.0)
         self.assertEqual((review["receipt"], review["qa"], review["officer"]), (RECEIPT, True, SENIOR))
@@ -838,3 +853,11 @@ class SampleCutOff(HaTestCase):
 
     def test_a_sample_whose_call_never_reached_redis_is_sent_again(self):
         self.sampled_once(deliver=False)
+
+    def test_a_case_read_back_decided_while_its_sample_waits_is_tracked_in_review(self):
+        def stray_decision(w, case):
+            # Refused (the case is decided), so the scheduler reads the case back: the store
+            # shows it decided, and the index lets it go before the sample is answered.
+            again = w.decide(case, "approve", epoch=case["epoch"] + 1)  # The decided epoch.
+            self.assertEqual((again["ok"], again["code"]), (False, "illegal"))
+        self.sampled_once(deliver=False, meanwhile=stray_decision)

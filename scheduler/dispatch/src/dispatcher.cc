@@ -260,8 +260,8 @@ void Dispatcher::shutdown() {
   // recorded.
   try {
     finish();
-    // Samples waiting for the store get one more try.
-    if (!unsampled_.empty()) {
+    // Samples waiting for the store get one more try, unless the store fenced us off.
+    if (!unsampled_.empty() && !fenced()) {
       sample(std::exchange(unsampled_, {}));
       finish();
     }
@@ -854,7 +854,10 @@ void Dispatcher::sample(std::vector<store::Transition> samples) {
       *held,
       [this, held](std::vector<store::TransitionResult>& res) { record_qa_samples(*held, res); },
       [this, held](const Error& e) {
-        if (!dynamic_cast<const IoError*>(&e)) return;
+        if (!dynamic_cast<const IoError*>(&e)) {
+          spdlog::error("QA sampling of {} decided cases not recorded: {}", held->size(), e.what());
+          return;
+        }
         // The decisions stand, and the samples are sent again until the store answers. The
         // call may have run with its answer lost: sent again, it answers as it did (each
         // sample has its idempotency key), so a review the store holds is never left
@@ -872,13 +875,28 @@ void Dispatcher::record_qa_samples(const std::vector<store::Transition>& samples
                                    std::vector<store::TransitionResult>& res) {
   for (std::size_t i = 0; i < samples.size(); ++i) {
     const auto r = samples[i].receipt;
+    const auto slot = slot_of(r);
+    // The index's copy still waits for this sample: decided, at the epoch the sample expected.
+    // While a sample waited for the store, a refused message naming the case may have read it
+    // back: forgotten (the store showed it decided) or restored (Redis had run the sample).
+    const bool waiting =
+        slot && matcher_.index().record(*slot).state == CaseState::kDecided &&
+        static_cast<std::int64_t>(matcher_.index().record(*slot).epoch) == samples[i].epoch;
     if (!res[i].ok()) {
       spdlog::warn("QA sampling of {} refused: {}", r.str(), res[i].message);
-      matcher_.forget(r);
+      if (waiting) matcher_.forget(r);
       continue;
     }
-    auto slot = slot_of(r);
-    if (!slot) continue;
+    if (!waiting) {
+      // Tracked as the store holds it, unless the read-back already restored it.
+      ++stats_.qa_sampled;
+      if (slot) continue;
+      const auto stored = read_back(samples[i].center, r);
+      if (!stored || !restore_stored(r, *stored)) continue;
+      if (const auto back = slot_of(r))
+        note(matcher_.index().to_case(*back), CaseState::kDecided, stored->state);
+      continue;
+    }
     Case c = matcher_.index().to_case(*slot);
     c.state = CaseState::kQaReview;
     c.senior_review = true;
@@ -938,9 +956,9 @@ void Dispatcher::after_decision(ReceiptNumber r, OfficerId officer, const std::s
     const FormPolicy& form = catalog_.form(c.form);
     const bool sample = !c.senior_review && form.qa_sample_rate > 0 &&
                         std::uniform_real_distribution<double>(0, 1)(rng_) < form.qa_sample_rate;
-    matcher_.release(officer);
     if (sample) {
-      // The case stays in the index (not queued) until the sample is recorded.
+      // The case stays in the index (not queued) until the sample is recorded. Restoring it
+      // releases the decider's slot, since the index shows the decider holding it.
       c.state = CaseState::kDecided;
       matcher_.restore(c);
       store::Transition t;
@@ -953,6 +971,7 @@ void Dispatcher::after_decision(ReceiptNumber r, OfficerId officer, const std::s
       t.idempotency_key = "s:qa:" + r.str() + ":" + std::to_string(epoch);
       follow.push_back(std::move(t));
     } else {
+      matcher_.release(officer);
       matcher_.forget(r);
     }
     return;
