@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <thread>
 
 #include "docket/core/error.h"
@@ -400,6 +401,36 @@ TEST_F(CaseStoreImportTest, CallsSentAheadRunInOrderAndAnswerWhenWaitedFor) {
 
 // A call lost with its connection is sent again as it was, retry key included: the script answers
 // from the key and applies nothing a second time.
+// A script running past busy-reply-threshold makes Redis answer every other call BUSY, without
+// running it: the store reports that as unreachable for now (the caller answers `unavailable`
+// and sends again), not as a refusal of each transition.
+TEST_F(CaseStoreImportTest, ACallRedisCannotRunYetIsUnreachableAndChangesNothing) {
+  const Transition imported = import_sample(44);
+  auto admin = server_->connect();
+  admin->command({"CONFIG", "SET", "busy-reply-threshold", "50"});
+  std::thread busy([&] {
+    auto other = server_->connect();
+    other->command({"EVAL",
+                    "local s = redis.call('TIME') "
+                    "repeat local n = redis.call('TIME') "
+                    "until (n[1] - s[1]) * 1000000 + (n[2] - s[2]) > 1000000 return 1",
+                    "0"});
+  });
+  // Past the threshold, and well before the script ends.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  try {
+    store_->apply(offer_for(imported));
+    ADD_FAILURE() << "a call answered BUSY was taken as answered";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("BUSY"), std::string::npos) << e.what();
+  }
+  busy.join();
+  const auto offered = store_->apply(offer_for(imported));
+  EXPECT_EQ(offered.status, Status::kApplied) << offered.message;
+  EXPECT_EQ(offered.epoch, 1);
+  EXPECT_EQ(store_->history("VSC", imported.receipt).size(), 2U);
+}
+
 TEST_F(CaseStoreImportTest, ARepeatedCallIsAnsweredFromItsRetryKey) {
   Transition t;
   t.op = Op::kImport;
