@@ -568,6 +568,31 @@ class StoreOutage(HaTestCase):
         w.sock.close()
         mgmt.sock.close()
 
+    def test_a_decision_redis_cannot_run_yet_is_answered_unavailable_and_recorded_once(self):
+        s, mgmt, w, case = self.serving()
+        self.assertEqual(w.accept(case)["state"], "assigned")
+        # A script running past busy-reply-threshold: Redis answers every other call BUSY, and
+        # runs none of them, until it ends 2 s later.
+        redis_call(self.redis.port, "CONFIG", "SET", "busy-reply-threshold", "50")
+        busy = threading.Thread(target=redis_call, args=(
+            self.redis.port, "EVAL",
+            "local s = redis.call('TIME') repeat local n = redis.call('TIME') "
+            "until (n[1] - s[1]) * 1000000 + (n[2] - s[2]) > 2000000 return 1", "0"))
+        busy.start()
+        time.sleep(0.3)
+        item = {"receipt": case["receipt"], "epoch": case["epoch"], "outcome": "approve"}
+        rid = w.request("DECIDE", {"decisions": [item]})
+        err = w.expect("ERROR", where=lambda b: b.get("re") == rid, timeout=10)
+        self.assertEqual(err["code"], "unavailable")
+        busy.join()
+        self.assertIn("Redis cannot run the call now: BUSY", s.output())
+        again = w.answer("DECIDE", [item], key="decisions")[0]
+        self.assertEqual((again["ok"], again["state"]), (True, "decided"))
+        ops = [h["op"] for h in mgmt.call("status", {"receipt": RECEIPT})["history"]]
+        self.assertEqual(ops, ["import", "offer", "accept", "decide"])
+        self.assertEqual(mgmt.call("stats")["decided"], 1)
+        self.stop_cleanly(s, w, mgmt)
+
     def test_the_loop_answers_what_needs_no_store_while_a_call_waits_for_redis(self):
         # Offers time out after a second: the accepted offer's timeout falls due while Redis is
         # stopped, and is found stale without waiting for the call out.
