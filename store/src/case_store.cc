@@ -185,24 +185,6 @@ std::string CaseStore::answers_key(std::string_view center, std::int64_t period)
 
 std::string CaseStore::roster_key() const { return options_.key_prefix + ":{roster}:officers"; }
 
-namespace {
-
-// Errors Redis answers for a whole call, without running it, while it cannot run calls: loading
-// its data, a script running past busy-reply-threshold, a replica cut off from its master or
-// turned read-only by a failover, a cluster moving slots, memory full. Nothing changed, and the
-// call may be sent again later, as after a lost connection: to the caller, the store is
-// unreachable for now, not refusing the transitions.
-bool cannot_run_yet(std::string_view error) {
-  for (std::string_view code :
-       {"LOADING", "BUSY", "MASTERDOWN", "READONLY", "TRYAGAIN", "CLUSTERDOWN", "OOM"}) {
-    if (error.starts_with(code) && (error.size() == code.size() || error[code.size()] == ' '))
-      return true;
-  }
-  return false;
-}
-
-}  // namespace
-
 void CaseStore::check_fenced(std::string_view error) {
   if (!error.starts_with("FENCED")) return;
   if (metrics_) metrics_->fenced->Increment();
@@ -417,6 +399,8 @@ std::vector<TransitionResult> CaseStore::wait(Pending& pending) {
   for (const Reply& reply : replies) {
     if (reply.is_error()) check_fenced(reply.str);
   }
+  // A call Redis would not run yet ran nothing; the calls before it in the pipeline (other
+  // centers) may have run. The caller treats the whole as cut off, as after a timeout.
   for (const Reply& reply : replies) {
     if (reply.is_error() && cannot_run_yet(reply.str)) {
       if (metrics_) metrics_->reply_errors->Increment();

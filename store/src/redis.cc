@@ -526,12 +526,32 @@ RedisConnection::RedisConnection(RedisOptions options) : options_(std::move(opti
 
 RedisConnection::~RedisConnection() = default;
 
+bool cannot_run_yet(std::string_view error) {
+  for (std::string_view code : {"LOADING", "BUSY", "MASTERDOWN", "READONLY", "TRYAGAIN",
+                                "CLUSTERDOWN", "OOM", "MISCONF", "NOREPLICAS"}) {
+    if (error.starts_with(code) && (error.size() == code.size() || error[code.size()] == ' '))
+      return true;
+  }
+  return false;
+}
+
+namespace {
+
+// An error reply as the caller sees it: Redis not running commands yet is a fault of the
+// connection's far end (IoError: send again later), anything else a refusal of the command.
+[[noreturn]] void throw_reply(const Reply& reply) {
+  if (cannot_run_yet(reply.str)) throw IoError("Redis cannot run the command now: " + reply.str);
+  throw ReplyError(reply.str);
+}
+
+}  // namespace
+
 Reply RedisConnection::command(const std::vector<std::string>& argv, bool idempotent) {
   if (argv.empty()) throw InvalidArgument("Redis command is empty");
   Reply reply = std::move(impl_->run(Batch(&argv, 1), idempotent).front());
   if (reply.is_error()) {
     ++counters_.reply_errors;
-    throw ReplyError(reply.str);
+    throw_reply(reply);
   }
   return reply;
 }
@@ -582,7 +602,7 @@ Reply RedisConnection::eval(std::string_view sha, std::string_view source,
   }
   if (reply.is_error()) {
     ++counters_.reply_errors;
-    throw ReplyError(reply.str);
+    throw_reply(reply);
   }
   return reply;
 }

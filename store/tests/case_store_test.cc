@@ -399,8 +399,6 @@ TEST_F(CaseStoreImportTest, CallsSentAheadRunInOrderAndAnswerWhenWaitedFor) {
   EXPECT_TRUE(store_->wait(empty).empty());
 }
 
-// A call lost with its connection is sent again as it was, retry key included: the script answers
-// from the key and applies nothing a second time.
 // A script running past busy-reply-threshold makes Redis answer every other call BUSY, without
 // running it: the store reports that as unreachable for now (the caller answers `unavailable`
 // and sends again), not as a refusal of each transition.
@@ -424,6 +422,8 @@ TEST_F(CaseStoreImportTest, ACallRedisCannotRunYetIsUnreachableAndChangesNothing
   } catch (const IoError& e) {
     EXPECT_NE(std::string(e.what()).find("BUSY"), std::string::npos) << e.what();
   }
+  // A plain command too: the store is unreachable for now, not refusing the read.
+  EXPECT_THROW(store_->get("VSC", imported.receipt), IoError);
   busy.join();
   const auto offered = store_->apply(offer_for(imported));
   EXPECT_EQ(offered.status, Status::kApplied) << offered.message;
@@ -431,6 +431,8 @@ TEST_F(CaseStoreImportTest, ACallRedisCannotRunYetIsUnreachableAndChangesNothing
   EXPECT_EQ(store_->history("VSC", imported.receipt).size(), 2U);
 }
 
+// A call lost with its connection is sent again as it was, retry key included: the script answers
+// from the key and applies nothing a second time.
 TEST_F(CaseStoreImportTest, ARepeatedCallIsAnsweredFromItsRetryKey) {
   Transition t;
   t.op = Op::kImport;

@@ -797,6 +797,27 @@ class StoreRefusal(HaTestCase):
     that the next round can be planned while the call is out); an offer the store refuses gives
     back the desk's credit, the officer's slot and the case's place in its queue."""
 
+    def test_a_refused_offer_timeout_reads_the_case_back_and_offers_it_again(self):
+        a, mgmt, w = self.leader(args=("--offer-timeout-ms", "1000"), desk=(O1,))
+        w.heartbeat_every = 0.1
+        self.assertEqual(mgmt.call("submit", {"cases": [new_case(RECEIPT)]})["accepted"], 1)
+        first = w.offer()
+        self.assertEqual(first["epoch"], 1)
+        # The store's record moves on behind the scheduler's back, still offered to O1: its
+        # epoch is 5, where the scheduler's index says 1.
+        self.store_copy(RECEIPT, RECEIPT, epoch=5)
+        # The offer's timeout at epoch 1 is refused (stale). The case is read back, offered at
+        # epoch 5; that offer times out in its turn (epoch 6), and the case is offered again at
+        # epoch 7.
+        again = w.offer(timeout=15.0, receipt=RECEIPT)
+        self.assertEqual(again["epoch"], 7)
+        self.assertIn(f"offer timeout of {RECEIPT} refused", a.output())
+        self.assertEqual(w.accept(again)["state"], "assigned")
+        self.assertEqual(w.decide(again, "approve")["state"], "decided")
+        stats = mgmt.call("stats")
+        self.assertEqual((stats["decided"], stats["backlog"]), (1, 0))
+        self.stop_cleanly(a, w, mgmt)
+
     def test_refused_offers_give_back_credit_and_slots(self):
         a, mgmt, _ = self.leader()
         receipts = [RECEIPT, "WAC2590000202"]

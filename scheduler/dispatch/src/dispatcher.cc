@@ -270,8 +270,8 @@ void Dispatcher::shutdown() {
     outstanding_.clear();
   }
   if (!unsampled_.empty())
-    spdlog::warn("{} decided cases drawn for QA review were not sampled, store unreachable",
-                 unsampled_.size());
+    spdlog::warn("{} decided cases drawn for QA review were not sampled: {}", unsampled_.size(),
+                 fenced() ? "fenced off" : "store unreachable");
   stopping_ = true;
   for (auto& [peer, s] : sessions_) {
     send(peer, Message{Type::kShutdown, {{"reason", "scheduler stopping"}}});
@@ -748,10 +748,7 @@ void Dispatcher::answer_batch(Batch& batch, std::vector<store::TransitionResult>
              {"code", code_of(res.status)},
              {"message", res.message}});
         // The index may be behind the store (a lapse, an earlier outage): read the case back.
-        if (item.tracked) {
-          const auto stored = read_back(batch.transitions[item.transition].center, item.receipt);
-          if (!stored || !restore_stored(item.receipt, *stored)) forget_case(item.receipt);
-        }
+        if (item.tracked) resync(batch.transitions[item.transition].center, item.receipt);
         continue;
       }
       const auto slot = slot_of(item.receipt);
@@ -881,20 +878,28 @@ void Dispatcher::record_qa_samples(const std::vector<store::Transition>& samples
     // back: forgotten (the store showed it decided) or restored (Redis had run the sample).
     const bool waiting =
         slot && matcher_.index().record(*slot).state == CaseState::kDecided &&
-        static_cast<std::int64_t>(matcher_.index().record(*slot).epoch) == samples[i].epoch;
+        matcher_.index().record(*slot).epoch == static_cast<std::uint32_t>(samples[i].epoch);
     if (!res[i].ok()) {
       spdlog::warn("QA sampling of {} refused: {}", r.str(), res[i].message);
       if (waiting) matcher_.forget(r);
       continue;
     }
     if (!waiting) {
-      // Tracked as the store holds it, unless the read-back already restored it.
-      ++stats_.qa_sampled;
-      if (slot) continue;
+      // A read-back restored it as the store holds it (resync() noted the move).
+      if (slot) {
+        ++stats_.qa_sampled;
+        continue;
+      }
       const auto stored = read_back(samples[i].center, r);
-      if (!stored || !restore_stored(r, *stored)) continue;
-      if (const auto back = slot_of(r))
-        note(matcher_.index().to_case(*back), CaseState::kDecided, stored->state);
+      if (!stored) {
+        // Sent again later: its key answers the same, and the case is read back then.
+        unsampled_.push_back(samples[i]);
+        next_sample_retry_ = Monotonic::now() + kSampleRetry;
+        continue;
+      }
+      ++stats_.qa_sampled;
+      if (!restore_stored(r, *stored)) continue;
+      note(matcher_.index().to_case(*slot_of(r)), CaseState::kDecided, stored->state);
       continue;
     }
     Case c = matcher_.index().to_case(*slot);
@@ -1133,7 +1138,13 @@ void Dispatcher::check_timers() {
     try {
       const auto res = store_.apply(timeouts);
       for (std::size_t i = 0; i < timeouts.size(); ++i) {
-        if (!res[i].ok()) continue;
+        if (!res[i].ok()) {
+          // The index is behind the store (a call whose answer was lost moved the case).
+          spdlog::warn("offer timeout of {} refused: {}", timeouts[i].receipt.str(),
+                       res[i].message);
+          resync(timeouts[i].center, timeouts[i].receipt);
+          continue;
+        }
         offered_at_.erase(timeouts[i].receipt.packed());
         lose(holders[i], timeouts[i].receipt, "offer_timeout");
         requeue(timeouts[i].receipt, res[i].epoch, true);
@@ -1230,7 +1241,11 @@ bool Dispatcher::reclaim(const std::vector<store::Transition>& ts) {
     return false;
   }
   for (std::size_t i = 0; i < ts.size(); ++i) {
-    if (!res[i].ok()) continue;
+    if (!res[i].ok()) {
+      spdlog::warn("lease expiry of {} refused: {}", ts[i].receipt.str(), res[i].message);
+      resync(ts[i].center, ts[i].receipt);
+      continue;
+    }
     offered_at_.erase(ts[i].receipt.packed());
     const auto before = matcher_.index().record(*slot_of(ts[i].receipt)).state;
     requeue(ts[i].receipt, res[i].epoch, true);
@@ -1421,6 +1436,25 @@ void Dispatcher::forget_case(ReceiptNumber r) {
     if (held(rec.state) && rec.officer != kNoOfficer) matcher_.release(rec.officer);
   }
   matcher_.forget(r);
+}
+
+void Dispatcher::resync(const std::string& center, ReceiptNumber r) {
+  std::optional<Case> before;
+  if (const auto slot = slot_of(r)) before = matcher_.index().to_case(*slot);
+  const auto stored = read_back(center, r);
+  if (stored && restore_stored(r, *stored)) {
+    const Case now = matcher_.index().to_case(*slot_of(r));
+    if (before && before->state != now.state) note(now, before->state, now.state);
+    // An offer this scheduler may not have made (or whose timeout was spent) times out too.
+    if (now.state == CaseState::kOffered) {
+      offer_timeouts_.push({Monotonic::now() + std::chrono::milliseconds(options_.offer_timeout_ms),
+                            r.packed(), static_cast<std::uint32_t>(now.epoch)});
+    }
+    return;
+  }
+  forget_case(r);
+  if (before && stored && before->state != stored->state)
+    note(*before, before->state, stored->state);
 }
 
 bool Dispatcher::restore_stored(ReceiptNumber r, const store::StoredCase& stored) {

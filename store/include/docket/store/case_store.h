@@ -161,9 +161,10 @@ struct StoreOptions {
 /// Every call carries a retry key (and a transition may carry its caller's idempotency key), so a
 /// call lost with its connection is retried and answered without ever being applied twice.
 /// Throws IoError when Redis cannot be reached (after the connection's retries), or answers a
-/// transition call with an error meaning it cannot run calls yet and ran nothing (LOADING, BUSY,
-/// MASTERDOWN, READONLY, TRYAGAIN, CLUSTERDOWN, OOM), and FencedError from every writing call
-/// once the fence set with set_fence() is stale.
+/// call with an error meaning it cannot run calls yet (cannot_run_yet(): LOADING, BUSY, ...).
+/// That call ran nothing, but the calls sent with it (other centers' transitions) may have run,
+/// as after a timeout. Throws FencedError from every writing call once the fence set with
+/// set_fence() is stale.
 class CaseStore {
  public:
   /// Transitions are stamped with clock.now(). Nothing is sent until the first call.

@@ -20,6 +20,14 @@ class ReplyError : public Error {
   using Error::Error;
 };
 
+/// True for an error Redis answers a command with, without running it, while it cannot run
+/// commands for a reason that passes: loading its data (LOADING), a script running past
+/// busy-reply-threshold (BUSY), a replica cut off from its master or turned read-only by a
+/// failover (MASTERDOWN, READONLY), a cluster moving slots (TRYAGAIN, CLUSTERDOWN), memory
+/// full (OOM), a failed background save (MISCONF), too few replicas (NOREPLICAS). The command
+/// may be sent again later, as after a lost connection.
+bool cannot_run_yet(std::string_view error);
+
 /// A Redis reply, decoded from hiredis' redisReply into owned values.
 struct Reply {
   enum class Type : std::uint8_t { kNil, kInteger, kString, kStatus, kArray, kError };
@@ -78,8 +86,8 @@ class RedisConnection {
   RedisConnection& operator=(const RedisConnection&) = delete;
 
   /// Runs one command. When the connection is lost, reconnects and retries if `idempotent`,
-  /// else throws IoError at once (the command may or may not have run). Throws ReplyError on an
-  /// error reply.
+  /// else throws IoError at once (the command may or may not have run). Throws IoError on an
+  /// error reply for which cannot_run_yet() holds, ReplyError on any other.
   Reply command(const std::vector<std::string>& argv, bool idempotent = true);
   /// Sends every command, then reads every reply (one round trip). Error replies are returned in
   /// place. The retry rule of command() applies to the whole batch.
@@ -90,7 +98,7 @@ class RedisConnection {
   std::string load_script(std::string_view source);
   /// EVALSHA with the script's source kept for NOSCRIPT: on NOSCRIPT (a restarted or flushed
   /// server) the script is loaded again and the call retried once. Throws ReplyError when the
-  /// script itself raises an error.
+  /// script itself raises an error, IoError as command() does.
   Reply eval(std::string_view sha, std::string_view source, const std::vector<std::string>& keys,
              const std::vector<std::string>& args, bool idempotent = true);
   /// Pipelined EVALSHA calls, each with its keys and args; NOSCRIPT is handled as in eval().

@@ -250,6 +250,10 @@ class Dispatcher {
   std::optional<store::StoredCase> read_back(const std::string& center, ReceiptNumber r);
   /// Takes a case out of the index, with the slot of the officer it shows holding it.
   void forget_case(ReceiptNumber r);
+  /// The index may be behind the store (a refused transition): reads the case back and takes
+  /// the store's copy (restore_stored(); an offered one gets an offer timeout), or lets the case
+  /// go, noting the move for the agency's metrics.
+  void resync(const std::string& center, ReceiptNumber r);
   /// Replaces the index's copy of a case with the store's (forget_case(), then restore), when
   /// the stored case is still this scheduler's (not decided, not transferred). False when it
   /// is not, or cannot be built from the roster (logged): the index is then left as it was.
