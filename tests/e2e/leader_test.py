@@ -166,29 +166,29 @@ class HoldingProxy:
             threading.Thread(target=self._up, args=(client, upstream, entry), daemon=True).start()
             threading.Thread(target=self._down, args=(upstream, client, entry), daemon=True).start()
 
+    @staticmethod
+    def _read(sock):
+        """The next bytes from `sock`; empty once it is closed."""
+        try:
+            return sock.recv(65536)
+        except OSError:
+            return b""
+
     def _up(self, client, upstream, entry):
-        while True:
-            try:
-                data = client.recv(65536)
-            except OSError:
-                data = b""
-            if not data:
-                return  # The scheduler closed it; a held call stays for release().
+        # Until the scheduler closes it; a held call stays for release().
+        while data := self._read(client):
             with self.lock:
                 if self.holding is entry:
                     if entry[1] is not None:
                         entry[1] += data
                     continue
-            upstream.sendall(data)
+            try:
+                upstream.sendall(data)
+            except OSError:
+                return  # Closed at teardown.
 
     def _down(self, upstream, client, entry):
-        while True:
-            try:
-                data = upstream.recv(65536)
-            except OSError:
-                data = b""
-            if not data:
-                return
+        while data := self._read(upstream):
             with self.lock:
                 if self.marker is not None and self.marker in data and self.holding is None:
                     # Held before the reply goes on: the call it leads to is held.
