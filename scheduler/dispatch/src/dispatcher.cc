@@ -890,11 +890,16 @@ void Dispatcher::record_qa_samples(const std::vector<store::Transition>& samples
         ++stats_.qa_sampled;
         continue;
       }
-      const auto stored = read_back(samples[i].center, r);
-      if (!stored) {
+      bool unreachable = false;
+      const auto stored = read_back(samples[i].center, r, &unreachable);
+      if (unreachable) {
         // Sent again later: its key answers the same, and the case is read back then.
         unsampled_.push_back(samples[i]);
         next_sample_retry_ = Monotonic::now() + kSampleRetry;
+        continue;
+      }
+      if (!stored) {
+        spdlog::warn("QA sample of {} recorded, but the store no longer holds the case", r.str());
         continue;
       }
       ++stats_.qa_sampled;
@@ -1142,7 +1147,10 @@ void Dispatcher::check_timers() {
           // The index is behind the store (a call whose answer was lost moved the case).
           spdlog::warn("offer timeout of {} refused: {}", timeouts[i].receipt.str(),
                        res[i].message);
-          resync(timeouts[i].center, timeouts[i].receipt);
+          if (!resync(timeouts[i].center, timeouts[i].receipt)) {
+            offer_timeouts_.push({now + std::chrono::seconds(1), timeouts[i].receipt.packed(),
+                                  static_cast<std::uint32_t>(timeouts[i].epoch)});
+          }
           continue;
         }
         offered_at_.erase(timeouts[i].receipt.packed());
@@ -1243,7 +1251,7 @@ bool Dispatcher::reclaim(const std::vector<store::Transition>& ts) {
   for (std::size_t i = 0; i < ts.size(); ++i) {
     if (!res[i].ok()) {
       spdlog::warn("lease expiry of {} refused: {}", ts[i].receipt.str(), res[i].message);
-      resync(ts[i].center, ts[i].receipt);
+      resync(ts[i].center, ts[i].receipt);  // Unread, the case waits for the next sweep.
       continue;
     }
     offered_at_.erase(ts[i].receipt.packed());
@@ -1421,11 +1429,13 @@ void Dispatcher::readopt(const matching::Assignment& a, const std::string& cente
     restore_stored(a.receipt, *stored);
 }
 
-std::optional<store::StoredCase> Dispatcher::read_back(const std::string& center, ReceiptNumber r) {
+std::optional<store::StoredCase> Dispatcher::read_back(const std::string& center, ReceiptNumber r,
+                                                       bool* unreachable) {
   try {
     return store_.get(center, r);
   } catch (const Error& e) {
     spdlog::error("cannot read {} back from the store: {}", r.str(), e.what());
+    if (unreachable) *unreachable = true;
     return std::nullopt;
   }
 }
@@ -1435,26 +1445,35 @@ void Dispatcher::forget_case(ReceiptNumber r) {
     const auto& rec = matcher_.index().record(*slot);
     if (held(rec.state) && rec.officer != kNoOfficer) matcher_.release(rec.officer);
   }
+  offered_at_.erase(r.packed());
   matcher_.forget(r);
 }
 
-void Dispatcher::resync(const std::string& center, ReceiptNumber r) {
+bool Dispatcher::resync(const std::string& center, ReceiptNumber r) {
   std::optional<Case> before;
   if (const auto slot = slot_of(r)) before = matcher_.index().to_case(*slot);
-  const auto stored = read_back(center, r);
+  bool unreachable = false;
+  const auto stored = read_back(center, r, &unreachable);
+  if (unreachable) return false;
+  const auto same_offer = [&](const Case& now) {
+    return before && before->state == CaseState::kOffered && before->officer == now.officer &&
+           before->epoch == now.epoch;
+  };
   if (stored && restore_stored(r, *stored)) {
     const Case now = matcher_.index().to_case(*slot_of(r));
     if (before && before->state != now.state) note(now, before->state, now.state);
-    // An offer this scheduler may not have made (or whose timeout was spent) times out too.
-    if (now.state == CaseState::kOffered) {
+    // An offer this scheduler did not make, or made at another epoch, times out in its turn.
+    if (now.state == CaseState::kOffered && !same_offer(now)) {
+      offered_at_.erase(r.packed());
       offer_timeouts_.push({Monotonic::now() + std::chrono::milliseconds(options_.offer_timeout_ms),
                             r.packed(), static_cast<std::uint32_t>(now.epoch)});
     }
-    return;
+    return true;
   }
   forget_case(r);
   if (before && stored && before->state != stored->state)
     note(*before, before->state, stored->state);
+  return true;
 }
 
 bool Dispatcher::restore_stored(ReceiptNumber r, const store::StoredCase& stored) {

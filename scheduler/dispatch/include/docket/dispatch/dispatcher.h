@@ -247,13 +247,16 @@ class Dispatcher {
   /// officer's slot, and the case's place in its queue.
   void give_back(const RoundOut& round, std::size_t i);
   /// The case as the store holds it; nullopt when it holds none, or cannot be read (logged).
-  std::optional<store::StoredCase> read_back(const std::string& center, ReceiptNumber r);
+  /// With `unreachable`, it is set when the read failed (as opposed to the store holding none).
+  std::optional<store::StoredCase> read_back(const std::string& center, ReceiptNumber r,
+                                             bool* unreachable = nullptr);
   /// Takes a case out of the index, with the slot of the officer it shows holding it.
   void forget_case(ReceiptNumber r);
   /// The index may be behind the store (a refused transition): reads the case back and takes
   /// the store's copy (restore_stored(); an offered one gets an offer timeout), or lets the case
-  /// go, noting the move for the agency's metrics.
-  void resync(const std::string& center, ReceiptNumber r);
+  /// go, noting the move for the agency's metrics. False when the store could not be read: the
+  /// index is then left as it was.
+  bool resync(const std::string& center, ReceiptNumber r);
   /// Replaces the index's copy of a case with the store's (forget_case(), then restore), when
   /// the stored case is still this scheduler's (not decided, not transferred). False when it
   /// is not, or cannot be built from the roster (logged): the index is then left as it was.
