@@ -822,6 +822,38 @@ class StoreRefusal(HaTestCase):
         self.assertEqual((stats["decided"], stats["backlog"]), (1, 0))
         self.stop_cleanly(a, w, mgmt)
 
+    def test_a_refused_offer_whose_read_back_fails_goes_back_to_its_queue(self):
+        proxy = HoldingProxy(self.redis.port)
+        self.addCleanup(proxy.close)
+        a = HaScheduler(self.tmp, "a", proxy.port, lease_ms=60000)
+        self.schedulers.append(a)
+        wait_for(a.serving, timeout=30)
+        mgmt = Peer(self.ctx, a.management)
+        self.assertEqual(mgmt.call("submit", {"cases": [new_case(RECEIPT)]})["accepted"], 1)
+        # The stored case moves on behind the scheduler's back: epoch 5, where the index says 0.
+        self.store_copy(RECEIPT, RECEIPT, epoch=5)
+        proxy.arm(b"err|stale_epoch|")
+        w = Worker(self.ctx, a.workers, [O1])
+        # The first offer is refused, and its read-back is held until it times out (5 s).
+        deadline = time.time() + 30
+        while f"cannot read {RECEIPT} back" not in a.output():
+            self.assertLess(time.time(), deadline)
+            try:
+                self.assertEqual(w.recv_socket(0.1)[0], "HEARTBEAT")
+            except TimeoutError:
+                pass
+        self.assertIn(b"HGET", proxy.held())
+        proxy.release(deliver=False)
+        # Back in its queue, the case is offered again: refused again, read back, and offered
+        # at the stored epoch.
+        offered = w.offer(timeout=15.0)
+        self.assertEqual((offered["receipt"], offered["epoch"]), (RECEIPT, 6))
+        self.assertEqual(w.accept(offered)["state"], "assigned")
+        self.assertEqual(w.decide(offered, "approve")["state"], "decided")
+        stats = mgmt.call("stats")
+        self.assertEqual((stats["decided"], stats["backlog"], stats["store_refusals"]), (1, 0, 2))
+        self.stop_cleanly(a, w, mgmt)
+
     def test_refused_offers_give_back_credit_and_slots(self):
         a, mgmt, _ = self.leader()
         receipts = [RECEIPT, "WAC2590000202"]

@@ -1524,9 +1524,20 @@ void Dispatcher::record_offers(RoundOut& round, std::vector<store::TransitionRes
     // The round's offer is given back: its credit, and the case, replaced by what the store
     // holds (the slot of the officer the index shows holding it goes with it).
     spend_credit(round.peers[i], -1);
-    const auto stored = read_back(offers[i].center, kept[i].receipt);
-    const bool back = stored && restore_stored(kept[i].receipt, *stored);
-    if (!back) forget_case(kept[i].receipt);
+    bool unreachable = false;
+    const auto stored = read_back(offers[i].center, kept[i].receipt, &unreachable);
+    // Unread: the case goes back to its queue as the index had it. Its next offer is refused
+    // again, and read back then.
+    const bool unread = unreachable && !unrecorded;
+    if (const auto slot = slot_of(kept[i].receipt); unread && slot) {
+      const auto& rec = matcher_.index().record(*slot);
+      if (rec.state == CaseState::kOffered && rec.officer == kept[i].officer) {
+        matcher_.release(kept[i].officer);
+        requeue(kept[i].receipt, rec.epoch, /*clear_officer=*/true);
+      }
+    }
+    const bool back = !unread && stored && restore_stored(kept[i].receipt, *stored);
+    if (!back && !unread) forget_case(kept[i].receipt);
     const OfficerId holder = stored && stored->state == CaseState::kOffered
                                  ? matcher_.find_officer(stored->officer).value_or(kNoOfficer)
                                  : kNoOfficer;
