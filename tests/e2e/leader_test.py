@@ -267,10 +267,32 @@ class HaTestCase(unittest.TestCase):
         self.redis.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def scheduler(self, name, args=()):
-        s = HaScheduler(self.tmp, name, self.redis.port, lease_ms=self.lease_ms, args=args)
+    def scheduler(self, name, args=(), redis_port=None):
+        s = HaScheduler(self.tmp, name, redis_port or self.redis.port, lease_ms=self.lease_ms,
+                        args=args)
         self.schedulers.append(s)
         return s
+
+    def proxied_leader(self):
+        """A leader whose Redis connections go through a HoldingProxy, the proxy, and a
+        management peer. The lease is long: a held connection may carry its renewals."""
+        proxy = HoldingProxy(self.redis.port)
+        self.addCleanup(proxy.close)
+        self.lease_ms = 60000
+        s = self.scheduler("a", redis_port=proxy.port)
+        wait_for(s.serving, timeout=30)
+        return proxy, s, Peer(self.ctx, s.management)
+
+    def keep_desk(self, w, until, timeout=30):
+        """Reads the desk's socket, so that it keeps sending heartbeats, until `until()` holds;
+        nothing but heartbeats may come meanwhile."""
+        deadline = time.time() + timeout
+        while not until():
+            self.assertLess(time.time(), deadline)
+            try:
+                self.assertEqual(w.recv_socket(0.1)[0], "HEARTBEAT")
+            except TimeoutError:
+                pass
 
     def leader(self, args=(), desk=()):
         """A scheduler (started with `args`) serving as leader, a management peer, and a desk
@@ -584,11 +606,7 @@ class StoreOutage(HaTestCase):
         rid = w.request("DECIDE", {"decisions": [item]})
         err = w.expect("ERROR", where=lambda b: b.get("re") == rid, timeout=10)
         self.assertEqual(err["code"], "unavailable")
-        while busy.is_alive():  # The desk keeps its heartbeats going meanwhile.
-            try:
-                self.assertEqual(w.recv_socket(0.1)[0], "HEARTBEAT")
-            except TimeoutError:
-                pass
+        self.keep_desk(w, until=lambda: not busy.is_alive())
         self.assertIn("Redis cannot run the call now: BUSY", s.output())
         again = w.answer("DECIDE", [item], key="decisions")[0]
         self.assertEqual((again["ok"], again["state"]), (True, "decided"))
@@ -803,7 +821,6 @@ class StoreRefusal(HaTestCase):
 
     def test_a_refused_offer_timeout_reads_the_case_back_and_offers_it_again(self):
         a, mgmt, w = self.leader(args=("--offer-timeout-ms", "1000"), desk=(O1,))
-        w.heartbeat_every = 0.1
         self.assertEqual(mgmt.call("submit", {"cases": [new_case(RECEIPT)]})["accepted"], 1)
         first = w.offer()
         self.assertEqual(first["epoch"], 1)
@@ -823,25 +840,14 @@ class StoreRefusal(HaTestCase):
         self.stop_cleanly(a, w, mgmt)
 
     def test_a_refused_offer_whose_read_back_fails_goes_back_to_its_queue(self):
-        proxy = HoldingProxy(self.redis.port)
-        self.addCleanup(proxy.close)
-        a = HaScheduler(self.tmp, "a", proxy.port, lease_ms=60000)
-        self.schedulers.append(a)
-        wait_for(a.serving, timeout=30)
-        mgmt = Peer(self.ctx, a.management)
+        proxy, a, mgmt = self.proxied_leader()
         self.assertEqual(mgmt.call("submit", {"cases": [new_case(RECEIPT)]})["accepted"], 1)
         # The stored case moves on behind the scheduler's back: epoch 5, where the index says 0.
         self.store_copy(RECEIPT, RECEIPT, epoch=5)
         proxy.arm(b"err|stale_epoch|")
         w = Worker(self.ctx, a.workers, [O1])
         # The first offer is refused, and its read-back is held until it times out (5 s).
-        deadline = time.time() + 30
-        while f"cannot read {RECEIPT} back" not in a.output():
-            self.assertLess(time.time(), deadline)
-            try:
-                self.assertEqual(w.recv_socket(0.1)[0], "HEARTBEAT")
-            except TimeoutError:
-                pass
+        self.keep_desk(w, until=lambda: f"cannot read {RECEIPT} back" in a.output())
         self.assertIn(b"HGET", proxy.held())
         proxy.release(deliver=False)
         # Back in its queue, the case is offered again: refused again, read back, and offered
@@ -888,32 +894,19 @@ class SampleCutOff(HaTestCase):
     proxy until the scheduler gives up on it, 5 s). The scheduler sends the sample again until
     the store answers, so the review reaches a senior officer once, whether Redis ran the cut-off
     call after all or never ran it."""
-    lease_ms = 60000  # The held connection may carry the lease's renewals too.
 
     def sampled_once(self, deliver, meanwhile=None):
         """Runs the cut-off: `meanwhile(desk, case)` runs once the scheduler gave up on the held
         call, before the proxy releases it."""
-        proxy = HoldingProxy(self.redis.port)
-        self.addCleanup(proxy.close)
-        s = HaScheduler(self.tmp, "a", proxy.port, lease_ms=self.lease_ms)
-        self.schedulers.append(s)
-        wait_for(s.serving, timeout=30)
-        mgmt = Peer(self.ctx, s.management)
+        proxy, s, mgmt = self.proxied_leader()
         self.assertEqual(mgmt.call("submit", {"cases": [new_case(RECEIPT, form="I-751")]})["accepted"], 1)
         w = Worker(self.ctx, s.workers, [O1])
-        w.heartbeat_every = 0.1
         case = w.offer()
         self.assertEqual(w.accept(case)["state"], "assigned")
         proxy.arm(b"ok|decided|")
         self.assertEqual(w.decide(case, "deny")["state"], "decided")
         # The sample's call is held, and times out; the desk keeps its session meanwhile.
-        deadline = time.time() + 30
-        while not re.search(r"QA sampling.*store unreachable", s.output()):
-            self.assertLess(time.time(), deadline)
-            try:
-                w.recv_socket(0.1)
-            except TimeoutError:
-                pass
+        self.keep_desk(w, until=lambda: re.search(r"QA sampling.*store unreachable", s.output()))
         self.assertIn(b"qa_sample", proxy.held())
         if meanwhile:
             meanwhile(w, case)

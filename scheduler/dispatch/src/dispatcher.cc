@@ -1405,17 +1405,26 @@ void Dispatcher::give_back(const RoundOut& round, std::size_t i) {
   spend_credit(round.peers[i], -1);
   // A case in adopted_ stays there: back in its queue, its next offer's answer reads the
   // stored case back.
-  const bool unrecorded = unrecorded_.erase(a.receipt.packed()) > 0;
+  // A case whose import failed too is forgotten: a submit sent again brings it back.
+  withdraw_offer(a, /*forget=*/unrecorded_.erase(a.receipt.packed()) > 0);
+}
+
+void Dispatcher::withdraw_offer(const matching::Assignment& a, bool forget) {
   auto slot = slot_of(a.receipt);
   if (!slot) return;
   const auto& rec = matcher_.index().record(*slot);
   if (rec.state != CaseState::kOffered || rec.officer != a.officer) return;
   matcher_.release(a.officer);
-  if (unrecorded) {
-    matcher_.forget(a.receipt);  // Its import failed too: a submit sent again brings it back.
+  if (forget) {
+    matcher_.forget(a.receipt);
     return;
   }
   requeue(a.receipt, rec.epoch, /*clear_officer=*/true, /*recuse=*/false);
+}
+
+void Dispatcher::time_out_offer(ReceiptNumber r, std::int64_t epoch) {
+  offer_timeouts_.push({Monotonic::now() + std::chrono::milliseconds(options_.offer_timeout_ms),
+                        r.packed(), static_cast<std::uint32_t>(epoch)});
 }
 
 void Dispatcher::readopt(const matching::Assignment& a, const std::string& center) {
@@ -1465,8 +1474,7 @@ bool Dispatcher::resync(const std::string& center, ReceiptNumber r) {
     // An offer this scheduler did not make, or made at another epoch, times out in its turn.
     if (now.state == CaseState::kOffered && !same_offer(now)) {
       offered_at_.erase(r.packed());
-      offer_timeouts_.push({Monotonic::now() + std::chrono::milliseconds(options_.offer_timeout_ms),
-                            r.packed(), static_cast<std::uint32_t>(now.epoch)});
+      time_out_offer(r, static_cast<std::int64_t>(now.epoch));
     }
     return true;
   }
@@ -1529,13 +1537,7 @@ void Dispatcher::record_offers(RoundOut& round, std::vector<store::TransitionRes
     // Unread: the case goes back to its queue as the index had it. Its next offer is refused
     // again, and read back then.
     const bool unread = unreachable && !unrecorded;
-    if (const auto slot = slot_of(kept[i].receipt); unread && slot) {
-      const auto& rec = matcher_.index().record(*slot);
-      if (rec.state == CaseState::kOffered && rec.officer == kept[i].officer) {
-        matcher_.release(kept[i].officer);
-        requeue(kept[i].receipt, rec.epoch, /*clear_officer=*/true);
-      }
-    }
+    if (unread) withdraw_offer(kept[i], /*forget=*/false);
     const bool back = !unread && stored && restore_stored(kept[i].receipt, *stored);
     if (!back && !unread) forget_case(kept[i].receipt);
     const OfficerId holder = stored && stored->state == CaseState::kOffered

@@ -307,8 +307,7 @@ bool Dispatcher::adopt_stored(const Case& c, const store::TransitionResult& dup,
     state = stored->state;
     if (state == CaseState::kOffered) {
       // Its OFFER never went out: the offer times out and the case goes back to its queue.
-      offer_timeouts_.push({Monotonic::now() + std::chrono::milliseconds(options_.offer_timeout_ms),
-                            c.receipt.packed(), static_cast<std::uint32_t>(stored->epoch)});
+      time_out_offer(c.receipt, stored->epoch);
     }
   }
   spdlog::warn("submit: {} was stored {} but not tracked here (a retried call); tracked it now",

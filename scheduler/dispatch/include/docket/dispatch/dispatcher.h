@@ -246,6 +246,11 @@ class Dispatcher {
   /// Gives back the round's i-th offer, which the store did not record: its credit, its
   /// officer's slot, and the case's place in its queue.
   void give_back(const RoundOut& round, std::size_t i);
+  /// Takes back an offer the index took for `a` (if it still shows it): the officer's slot, and
+  /// the case back in its queue at its epoch, or out of the index with `forget`.
+  void withdraw_offer(const matching::Assignment& a, bool forget);
+  /// Gives an offered case an offer timeout, offer_timeout_ms from now.
+  void time_out_offer(ReceiptNumber r, std::int64_t epoch);
   /// The case as the store holds it; nullopt when it holds none, or cannot be read (logged).
   /// With `unreachable`, it is set when the read failed (as opposed to the store holding none).
   std::optional<store::StoredCase> read_back(const std::string& center, ReceiptNumber r,
