@@ -532,6 +532,34 @@ class RetriedSubmit(HaTestCase):
         self.assertEqual((stats["received"], stats["decided"], stats["store_refusals"]), (2, 1, 0))
         self.stop_cleanly(a, w, mgmt)
 
+    def test_a_case_stored_but_not_tracked_that_cannot_be_read_back_is_answered_unavailable(self):
+        # Answered "duplicate", the client would not send the submit again, and the stored case
+        # would wait untracked until a restart.
+        proxy, a, mgmt = self.proxied_leader()
+        self.assertEqual(mgmt.call("submit", {"cases": [new_case(RECEIPT)]})["accepted"], 1)
+        written = "WAC2590000202"
+        self.store_copy(RECEIPT, written)
+        # The import answers "duplicate", and the read-back behind it is held until it times
+        # out (5 s).
+        proxy.arm(b"dup|queued|")
+        with self.assertRaises(ProtocolError) as refused:
+            mgmt.call("submit", {"cases": [new_case(written)]}, timeout=30.0)
+        self.assertEqual(refused.exception.code, "unavailable")
+        self.assertIn(written, str(refused.exception))
+        self.assertIn(b"HGET", proxy.held())
+        proxy.release(deliver=False)
+        self.assertEqual(mgmt.call("stats")["store_outages"], 1)
+
+        # Sent again, the submit finds the case stored, reads it back and tracks it.
+        again = mgmt.call("submit", {"cases": [new_case(written)]})
+        self.assertEqual((again["accepted"], again["duplicates"]), (1, 0))
+        self.assertIn(f"{written} was stored queued but not tracked here", a.output())
+        w = Worker(self.ctx, a.workers, [O1])
+        offered = {w.offer()["receipt"], w.offer()["receipt"]}
+        self.assertEqual(offered, {RECEIPT, written})
+        self.assertEqual(mgmt.call("stats")["backlog"], 0)
+        self.stop_cleanly(a, w, mgmt)
+
 
 if __name__ == "__main__":
     unittest.main()

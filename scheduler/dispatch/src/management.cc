@@ -125,7 +125,9 @@ json to_json(const DispatchStats& s) {
 json Dispatcher::submit(const json& args) {
   std::vector<PendingSubmit> batch;
   batch.push_back(parse_submit(args));
-  return std::move(commit_submits(batch).front());
+  auto out = commit_submits(batch);
+  if (!batch.front().unread.empty()) throw IoError(batch.front().unread);
+  return std::move(out.front());
 }
 
 bool Dispatcher::stage_submit(protocol::Received& in) {
@@ -183,6 +185,13 @@ void Dispatcher::flush_submits() {
         auto out = record_submits(*batch, *cases, results, /*queued_ahead=*/true);
         for (std::size_t i = 0; i < batch->size(); ++i) {
           auto& p = (*batch)[i];
+          if (!p.unread.empty()) {
+            // Some of its cases may be queued now: sent again, they count as duplicates.
+            ++stats_.store_outages;
+            reply_error(p.peer, Code::kUnavailable,
+                        "the state of record cannot be reached: " + p.unread, &p.re, true);
+            continue;
+          }
           send(p.peer,
                Message{Type::kReply, {{"re", std::move(p.re)}, {"result", std::move(out[i])}}},
                true);
@@ -274,18 +283,18 @@ Dispatcher::PendingSubmit Dispatcher::parse_submit(const json& args) {
   return p;
 }
 
-bool Dispatcher::adopt_stored(const Case& c, const store::TransitionResult& dup,
-                              bool queued_ahead) {
+Dispatcher::Adoption Dispatcher::adopt_stored(const Case& c, const store::TransitionResult& dup,
+                                              bool queued_ahead) {
   // A call sent again after a lost connection answers "duplicate" for the cases its first
   // attempt wrote: the store holds them queued (or offered, when the offer planned behind the
   // import ran too) while this scheduler does not track them, and they would wait unseen until a
   // restart. A case tracked here, or stored in any other state (a submit repeated after the
   // case moved on), is a real duplicate. The duplicate answer says the state the import found.
   const auto slot = slot_of(c.receipt);
-  if (!queued_ahead && slot) return false;
+  if (!queued_ahead && slot) return Adoption::kDuplicate;
   if (dup.state != CaseState::kQueued && dup.state != CaseState::kOffered) {
     if (queued_ahead) drop_unrecorded(c.receipt);
-    return false;
+    return Adoption::kDuplicate;
   }
   // What the index now tracks: the offer-out case shows as queued to the agency until
   // record_offers() counts its offer.
@@ -296,13 +305,16 @@ bool Dispatcher::adopt_stored(const Case& c, const store::TransitionResult& dup,
     // (recorded, at epoch 0, or refused) and keeps what the store holds.
     adopted_.insert(c.receipt.packed());
   } else {
-    const auto stored = read_back(catalog_.center(c.center).code, c.receipt);
-    // A stored case that cannot be restored (an officer the roster no longer has) stays
-    // untracked until a restart's recovery reads it.
-    if (!stored || (stored->state != CaseState::kQueued && stored->state != CaseState::kOffered) ||
+    bool unreachable = false;
+    const auto stored = read_back(catalog_.center(c.center).code, c.receipt, &unreachable);
+    // Unread: the submit sent again finds the case stored and reads it then. A stored case that
+    // cannot be restored (an officer the roster no longer has) stays untracked until a
+    // restart's recovery reads it.
+    if (unreachable || !stored ||
+        (stored->state != CaseState::kQueued && stored->state != CaseState::kOffered) ||
         !restore_stored(c.receipt, *stored)) {
       if (queued_ahead) drop_unrecorded(c.receipt);
-      return false;
+      return unreachable ? Adoption::kUnread : Adoption::kDuplicate;
     }
     state = stored->state;
     if (state == CaseState::kOffered) {
@@ -314,7 +326,7 @@ bool Dispatcher::adopt_stored(const Case& c, const store::TransitionResult& dup,
                c.receipt.str(), to_string(dup.state));
   if (agency_) agency_->on_receipt(c.center, c.form, c.priority);
   note(c, CaseState::kReceived, state);
-  return true;
+  return Adoption::kAdopted;
 }
 
 std::vector<Case> Dispatcher::submitted_cases(const std::vector<PendingSubmit>& batch) {
@@ -365,10 +377,16 @@ std::vector<json> Dispatcher::record_submits(std::vector<PendingSubmit>& batch,
         note(c, CaseState::kReceived, CaseState::kQueued);
         ++accepted;
       } else if (results[k].status == store::TransitionResult::Status::kDuplicate) {
-        if (adopt_stored(c, results[k], ahead)) {
-          ++accepted;
-        } else {
-          ++duplicates;
+        switch (adopt_stored(c, results[k], ahead)) {
+          case Adoption::kAdopted:
+            ++accepted;
+            break;
+          case Adoption::kDuplicate:
+            ++duplicates;
+            break;
+          case Adoption::kUnread:
+            p.unread = "cannot read " + c.receipt.str() + " back, stored by an earlier attempt";
+            break;
         }
       } else {
         if (ahead) drop_unrecorded(c.receipt);

@@ -157,7 +157,12 @@ class Dispatcher {
     nlohmann::json rejected = nlohmann::json::array();
     std::vector<Case> cases;         // The good ones, to import.
     std::vector<std::size_t> index;  // Their positions in the request.
+    /// Set when a case of the request could not be read back (adopt_stored): the request is
+    /// answered `unavailable`, and sent again it finds the case stored.
+    std::string unread;
   };
+  /// What adopt_stored() made of a submitted case the store answered `dup` for.
+  enum class Adoption { kAdopted, kDuplicate, kUnread };
   struct PendingOffer {
     Monotonic::time_point at;
     std::uint64_t receipt;
@@ -295,16 +300,19 @@ class Dispatcher {
   PendingSubmit parse_submit(const nlohmann::json& args);
   /// Records the cases of many submit requests in one store call and queues the new ones;
   /// returns each request's result, in order. Throws IoError when the store is unreachable
-  /// (nothing is then queued, and a request sent again imports its cases once).
+  /// (nothing is then queued, and a request sent again imports its cases once). A request
+  /// whose `unread` it sets is to be answered `unavailable` (submit() throws IoError for it).
   std::vector<nlohmann::json> commit_submits(std::vector<PendingSubmit>& batch);
   /// Tracks a submitted case the store answered `dup` for when the import found it queued or
   /// offered and this scheduler does not track it (the first attempt of a retried call wrote
-  /// it): the stored case is restored (an offered one with an offer timeout). True if it did;
-  /// false for a real duplicate or when the store cannot be read (logged). With `queued_ahead`,
-  /// the case was queued before its import (flush_submits): the stored case replaces it (once
-  /// the offer a round planned behind the import is answered, when there is one: adopted_), or
-  /// it is dropped (drop_unrecorded) for a real duplicate.
-  bool adopt_stored(const Case& c, const store::TransitionResult& dup, bool queued_ahead);
+  /// it): the stored case is restored (an offered one with an offer timeout): kAdopted. A real
+  /// duplicate is kDuplicate. kUnread when the stored case cannot be read back (the store is
+  /// unreachable, logged): the case is not tracked, and its request is answered `unavailable`
+  /// so that it is sent again, rather than `duplicate`, which would leave the stored case
+  /// untracked until a restart. With `queued_ahead`, the case was queued before its import
+  /// (flush_submits): the stored case replaces it (once the offer a round planned behind the
+  /// import is answered, when there is one: adopted_), or it is dropped (drop_unrecorded).
+  Adoption adopt_stored(const Case& c, const store::TransitionResult& dup, bool queued_ahead);
   /// Takes out of the index a case queued before its import when the store did not take the
   /// import (or its call failed). A case offered meanwhile is kept until its offer's answer:
   /// record_offers() or give_back() then forgets it (unrecorded_).
@@ -321,7 +329,8 @@ class Dispatcher {
   /// The cases of many submit requests, in order, for one import call.
   static std::vector<Case> submitted_cases(const std::vector<PendingSubmit>& batch);
   /// Queues what the store recorded of commit_submits()'s or flush_submits()'s call; returns
-  /// each request's result, in order. With `queued_ahead` (flush_submits), the cases in
+  /// each request's result, in order (a request whose `unread` it sets is to be answered
+  /// `unavailable` instead). With `queued_ahead` (flush_submits), the cases in
   /// ahead_ were queued before the call: those the store took stay, the others are dropped.
   std::vector<nlohmann::json> record_submits(std::vector<PendingSubmit>& batch,
                                              const std::vector<Case>& cases,
