@@ -1,4 +1,4 @@
-// Officer commands: officer add, officer update, officers, my-cases.
+// Officer commands: officer add, officer update, officer remove, officers, my-cases.
 
 #include <deque>
 
@@ -129,6 +129,30 @@ int do_update(Context& ctx, const UpdateOptions& o) {
   return detail::show(ctx, ctx.session().call("officer.update", args), render_officers);
 }
 
+struct RemoveOptions {
+  std::string officer;
+  std::string reason;
+  bool yes = false;
+};
+
+int do_remove(Context& ctx, const RemoveOptions& o) {
+  // It cannot be undone from here: the id is not used again (docs/operations.md).
+  if (!o.yes)
+    throw UsageError("officer remove: takes " + o.officer +
+                     " off the roster for good, returning their cases to the queues; add --yes");
+  json args = {{"officer", o.officer}};
+  if (!o.reason.empty()) args["reason"] = o.reason;
+  const json result = ctx.session().call("officer.remove", args);
+  if (ctx.json) {
+    print_json(*ctx.out, result);
+  } else {
+    *ctx.out << "removed " << o.officer << ": "
+             << cell_text(result.value("reclaimed", json(nullptr)))
+             << " cases returned to their queues\n";
+  }
+  return to_int(ExitCode::kOk);
+}
+
 struct ListOptions {
   std::string center;
   std::string officer;
@@ -137,7 +161,7 @@ struct ListOptions {
 }  // namespace
 
 void register_officer_commands(CLI::App& app, Action& action) {
-  auto* officer = app.add_subcommand("officer", "Add or update an officer");
+  auto* officer = app.add_subcommand("officer", "Add, update or remove an officer");
   officer->require_subcommand(1);
   {
     auto o = std::make_shared<AddOptions>();
@@ -170,6 +194,15 @@ void register_officer_commands(CLI::App& app, Action& action) {
                     "repeat for more")
         ->take_all();
     detail::on_run(sub, action, o, do_update);
+  }
+  {
+    auto o = std::make_shared<RemoveOptions>();
+    auto* sub = officer->add_subcommand(
+        "remove", "Take an officer off the roster for good; their cases go back to the queues");
+    sub->add_option("officer", o->officer, "Officer id")->required();
+    sub->add_option("--reason", o->reason, "Why, for the cases' histories");
+    sub->add_flag("--yes", o->yes, "Remove without asking (required)");
+    detail::on_run(sub, action, o, do_remove);
   }
   {
     auto o = std::make_shared<ListOptions>();

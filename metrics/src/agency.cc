@@ -391,7 +391,7 @@ void AgencyMetrics::set_at_risk(CenterId center, FormId form, std::int64_t cases
 void AgencyMetrics::set_officers(std::span<const Officer> roster) {
   for (auto& r : roster_) r.fill(0);
   for (const Officer& o : roster) {
-    if (o.center >= roster_.size()) continue;
+    if (o.center >= roster_.size() || o.removed) continue;
     auto& r = roster_[o.center];
     ++r[static_cast<std::size_t>(o.presence)];
     if (o.presence == Presence::kAvailable) {

@@ -6,7 +6,7 @@ import unittest
 
 import zmq
 
-from docket_e2e import Peer, Scheduler, Worker, binary, new_case
+from docket_e2e import Peer, ProtocolError, Scheduler, Worker, binary, new_case
 
 NSC = "ISO-NSC-00001"  # Certified for I-130 only in tests/e2e/config/officers.csv.
 I130, I751 = "LIN2590000301", "LIN2590000302"
@@ -99,7 +99,7 @@ class RosterPersists(unittest.TestCase):
 
         self.assertEqual(self.s.stop(), 0)
         self.s.start()
-        self.assertIn("roster: 1 officers added and 1 changed at runtime restored from the store",
+        self.assertIn("roster: 1 officers added, 1 changed and 0 removed at runtime restored from the store",
                       self.s.output())
         mgmt = Peer(self.ctx, self.s.management)
         new = self.officer(mgmt, NEW)
@@ -117,6 +117,104 @@ class RosterPersists(unittest.TestCase):
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn(NEW, r.stdout)
+        mgmt.sock.close()
+
+
+O1, O2 = "ISO-CSC-00001", "ISO-CSC-00002"  # Both certified for I-130 at CSC.
+HELD = "WAC2590000401"
+
+
+class OfficerRemoval(unittest.TestCase):
+    """`docketctl officer remove`: the officer's cases go back to their queues and on to another
+    officer, the officer is never offered work again, and the removal outlives a restart even
+    though the roster file still lists them."""
+
+    def setUp(self):
+        self.s = Scheduler()
+        self.ctx = zmq.Context()
+
+    def tearDown(self):
+        self.ctx.destroy(linger=0)
+        self.s.close()
+
+    def ctl(self, *args):
+        return subprocess.run([binary("docketctl"), "--scheduler", self.s.management, "--timeout",
+                               "10", *args], capture_output=True, text=True, timeout=60)
+
+    def listed(self, mgmt):
+        return {o["officer"] for o in mgmt.call("officers", {"center": "CSC"})["officers"]}
+
+    def assert_refused(self, mgmt, code, cmd, args):
+        with self.assertRaises(ProtocolError) as refused:
+            mgmt.call(cmd, args)
+        self.assertEqual(refused.exception.code, code)
+        return str(refused.exception)
+
+    def assert_hello_refused(self):
+        desk = Peer(self.ctx, self.s.workers)
+        desk.send("HELLO", {"id": 1, "agent": "e2e-test/1", "officers": [{"officer": O1}]})
+        t, body = desk.recv()
+        self.assertEqual((t, body["code"]), ("ERROR", "unknown_officer"))
+        desk.sock.close()
+
+    def test_a_removed_officers_case_goes_to_another_and_the_removal_outlives_a_restart(self):
+        mgmt = Peer(self.ctx, self.s.management)
+        mgmt.call("submit", {"cases": [new_case(HELD)]})
+        w1 = Worker(self.ctx, self.s.workers, [O1])
+        held = w1.offer(receipt=HELD)
+        self.assertEqual(w1.accept(held)["state"], "assigned")
+
+        # Not without --yes: nothing is sent.
+        r = self.ctl("officer", "remove", O1)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("--yes", r.stderr)
+        self.assertIn(O1, self.listed(mgmt))
+
+        r = self.ctl("officer", "remove", O1, "--yes", "--reason", "left the agency")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(r.stdout, f"removed {O1}: 1 cases returned to their queues\n")
+        lost = w1.expect("LEASE_LOST")
+        self.assertEqual(lost["cases"], [{"receipt": HELD, "reason": "reclaimed"}])
+        self.assertNotIn(O1, self.listed(mgmt))
+
+        # The case goes on to another officer, and its history says why it moved.
+        w2 = Worker(self.ctx, self.s.workers, [O2])
+        again = w2.offer(receipt=HELD)
+        self.assertEqual((again["officer"], again["epoch"]), (O2, held["epoch"] + 2))  # The expiry, then the offer.
+        self.assertEqual(w2.accept(again)["state"], "assigned")
+        self.assertEqual(w2.decide(again, "approve")["state"], "decided")
+        history = mgmt.call("status", {"receipt": HELD})["history"]
+        self.assertEqual([h["op"] for h in history],
+                         ["import", "offer", "accept", "lease_expiry", "offer", "accept", "decide"])
+        self.assertEqual(history[3]["detail"], "removed: left the agency")
+
+        # Gone for good: no desk may play the officer, and the id is not given out again.
+        self.assert_hello_refused()
+        self.assertIn("was removed from the roster",
+                      self.assert_refused(mgmt, "unknown_officer", "officer.update",
+                                          {"officer": O1, "capacity": 3}))
+        self.assertIn("was removed from the roster",
+                      self.assert_refused(mgmt, "unknown_officer", "officer.remove",
+                                          {"officer": O1}))
+        self.assertIn("ids are not reused", self.assert_refused(
+            mgmt, "bad_request", "officer.add",
+            {"officer": {"officer": O1, "center": "CSC", "skills": {"I-130": 3}}}))
+        w1.sock.close()
+        w2.sock.close()
+        mgmt.sock.close()
+
+        # The roster file still lists the officer; the removal kept in the store wins.
+        self.assertEqual(self.s.stop(), 0)
+        self.s.start()
+        self.assertIn("roster: 0 officers added, 0 changed and 1 removed at runtime restored from "
+                      "the store", self.s.output())
+        mgmt = Peer(self.ctx, self.s.management)
+        self.assertEqual(self.listed(mgmt), {O2, "ISO-CSC-00003"})
+        self.assert_hello_refused()
+        mgmt.call("submit", {"cases": [new_case("WAC2590000402")]})
+        w2 = Worker(self.ctx, self.s.workers, [O2])
+        self.assertEqual(w2.offer(receipt="WAC2590000402")["officer"], O2)
+        w2.sock.close()
         mgmt.sock.close()
 
 

@@ -305,9 +305,11 @@ int run(Args& args) {
   // runtime must find its officer.
   const auto roster = dispatch::restore_roster(store, cfg.catalog, matcher);
   for (const auto& why : roster.skipped) spdlog::warn("roster: kept record skipped: {}", why);
-  if (roster.added + roster.updated > 0) {
-    std::printf("roster: %zu officers added and %zu changed at runtime restored from the store\n",
-                roster.added, roster.updated);
+  if (roster.added + roster.updated + roster.removed > 0) {
+    std::printf(
+        "roster: %zu officers added, %zu changed and %zu removed at runtime restored from the "
+        "store\n",
+        roster.added, roster.updated, roster.removed);
   }
   matcher.set_metrics(&matcher_metrics);
   const auto rec = service::recover(store, cfg.catalog, matcher);

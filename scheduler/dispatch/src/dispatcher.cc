@@ -89,7 +89,8 @@ Dispatcher::Dispatcher(const Catalog& catalog, const BusinessCalendar& calendar,
   session_of_.assign(n, {});
   declared_presence_.resize(n);
   for (OfficerId id = 0; id < n; ++id) {
-    declared_presence_[id] = matcher_.officer(id).presence;
+    declared_presence_[id] =
+        matcher_.officer(id).removed ? Presence::kOffline : matcher_.officer(id).presence;
     matcher_.set_presence(id, Presence::kOffline);
   }
   if (metrics_) metrics_->leader.Set(1);
@@ -569,6 +570,17 @@ void Dispatcher::set_effective_presence(OfficerId id) {
   }
 }
 
+void Dispatcher::leave_session(OfficerId id) {
+  auto& peer = session_of_[id];
+  if (peer.empty()) return;
+  if (auto it = sessions_.find(peer); it != sessions_.end()) {
+    auto& v = it->second->officers;
+    v.erase(std::remove(v.begin(), v.end(), id), v.end());
+    if (v.empty()) sessions_.erase(it);
+  }
+  peer.clear();
+}
+
 void Dispatcher::hello(const std::string& peer, const json& body) {
   const auto& officers = protocol::require_array(body, "officers");
   if (officers.empty() || officers.size() > kMaxOfficersPerHello) {
@@ -594,9 +606,10 @@ void Dispatcher::hello(const std::string& peer, const json& body) {
       throw ProtocolError(Code::kBadRequest,
                           "field '" + path + ".presence': expected available, away or offline");
     const auto id = matcher_.find_officer(name);
-    if (!id) {
-      rejected.push_back(
-          {{"officer", name}, {"code", "unknown_officer"}, {"message", "not on the roster"}});
+    if (!id || matcher_.officer(*id).removed) {
+      rejected.push_back({{"officer", name},
+                          {"code", "unknown_officer"},
+                          {"message", id ? "removed from the roster" : "not on the roster"}});
       continue;
     }
     taking.emplace_back(*id, *p);
@@ -605,13 +618,7 @@ void Dispatcher::hello(const std::string& peer, const json& body) {
     throw ProtocolError(Code::kUnknownOfficer, "none of the officers is on the roster");
   for (const auto& [id, p] : taking) {
     // A desk that restarted takes its officer back from its old session.
-    if (const auto& old = session_of_[id]; !old.empty() && old != peer) {
-      if (auto it = sessions_.find(old); it != sessions_.end()) {
-        auto& v = it->second->officers;
-        v.erase(std::remove(v.begin(), v.end(), id), v.end());
-        if (v.empty()) sessions_.erase(it);
-      }
-    }
+    if (session_of_[id] != peer) leave_session(id);
     session_of_[id] = peer;
     declared_presence_[id] = p;
     s->officers.push_back(id);
@@ -1241,13 +1248,33 @@ bool Dispatcher::sweep_orphans(bool reclaim_now) {
 }
 
 bool Dispatcher::reclaim(const std::vector<store::Transition>& ts) {
-  std::vector<store::TransitionResult> res;
   try {
-    res = store_.apply(ts);
+    expire_leases(ts, nullptr);
   } catch (const IoError& e) {
     spdlog::error("{} leases cannot be reclaimed yet, store unreachable: {}", ts.size(), e.what());
     return false;
   }
+  return true;
+}
+
+std::vector<store::Transition> Dispatcher::held_by(OfficerId id, const std::string& actor,
+                                                   const std::string& detail) const {
+  std::vector<store::Transition> ts;
+  const auto& idx = matcher_.index();
+  for (std::uint32_t slot = 0; slot < idx.size(); ++slot) {
+    const auto& rec = idx.record(slot);
+    if (rec.officer != id || !held(rec.state)) continue;
+    auto t = transition(store::Op::kLeaseExpiry, slot, actor);
+    t.detail = detail;
+    ts.push_back(std::move(t));
+  }
+  return ts;
+}
+
+std::int64_t Dispatcher::expire_leases(const std::vector<store::Transition>& ts,
+                                       const char* lost_reason) {
+  const auto res = store_.apply(ts);
+  std::int64_t expired = 0;
   for (std::size_t i = 0; i < ts.size(); ++i) {
     if (!res[i].ok()) {
       spdlog::warn("lease expiry of {} refused: {}", ts[i].receipt.str(), res[i].message);
@@ -1255,16 +1282,19 @@ bool Dispatcher::reclaim(const std::vector<store::Transition>& ts) {
       continue;
     }
     offered_at_.erase(ts[i].receipt.packed());
-    const auto before = matcher_.index().record(*slot_of(ts[i].receipt)).state;
+    const auto& rec = matcher_.index().record(*slot_of(ts[i].receipt));
+    const auto before = rec.state;
+    if (lost_reason) lose(rec.officer, ts[i].receipt, lost_reason);
     requeue(ts[i].receipt, res[i].epoch, true);
     if (auto slot = slot_of(ts[i].receipt)) {
       outcome(*slot, metrics::OfferOutcome::kLeaseExpired);
       note(*slot, before);
     }
     ++stats_.reclaimed;
+    ++expired;
     if (metrics_) metrics_->leases_expired.Add({{"center", ts[i].center}}).Increment();
   }
-  return true;
+  return expired;
 }
 
 void Dispatcher::expire_session(const std::string& peer, const char* reason) {

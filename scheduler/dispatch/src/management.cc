@@ -89,6 +89,7 @@ json Dispatcher::command(const std::string& cmd, const json& args) {
   if (cmd == "hold") return hold_or_release(args, true);
   if (cmd == "release") return hold_or_release(args, false);
   if (cmd == "drain" && args.contains("officer")) return drain(args);
+  if (cmd == "officer.remove") return officer_remove(args);
   if (cmd == "stats") {
     json out = to_json(stats());
     out["officers_present"] =
@@ -485,7 +486,12 @@ json Dispatcher::officer_add(const json& args) {
   const auto& in = protocol::require(args, "officer");
   Presence declared = Presence::kAvailable;
   Officer o = parse_officer(catalog_, in, declared);
-  if (matcher_.find_officer(o.id)) bad("officer " + o.id + " is already on the roster");
+  if (const auto known = matcher_.find_officer(o.id)) {
+    // A removed officer's id still names them in the histories of the cases they worked.
+    bad("officer " + o.id +
+        (matcher_.officer(*known).removed ? " was removed from the roster; ids are not reused"
+                                          : " is already on the roster"));
+  }
   // The store first, as for cases: an officer the store does not have would vanish at the next
   // start. Throws IoError (unavailable) with nothing changed.
   store_.put_officer(o.id, officer_record(catalog_, o, declared).dump());
@@ -499,8 +505,7 @@ json Dispatcher::officer_add(const json& args) {
 
 json Dispatcher::officer_update(const json& args) {
   const auto name = protocol::require_string(args, "officer");
-  const auto id = matcher_.find_officer(name);
-  if (!id) throw ProtocolError(Code::kUnknownOfficer, "officer " + name + " is not on the roster");
+  const std::optional<OfficerId> id = on_roster(name);
   const Officer& current = matcher_.officer(*id);
   // Every field is read and checked before anything changes, so a request with one bad field
   // leaves the officer exactly as it was.
@@ -568,6 +573,7 @@ json Dispatcher::officers(const json& args) {
   const auto center = protocol::optional_string(args, "center");
   json out = json::array();
   for (OfficerId id = 0; id < matcher_.officers().size(); ++id) {
+    if (matcher_.officer(id).removed) continue;
     if (!center.empty() && catalog_.center(matcher_.officer(id).center).code != center) continue;
     out.push_back(officer_json(id));
   }
@@ -790,39 +796,59 @@ json Dispatcher::hold_or_release(const json& args, bool hold) {
   return {{"state", to_string(res.state)}, {"epoch", res.epoch}};
 }
 
-json Dispatcher::drain(const json& args) {
-  const auto name = protocol::require_string(args, "officer");
+OfficerId Dispatcher::on_roster(const std::string& name) const {
   const auto id = matcher_.find_officer(name);
   if (!id) throw ProtocolError(Code::kUnknownOfficer, "officer " + name + " is not on the roster");
-  // No new offers, then every case the officer holds goes back to its queue, fenced.
-  declared_presence_[*id] = Presence::kAway;
-  set_effective_presence(*id);
-  std::vector<store::Transition> ts;
-  const auto& idx = matcher_.index();
-  for (std::uint32_t slot = 0; slot < idx.size(); ++slot) {
-    const auto& rec = idx.record(slot);
-    if (rec.officer != *id ||
-        (rec.state != CaseState::kOffered && rec.state != CaseState::kAssigned))
-      continue;
-    auto t = transition(store::Op::kLeaseExpiry, slot,
-                        protocol::optional_string(args, "actor", "docketctl"));
-    t.detail = "drained: " + protocol::optional_string(args, "reason", "officer drained");
-    ts.push_back(std::move(t));
-  }
-  const auto res = store_.apply(ts);
-  std::int64_t reclaimed = 0;
-  for (std::size_t i = 0; i < ts.size(); ++i) {
-    if (!res[i].ok()) continue;
-    offered_at_.erase(ts[i].receipt.packed());
-    lose(*id, ts[i].receipt, "reclaimed");
-    const auto before = matcher_.index().record(*slot_of(ts[i].receipt)).state;
-    requeue(ts[i].receipt, res[i].epoch, true);
-    outcome(*slot_of(ts[i].receipt), metrics::OfferOutcome::kLeaseExpired);
-    note(*slot_of(ts[i].receipt), before);
-    ++reclaimed;
-  }
+  if (matcher_.officer(*id).removed)
+    throw ProtocolError(Code::kUnknownOfficer, "officer " + name + " was removed from the roster");
+  return *id;
+}
+
+json Dispatcher::drain(const json& args) {
+  const auto name = protocol::require_string(args, "officer");
+  const OfficerId id = on_roster(name);
+  // No new offers, then every case the officer holds goes back to its queue, fenced. A refused
+  // one is read back: the index keeps what the store holds.
+  declared_presence_[id] = Presence::kAway;
+  set_effective_presence(id);
+  const auto reclaimed = expire_leases(
+      held_by(id, protocol::optional_string(args, "actor", "docketctl"),
+              "drained: " + protocol::optional_string(args, "reason", "officer drained")),
+      "reclaimed");
   spdlog::info("officer {} drained: {} cases returned to their queues", name, reclaimed);
   return {{"officer", name}, {"moved", 0}, {"reclaimed", reclaimed}};
+}
+
+json Dispatcher::officer_remove(const json& args) {
+  const auto name = protocol::require_string(args, "officer");
+  const OfficerId id = on_roster(name);
+  // No new offers from here. The cases the officer holds go back to their queues first, so
+  // that a removal recorded in the store never leaves a case held by nobody who can work it.
+  declared_presence_[id] = Presence::kAway;
+  set_effective_presence(id);
+  const auto reclaimed = expire_leases(
+      held_by(id, protocol::optional_string(args, "actor", "docketctl"),
+              "removed: " + protocol::optional_string(args, "reason", "officer removed")),
+      "reclaimed");
+  if (const Officer& o = matcher_.officer(id); o.load > 0) {
+    // A refused expiry was read back still held by the officer (the store moved on): nothing
+    // is recorded, and the request may be sent again.
+    throw ProtocolError(Code::kUnavailable, "officer " + name + " still holds " +
+                                                std::to_string(o.load) +
+                                                " cases that could not be returned yet");
+  }
+  // Recorded before it takes effect: a restart or a failover keeps the officer removed, even
+  // one the roster file still lists. Throws IoError (unavailable): the officer stays, away.
+  json record = officer_record(catalog_, matcher_.officer(id), declared_presence_[id]);
+  record["removed"] = true;
+  store_.put_officer(name, record.dump());
+  matcher_.remove_officer(id);
+  declared_presence_[id] = Presence::kOffline;
+  // The desk that played the officer plays them no more.
+  leave_session(id);
+  spdlog::info("officer {} removed from the roster: {} cases returned to their queues", name,
+               reclaimed);
+  return {{"officer", name}, {"reclaimed", reclaimed}};
 }
 
 }  // namespace docket::dispatch
@@ -835,9 +861,17 @@ RosterRestore restore_roster(store::CaseStore& store, const Catalog& catalog,
   for (const auto& [name, record] : store.officers()) {
     try {
       Presence declared = Presence::kAvailable;
-      Officer o = parse_officer(catalog, json::parse(record), declared);
+      const json in = json::parse(record);
+      Officer o = parse_officer(catalog, in, declared);
       if (o.id != name) bad("the record names officer " + o.id);
       o.presence = declared;  // The Dispatcher reads it as declared, then sets offline.
+      if (in.value("removed", false)) {
+        // Kept on the roster, offline for good, so that the cases' histories still name them.
+        const auto id = matcher.find_officer(o.id);
+        matcher.remove_officer(id ? *id : matcher.add_officer(std::move(o)));
+        ++out.removed;
+        continue;
+      }
       if (const auto id = matcher.find_officer(o.id)) {
         // On the configured roster: what officer.update may change comes from the store.
         matcher.set_skills(*id, std::move(o.skills));

@@ -406,7 +406,15 @@ OfficerId Matcher::add_officer(Officer o) {
 }
 
 void Matcher::set_presence(OfficerId id, Presence presence) {
-  officers_.at(id).presence = presence;
+  Officer& o = officers_.at(id);
+  o.presence = o.removed ? Presence::kOffline : presence;
+}
+
+void Matcher::remove_officer(OfficerId id) {
+  Officer& o = officers_.at(id);
+  o.removed = true;
+  o.presence = Presence::kOffline;
+  ++roster_version_;
 }
 
 void Matcher::set_capacity(OfficerId id, int capacity) {

@@ -210,6 +210,22 @@ TEST_F(MatcherTest, AbsentOfficersGetNothing) {
   EXPECT_EQ(m.run_round().assignments.size(), 1U);
 }
 
+TEST_F(MatcherTest, ARemovedOfficerStaysOfflineAndKeepsTheirId) {
+  Matcher m = make();
+  const OfficerId a = m.add_officer(make_officer(cat_, "a", "VSC", {{"i130", 3}}));
+  const auto version = m.roster_version();
+  m.remove_officer(a);
+  EXPECT_TRUE(m.officer(a).removed);
+  EXPECT_GT(m.roster_version(), version);
+  // A desk's presence, or the roster's, no longer brings the officer back.
+  m.set_presence(a, Presence::kAvailable);
+  EXPECT_EQ(m.officer(a).presence, Presence::kOffline);
+  m.enqueue(make_case(cat_, 1, "I-130", "VSC", now(), 30));
+  EXPECT_TRUE(m.run_round().assignments.empty());
+  EXPECT_EQ(m.find_officer("a"), a);
+  EXPECT_THROW(m.add_officer(make_officer(cat_, "a", "VSC", {{"i130", 3}})), InvalidArgument);
+}
+
 TEST_F(MatcherTest, MaxRoundCasesCapsARound) {
   Options opts;
   opts.max_round_cases = 2;

@@ -27,6 +27,9 @@ struct Officer {
   Presence presence = Presence::kAvailable;
   bool senior = false;               ///< May review other officers' decisions (QA).
   int load = 0;                      ///< Cases currently offered to or held by the officer.
+  /// Taken off the roster (officer.remove): offline for good. The id stays, so that the cases'
+  /// histories still name the officer and the id is not given to someone else.
+  bool removed = false;
 
   /// The officer's level in a skill, or 0 if not certified.
   int level(SkillId skill) const {

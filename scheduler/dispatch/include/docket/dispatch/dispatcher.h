@@ -61,6 +61,7 @@ nlohmann::json to_json(const DispatchStats& s);
 struct RosterRestore {
   std::size_t added = 0;             ///< Officers added at runtime, not in the configuration.
   std::size_t updated = 0;           ///< Configured officers changed at runtime.
+  std::size_t removed = 0;           ///< Officers removed at runtime (officer.remove).
   std::vector<std::string> skipped;  ///< Records that no longer fit the configuration, and why.
 };
 
@@ -68,8 +69,10 @@ struct RosterRestore {
 /// records in the store before applying them) back over the matcher's roster, which holds the
 /// configuration's: a configured officer takes the recorded skills, capacity and presence (the
 /// runtime change wins over the configuration file); an officer the configuration does not have
-/// is added. Call it before the dispatcher is made and before recovery, so that cases held by an
-/// officer added at runtime find their officer. Throws IoError when the store is unreachable.
+/// is added; an officer removed at runtime (`officer.remove`) is removed again (Officer::removed),
+/// even one the configuration lists. Call it before the dispatcher is made and before recovery, so
+/// that cases held by an officer added at runtime find their officer. Throws IoError when the store
+/// is unreachable.
 RosterRestore restore_roster(store::CaseStore& store, const Catalog& catalog,
                              matching::Matcher& matcher);
 
@@ -242,6 +245,15 @@ class Dispatcher {
   /// Records lease_expiry transitions and requeues what the store accepted; false (nothing
   /// changed) if the store cannot be reached.
   bool reclaim(const std::vector<store::Transition>& ts);
+  /// Records lease_expiry transitions and requeues what the store accepted, telling each case's
+  /// desk (LEASE_LOST with `lost_reason`, unless null); a refused one is read back (resync()).
+  /// Returns how many the store expired. Throws IoError (nothing changed) if the store cannot
+  /// be reached.
+  std::int64_t expire_leases(const std::vector<store::Transition>& ts, const char* lost_reason);
+  /// lease_expiry transitions for every case the officer holds (offered or assigned), by
+  /// `actor`, with `detail`.
+  std::vector<store::Transition> held_by(OfficerId id, const std::string& actor,
+                                         const std::string& detail) const;
   /// Plans a round when one is due and sends its offers ahead (record_offers() sends the OFFERs).
   void run_round();
   void record_offers(RoundOut& round, std::vector<store::TransitionResult>& res);
@@ -282,6 +294,8 @@ class Dispatcher {
   void reply_error(const std::string& peer, protocol::Code code, const std::string& message,
                    const nlohmann::json* re, bool management);
   void set_effective_presence(OfficerId id);
+  /// The officer's session no longer plays them; a session left with no officer ends.
+  void leave_session(OfficerId id);
   store::Transition transition(store::Op op, std::uint32_t slot, const std::string& actor) const;
   void requeue(ReceiptNumber r, std::int64_t epoch, bool clear_officer, bool recuse = false);
   void received(std::int64_t n);
@@ -346,6 +360,12 @@ class Dispatcher {
   nlohmann::json respond(const nlohmann::json& args);
   nlohmann::json hold_or_release(const nlohmann::json& args, bool hold);
   nlohmann::json drain(const nlohmann::json& args);
+  /// officer.remove: the officer's cases go back to their queues, then the removal is recorded
+  /// in the store, then the officer is offline for good and their desk no longer plays them.
+  nlohmann::json officer_remove(const nlohmann::json& args);
+  /// The officer named `name`; throws ProtocolError (unknown_officer) when the roster does not
+  /// have them, or had them and they were removed.
+  OfficerId on_roster(const std::string& name) const;
   nlohmann::json officer_json(OfficerId id) const;
 
   const Catalog& catalog_;

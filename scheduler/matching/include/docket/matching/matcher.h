@@ -132,7 +132,11 @@ class Matcher {
   /// Adds an officer and returns their id (dense, in order of addition). Throws
   /// InvalidArgument for an unknown center, a capacity below 1 or a skill level outside 1-5.
   OfficerId add_officer(Officer officer);
+  /// A removed officer stays offline, whatever `presence` says.
   void set_presence(OfficerId id, Presence presence);
+  /// Takes the officer off the roster: offline for good (Officer::removed). The cases they hold
+  /// are the caller's to return first.
+  void remove_officer(OfficerId id);
   /// Throws InvalidArgument for a capacity below 1.
   void set_capacity(OfficerId id, int capacity);
   /// Replaces the officer's skills (the next round uses them; cases on the desk stay). Throws
