@@ -2,6 +2,7 @@
 scheduler, then an offer of a form the officer could not take before."""
 
 import subprocess
+import time
 import unittest
 
 import zmq
@@ -12,19 +13,26 @@ NSC = "ISO-NSC-00001"  # Certified for I-130 only in tests/e2e/config/officers.c
 I130, I751 = "LIN2590000301", "LIN2590000302"
 
 
-class SkillUpdate(unittest.TestCase):
+class SchedulerCase(unittest.TestCase):
+    """A scheduler with its embedded Redis, started for each test."""
+
     def setUp(self):
         self.s = Scheduler()
         self.ctx = zmq.Context()
-        self.mgmt = Peer(self.ctx, self.s.management)
 
     def tearDown(self):
         self.ctx.destroy(linger=0)
         self.s.close()
 
     def ctl(self, *args):
-        return subprocess.run([binary("docketctl"), "--scheduler", self.s.management, "--timeout", "10",
-                               *args], capture_output=True, text=True, timeout=60)
+        return subprocess.run([binary("docketctl"), "--scheduler", self.s.management, "--timeout",
+                               "10", *args], capture_output=True, text=True, timeout=60)
+
+
+class SkillUpdate(SchedulerCase):
+    def setUp(self):
+        super().setUp()
+        self.mgmt = Peer(self.ctx, self.s.management)
 
     def skills(self):
         officers = self.mgmt.call("officers", {"center": "NSC"})["officers"]
@@ -65,17 +73,9 @@ NEW = "ISO-NSC-09001"  # Not in the roster file: added at runtime.
 I751_HELD = "LIN2590000303"
 
 
-class RosterPersists(unittest.TestCase):
+class RosterPersists(SchedulerCase):
     """Officers added or changed at runtime are kept in the state of record, so a restart on the
     same Redis (the embedded one's data directory) keeps them over the roster file."""
-
-    def setUp(self):
-        self.s = Scheduler()
-        self.ctx = zmq.Context()
-
-    def tearDown(self):
-        self.ctx.destroy(linger=0)
-        self.s.close()
 
     def officer(self, mgmt, name):
         return [o for o in mgmt.call("officers", {"center": "NSC"})["officers"]
@@ -112,9 +112,7 @@ class RosterPersists(unittest.TestCase):
         cases = mgmt.call("my-cases", {"officer": NEW})["cases"]
         self.assertEqual([(c["receipt"], c["state"]) for c in cases], [(I751_HELD, "assigned")])
         # docketctl shows the same roster.
-        r = subprocess.run([binary("docketctl"), "--scheduler", self.s.management, "--timeout",
-                            "10", "--json", "officers", "--center", "NSC"],
-                           capture_output=True, text=True, timeout=60)
+        r = self.ctl("--json", "officers", "--center", "NSC")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn(NEW, r.stdout)
         mgmt.sock.close()
@@ -124,22 +122,10 @@ O1, O2 = "ISO-CSC-00001", "ISO-CSC-00002"  # Both certified for I-130 at CSC.
 HELD = "WAC2590000401"
 
 
-class OfficerRemoval(unittest.TestCase):
+class OfficerRemoval(SchedulerCase):
     """`docketctl officer remove`: the officer's cases go back to their queues and on to another
     officer, the officer is never offered work again, and the removal outlives a restart even
     though the roster file still lists them."""
-
-    def setUp(self):
-        self.s = Scheduler()
-        self.ctx = zmq.Context()
-
-    def tearDown(self):
-        self.ctx.destroy(linger=0)
-        self.s.close()
-
-    def ctl(self, *args):
-        return subprocess.run([binary("docketctl"), "--scheduler", self.s.management, "--timeout",
-                               "10", *args], capture_output=True, text=True, timeout=60)
 
     def listed(self, mgmt):
         return {o["officer"] for o in mgmt.call("officers", {"center": "CSC"})["officers"]}
@@ -193,9 +179,9 @@ class OfficerRemoval(unittest.TestCase):
         self.assertIn("was removed from the roster",
                       self.assert_refused(mgmt, "unknown_officer", "officer.update",
                                           {"officer": O1, "capacity": 3}))
-        self.assertIn("was removed from the roster",
-                      self.assert_refused(mgmt, "unknown_officer", "officer.remove",
-                                          {"officer": O1}))
+        # Sent again (its first answer lost), a removal is recorded again and returns nothing.
+        self.assertEqual(mgmt.call("officer.remove", {"officer": O1}),
+                         {"officer": O1, "reclaimed": 0})
         self.assertIn("ids are not reused", self.assert_refused(
             mgmt, "bad_request", "officer.add",
             {"officer": {"officer": O1, "center": "CSC", "skills": {"I-130": 3}}}))
@@ -216,6 +202,29 @@ class OfficerRemoval(unittest.TestCase):
         self.assertEqual(w2.offer(receipt="WAC2590000402")["officer"], O2)
         w2.sock.close()
         mgmt.sock.close()
+
+    def test_a_desk_that_says_hello_again_with_fewer_officers_no_longer_plays_the_others(self):
+        mgmt = Peer(self.ctx, self.s.management)
+        w = Worker(self.ctx, self.s.workers, [O1, O2])
+        rid = w.request("HELLO", {"agent": "e2e-test/1", "officers": [{"officer": O2}],
+                                  "credit": 16})
+        self.assertEqual([o["officer"] for o in
+                          w.expect("WELCOME", where=lambda b: b.get("re") == rid)["officers"]],
+                         [O2])
+        # The session's last officer is removed, and the session ends. O1, whom the desk no
+        # longer plays, is offline: a case waits for a desk that plays them.
+        self.assertEqual(mgmt.call("officer.remove", {"officer": O2})["reclaimed"], 0)
+        # Rounds run while some desk is connected: one plays an officer of another center.
+        nsc = Worker(self.ctx, self.s.workers, [NSC])
+        self.assertEqual(mgmt.call("stats")["workers"], 1)
+        mgmt.call("submit", {"cases": [new_case(HELD)]})
+        time.sleep(0.5)  # Rounds run meanwhile (each within round_delay_ms of the submit).
+        self.assertEqual(mgmt.call("my-cases", {"officer": O1})["cases"], [])
+        self.assertEqual(mgmt.call("queues", {"center": "CSC"})["rows"][0]["queued"], 1)
+        other = Worker(self.ctx, self.s.workers, [O1])
+        self.assertEqual(other.offer(receipt=HELD)["officer"], O1)
+        for peer in (other, nsc, w, mgmt):
+            peer.sock.close()
 
 
 if __name__ == "__main__":

@@ -576,9 +576,13 @@ void Dispatcher::leave_session(OfficerId id) {
   if (auto it = sessions_.find(peer); it != sessions_.end()) {
     auto& v = it->second->officers;
     v.erase(std::remove(v.begin(), v.end(), id), v.end());
-    if (v.empty()) sessions_.erase(it);
+    if (v.empty()) {
+      sessions_.erase(it);
+      if (metrics_) metrics_->workers_connected.Set(static_cast<double>(sessions_.size()));
+    }
   }
   peer.clear();
+  set_effective_presence(id);
 }
 
 void Dispatcher::hello(const std::string& peer, const json& body) {
@@ -653,7 +657,16 @@ void Dispatcher::hello(const std::string& peer, const json& body) {
       resumed.push_back(case_json(catalog_, matcher_, slot));
     }
   }
-  if (auto old = sessions_.find(peer); old != sessions_.end()) sessions_.erase(old);
+  if (auto old = sessions_.find(peer); old != sessions_.end()) {
+    // Officers the peer played and does not name again are no longer played: their cases are
+    // orphans, which the sweep reclaims unless a desk takes the officer back within a lease.
+    for (OfficerId o : old->second->officers) {
+      if (std::find(s->officers.begin(), s->officers.end(), o) != s->officers.end()) continue;
+      session_of_[o].clear();
+      set_effective_presence(o);
+    }
+    sessions_.erase(old);
+  }
   Session& ref = *s;
   sessions_[peer] = std::move(s);
   for (OfficerId id : ref.officers) set_effective_presence(id);
@@ -1290,8 +1303,9 @@ std::int64_t Dispatcher::expire_leases(const std::vector<store::Transition>& ts,
       outcome(*slot, metrics::OfferOutcome::kLeaseExpired);
       note(*slot, before);
     }
-    ++stats_.reclaimed;
     ++expired;
+    if (lost_reason) continue;
+    ++stats_.reclaimed;
     if (metrics_) metrics_->leases_expired.Add({{"center", ts[i].center}}).Increment();
   }
   return expired;
@@ -1379,7 +1393,10 @@ void Dispatcher::run_round() {
     const auto& peer = session_of_[a.officer];
     if (peer.empty()) continue;
     auto [it, fresh] = room.try_emplace(peer, 0);
-    if (fresh) it->second = sessions_.at(peer)->credit;
+    if (fresh) {
+      const auto session = sessions_.find(peer);
+      it->second = session == sessions_.end() ? 0 : session->second->credit;
+    }
     if (it->second <= 0) continue;
     --it->second;
     taken.assignments.push_back(a);
@@ -1472,9 +1489,16 @@ std::optional<store::StoredCase> Dispatcher::read_back(const std::string& center
                                                        bool* unreachable) {
   try {
     return store_.get(center, r);
-  } catch (const Error& e) {
+  } catch (const IoError& e) {
     spdlog::error("cannot read {} back from the store: {}", r.str(), e.what());
     if (unreachable) *unreachable = true;
+    return std::nullopt;
+  } catch (const Error& e) {
+    // A stored record this build cannot read (or a reply of the wrong type) is not an outage:
+    // reading it again would fail the same way. The case is treated as one the store does not
+    // hold for this scheduler, and its record is left for an operator.
+    spdlog::error("cannot read {} back from the store, its record is unreadable: {}", r.str(),
+                  e.what());
     return std::nullopt;
   }
 }

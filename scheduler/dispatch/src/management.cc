@@ -378,6 +378,11 @@ std::vector<json> Dispatcher::record_submits(std::vector<PendingSubmit>& batch,
         note(c, CaseState::kReceived, CaseState::kQueued);
         ++accepted;
       } else if (results[k].status == store::TransitionResult::Status::kDuplicate) {
+        if (!p.unread.empty()) {
+          // The request is answered unavailable already: sent again, it reads this one too.
+          if (ahead) drop_unrecorded(c.receipt);
+          continue;
+        }
         switch (adopt_stored(c, results[k], ahead)) {
           case Adoption::kAdopted:
             ++accepted;
@@ -821,33 +826,39 @@ json Dispatcher::drain(const json& args) {
 
 json Dispatcher::officer_remove(const json& args) {
   const auto name = protocol::require_string(args, "officer");
-  const OfficerId id = on_roster(name);
-  // No new offers from here. The cases the officer holds go back to their queues first, so
-  // that a removal recorded in the store never leaves a case held by nobody who can work it.
-  declared_presence_[id] = Presence::kAway;
-  set_effective_presence(id);
-  const auto reclaimed = expire_leases(
-      held_by(id, protocol::optional_string(args, "actor", "docketctl"),
-              "removed: " + protocol::optional_string(args, "reason", "officer removed")),
-      "reclaimed");
-  if (const Officer& o = matcher_.officer(id); o.load > 0) {
-    // A refused expiry was read back still held by the officer (the store moved on): nothing
-    // is recorded, and the request may be sent again.
-    throw ProtocolError(Code::kUnavailable, "officer " + name + " still holds " +
-                                                std::to_string(o.load) +
-                                                " cases that could not be returned yet");
+  const auto id = matcher_.find_officer(name);
+  if (!id) throw ProtocolError(Code::kUnknownOfficer, "officer " + name + " is not on the roster");
+  std::int64_t reclaimed = 0;
+  if (!matcher_.officer(*id).removed) {
+    // No new offers from here. The cases the officer holds go back to their queues first, so
+    // that a removal never leaves a case held by nobody who can work it.
+    declared_presence_[*id] = Presence::kAway;
+    set_effective_presence(*id);
+    reclaimed = expire_leases(
+        held_by(*id, protocol::optional_string(args, "actor", "docketctl"),
+                "removed: " + protocol::optional_string(args, "reason", "officer removed")),
+        "reclaimed");
+    if (const Officer& o = matcher_.officer(*id); o.load > 0) {
+      // A refused expiry was read back still held by the officer (the store moved on), or could
+      // not be read back: the officer stays, away, and the request may be sent again.
+      throw ProtocolError(Code::kUnavailable, "officer " + name + " still holds " +
+                                                  std::to_string(o.load) +
+                                                  " cases that could not be returned yet");
+    }
+    // Off this scheduler's roster before the store has it, so that neither a desk nor a call
+    // that fails below can bring the officer back.
+    matcher_.remove_officer(*id);
+    declared_presence_[*id] = Presence::kOffline;
+    leave_session(*id);
+    spdlog::info("officer {} removed from the roster: {} cases returned to their queues", name,
+                 reclaimed);
   }
-  // Recorded before it takes effect: a restart or a failover keeps the officer removed, even
-  // one the roster file still lists. Throws IoError (unavailable): the officer stays, away.
-  json record = officer_record(catalog_, matcher_.officer(id), declared_presence_[id]);
+  // Recorded, so that a restart or a failover keeps the officer removed, even one the roster
+  // file still lists; the answer waits for it. Throws IoError (unavailable): the request is sent
+  // again, and a removal already made here is then only recorded.
+  json record = officer_record(catalog_, matcher_.officer(*id), Presence::kOffline);
   record["removed"] = true;
   store_.put_officer(name, record.dump());
-  matcher_.remove_officer(id);
-  declared_presence_[id] = Presence::kOffline;
-  // The desk that played the officer plays them no more.
-  leave_session(id);
-  spdlog::info("officer {} removed from the roster: {} cases returned to their queues", name,
-               reclaimed);
   return {{"officer", name}, {"reclaimed", reclaimed}};
 }
 
@@ -862,16 +873,30 @@ RosterRestore restore_roster(store::CaseStore& store, const Catalog& catalog,
     try {
       Presence declared = Presence::kAvailable;
       const json in = json::parse(record);
-      Officer o = parse_officer(catalog, in, declared);
-      if (o.id != name) bad("the record names officer " + o.id);
-      o.presence = declared;  // The Dispatcher reads it as declared, then sets offline.
-      if (in.value("removed", false)) {
-        // Kept on the roster, offline for good, so that the cases' histories still name them.
-        const auto id = matcher.find_officer(o.id);
-        matcher.remove_officer(id ? *id : matcher.add_officer(std::move(o)));
+      if (in.is_object() && in.value("removed", false)) {
+        // Kept on the roster, offline for good, so that the cases' histories still name the
+        // officer and the id is not given out again: even when the record no longer fits the
+        // configuration (a skill or center taken out of it since), which is not needed here.
+        auto id = matcher.find_officer(name);
+        if (!id) {
+          Officer o;
+          try {
+            o = parse_officer(catalog, in, declared);
+          } catch (const std::exception&) {
+            o = Officer{};
+            o.id = name;
+            o.center = catalog.find_center(in.value("center", "")).value_or(0);
+          }
+          o.id = name;
+          id = matcher.add_officer(std::move(o));
+        }
+        matcher.remove_officer(*id);
         ++out.removed;
         continue;
       }
+      Officer o = parse_officer(catalog, in, declared);
+      if (o.id != name) bad("the record names officer " + o.id);
+      o.presence = declared;  // The Dispatcher reads it as declared, then sets offline.
       if (const auto id = matcher.find_officer(o.id)) {
         // On the configured roster: what officer.update may change comes from the store.
         matcher.set_skills(*id, std::move(o.skills));

@@ -38,6 +38,7 @@ Explanation Matcher::explain(ReceiptNumber r) {
   int eligible_absent = 0;
   for (OfficerId id = 0; id < officers_.size(); ++id) {
     const Officer& o = officers_[id];
+    if (o.removed) continue;  // Off the roster for good: not a reason the case waits.
     ++e.officers_total;
     Ineligibility why = check(c, form, o, id, e.relaxation);
     if (why == Ineligibility::kAbsent) {
@@ -65,7 +66,7 @@ Explanation Matcher::explain(ReceiptNumber r) {
   node.slack_days = static_cast<int>(std::clamp<std::int64_t>(e.slack_days, 0, 1'000'000));
   node.overdue = c.deadline <= now;
   node.relax = e.relaxation;
-  node.has_preferred = c.preferred_officer != kNoOfficer;
+  node.has_preferred = prefers(c.preferred_officer);
   node.cases = 1;
   e.unassigned_terms = costs_.unassigned_terms(node);
 

@@ -357,7 +357,7 @@ CaseNodeView Matcher::bucket_view(const ClassKey& key, std::size_t bucket) const
   v.slack_days = bucket == 0 ? 0 : std::max(0, edges_[bucket - 1]);
   v.overdue = bucket == 0 && !edges_.empty() && edges_[0] <= 0;
   v.relax = relaxation(form, bucket < edges_.size() ? edges_[bucket] : 1'000'000);
-  v.has_preferred = key.preferred != kNoOfficer;
+  v.has_preferred = prefers(key.preferred);
   v.cases = 0;
   return v;
 }
@@ -408,6 +408,12 @@ OfficerId Matcher::add_officer(Officer o) {
 void Matcher::set_presence(OfficerId id, Presence presence) {
   Officer& o = officers_.at(id);
   o.presence = o.removed ? Presence::kOffline : presence;
+}
+
+bool Matcher::prefers(OfficerId preferred) const {
+  // A case returned from an RFE prefers the officer who asked for the evidence; once that
+  // officer is removed, it goes to anyone at no affinity cost.
+  return preferred != kNoOfficer && !(preferred < officers_.size() && officers_[preferred].removed);
 }
 
 void Matcher::remove_officer(OfficerId id) {

@@ -245,10 +245,12 @@ class Dispatcher {
   /// Records lease_expiry transitions and requeues what the store accepted; false (nothing
   /// changed) if the store cannot be reached.
   bool reclaim(const std::vector<store::Transition>& ts);
-  /// Records lease_expiry transitions and requeues what the store accepted, telling each case's
-  /// desk (LEASE_LOST with `lost_reason`, unless null); a refused one is read back (resync()).
-  /// Returns how many the store expired. Throws IoError (nothing changed) if the store cannot
-  /// be reached.
+  /// Records lease_expiry transitions and requeues what the store accepted; a refused one is
+  /// read back (resync()). With `lost_reason`, the cases were taken from a desk that is still
+  /// there (drain, officer.remove): it is told (LEASE_LOST), and they are not counted as lapsed
+  /// leases (stats.reclaimed, docket_leases_expired_total), which count silent and orphaned
+  /// sessions. Returns how many the store expired. Throws IoError (nothing changed) if the store
+  /// cannot be reached.
   std::int64_t expire_leases(const std::vector<store::Transition>& ts, const char* lost_reason);
   /// lease_expiry transitions for every case the officer holds (offered or assigned), by
   /// `actor`, with `detail`.
@@ -269,7 +271,8 @@ class Dispatcher {
   /// Gives an offered case an offer timeout, offer_timeout_ms from now.
   void time_out_offer(ReceiptNumber r, std::int64_t epoch);
   /// The case as the store holds it; nullopt when it holds none, or cannot be read (logged).
-  /// With `unreachable`, it is set when the read failed (as opposed to the store holding none).
+  /// With `unreachable`, it is set when the store could not be reached (IoError), as opposed to
+  /// holding none; a stored record that cannot be decoded counts as none.
   std::optional<store::StoredCase> read_back(const std::string& center, ReceiptNumber r,
                                              bool* unreachable = nullptr);
   /// Takes a case out of the index, with the slot of the officer it shows holding it.

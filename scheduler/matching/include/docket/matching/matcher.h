@@ -220,6 +220,9 @@ class Matcher {
   std::vector<int> edges_;
   std::vector<Officer> officers_;
   std::uint64_t roster_version_ = 0;
+  /// Whether a case preferring `preferred` pays the affinity cost away from them: it does while
+  /// it names an officer who is not removed.
+  bool prefers(OfficerId preferred) const;
   std::vector<OfficerState> officer_state_;
   std::unordered_map<std::string, OfficerId> officer_ids_;
   std::unordered_map<std::string, std::uint32_t> profile_ids_;
