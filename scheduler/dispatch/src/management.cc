@@ -510,8 +510,8 @@ json Dispatcher::officer_add(const json& args) {
 
 json Dispatcher::officer_update(const json& args) {
   const auto name = protocol::require_string(args, "officer");
-  const std::optional<OfficerId> id = on_roster(name);
-  const Officer& current = matcher_.officer(*id);
+  const OfficerId id = on_roster(name);
+  const Officer& current = matcher_.officer(id);
   // Every field is read and checked before anything changes, so a request with one bad field
   // leaves the officer exactly as it was.
   std::optional<int> capacity;
@@ -557,13 +557,13 @@ json Dispatcher::officer_update(const json& args) {
   if (skills) next.skills = *skills;
   if (capacity) next.capacity = *capacity;
   store_.put_officer(
-      name, officer_record(catalog_, next, presence.value_or(declared_presence_[*id])).dump());
+      name, officer_record(catalog_, next, presence.value_or(declared_presence_[id])).dump());
   // Cases the officer holds stay: neither the load nor the case index is touched.
-  if (skills) matcher_.set_skills(*id, std::move(*skills));
-  if (capacity) matcher_.set_capacity(*id, *capacity);
+  if (skills) matcher_.set_skills(id, std::move(*skills));
+  if (capacity) matcher_.set_capacity(id, *capacity);
   if (presence) {
-    declared_presence_[*id] = *presence;
-    set_effective_presence(*id);
+    declared_presence_[id] = *presence;
+    set_effective_presence(id);
   }
   spdlog::info("officer {} updated:{}{}{}", name,
                capacity ? " capacity " + std::to_string(*capacity) : std::string(),
@@ -571,7 +571,7 @@ json Dispatcher::officer_update(const json& args) {
                skills ? " skills " + skills_text : std::string());
   round_due_ = true;
   round_due_at_ = Monotonic::now();
-  return {{"officer", officer_json(*id)}};
+  return {{"officer", officer_json(id)}};
 }
 
 json Dispatcher::officers(const json& args) {
