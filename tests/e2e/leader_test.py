@@ -888,6 +888,31 @@ class StoreRefusal(HaTestCase):
         self.assertEqual((stats["decided"], stats["backlog"], stats["store_refusals"]), (1, 0, 2))
         self.stop_cleanly(a, w, mgmt)
 
+    def test_a_case_whose_stored_record_cannot_be_read_is_let_go_not_offered_at_every_round(self):
+        a, mgmt, _ = self.leader()
+        receipts = [RECEIPT, "WAC2590000202"]
+        self.assertEqual(mgmt.call("submit", {"cases": [new_case(r) for r in receipts]})["accepted"], 2)
+        # Something other than a scheduler garbles one stored record.
+        key = next(k.decode() for k in redis_call(self.redis.port, "KEYS", "docket:{c:*}:cases")
+                   if redis_call(self.redis.port, "HGET", k.decode(), RECEIPT) is not None)
+        redis_call(self.redis.port, "HSET", key, RECEIPT, "garbled")
+        # Its offer is refused (malformed) and the read-back cannot decode it: no outage, so the
+        # case is let go, once. The other case is offered and decided.
+        w = Worker(self.ctx, a.workers, [O1])
+        offered = w.offer(timeout=10.0)
+        self.assertEqual(offered["receipt"], receipts[1])
+        self.assertEqual(w.accept(offered)["state"], "assigned")
+        self.assertEqual(w.decide(offered, "approve")["state"], "decided")
+        wait_for(lambda: f"cannot read {RECEIPT} back from the store" in a.output(), timeout=10)
+        # Rounds run meanwhile: none may offer the garbled case again (only heartbeats come).
+        quiet_until = time.time() + 1.0
+        self.keep_desk(w, until=lambda: time.time() > quiet_until)
+        stats = mgmt.call("stats")
+        self.assertEqual((stats["store_refusals"], stats["backlog"], stats["decided"]), (1, 0, 1))
+        self.assertEqual(redis_call(self.redis.port, "HGET", key, RECEIPT), b"garbled")
+        self.assertIn("its record is unreadable", a.output())
+        self.stop_cleanly(a, w, mgmt)
+
     def test_refused_offers_give_back_credit_and_slots(self):
         a, mgmt, _ = self.leader()
         receipts = [RECEIPT, "WAC2590000202"]

@@ -394,8 +394,7 @@ void Dispatcher::handle_worker(protocol::Received& in, Batch& batch) {
           }
         }
         for (OfficerId o : s.officers) {
-          session_of_[o].clear();
-          set_effective_presence(o);
+          unplay(o);
         }
         spdlog::info("worker session {} said goodbye ({} officers)", s.id, s.officers.size());
         sessions_.erase(it);
@@ -581,7 +580,11 @@ void Dispatcher::leave_session(OfficerId id) {
       if (metrics_) metrics_->workers_connected.Set(static_cast<double>(sessions_.size()));
     }
   }
-  peer.clear();
+  unplay(id);
+}
+
+void Dispatcher::unplay(OfficerId id) {
+  session_of_[id].clear();
   set_effective_presence(id);
 }
 
@@ -662,8 +665,7 @@ void Dispatcher::hello(const std::string& peer, const json& body) {
     // orphans, which the sweep reclaims unless a desk takes the officer back within a lease.
     for (OfficerId o : old->second->officers) {
       if (std::find(s->officers.begin(), s->officers.end(), o) != s->officers.end()) continue;
-      session_of_[o].clear();
-      set_effective_presence(o);
+      unplay(o);
     }
     sessions_.erase(old);
   }
@@ -1333,8 +1335,7 @@ void Dispatcher::expire_session(const std::string& peer, const char* reason) {
   const auto officers = it->second->officers;
   sessions_.erase(it);
   for (OfficerId o : officers) {
-    session_of_[o].clear();
-    set_effective_presence(o);
+    unplay(o);
   }
   if (metrics_) metrics_->workers_connected.Set(static_cast<double>(sessions_.size()));
 }

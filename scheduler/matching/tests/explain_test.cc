@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "docket/matching/matcher.h"
 #include "docket/testing/fixtures.h"
 
@@ -50,6 +52,47 @@ TEST_F(ExplainTest, NonePresentAndAllAtCapacity) {
   EXPECT_EQ(e.verdict, Verdict::kAllAtCapacity);
   EXPECT_EQ(e.queue_position, 1U);
   EXPECT_EQ(e.class_size, 1U);
+}
+
+TEST_F(ExplainTest, ARemovedOfficerIsNoReasonToWaitAndNoLongerPreferred) {
+  const OfficerId a = m_.add_officer(make_officer(cat_, "a", "VSC", {{"i130", 3}}));
+  Case back = make_case(cat_, 1, "I-130", "VSC", now(), 50);
+  back.preferred_officer = a;  // Back from an RFE that officer asked for.
+  m_.set_presence(a, Presence::kAway);
+  m_.enqueue(back);
+  EXPECT_EQ(m_.explain(r(1)).verdict, Verdict::kNonePresent);
+  m_.remove_officer(a);
+  Explanation removed = m_.explain(r(1));
+  EXPECT_EQ(removed.verdict, Verdict::kNoEligibleOfficer);
+  EXPECT_EQ(removed.officers_total, 0);
+
+  // Another officer takes it: away from an officer who is only absent, the path pays the
+  // affinity cost; away from a removed one, it does not.
+  m_.add_officer(make_officer(cat_, "b", "VSC", {{"i130", 3}}));
+  m_.run_round();
+  const auto affinity = [&] {
+    for (const auto& t : m_.explain(r(1)).cost_terms)
+      if (t.model == "affinity") return t.cost;
+    return Cost{-1};
+  };
+  EXPECT_EQ(affinity(), 0);
+}
+
+TEST_F(ExplainTest, AnOfficerAwayIsStillPreferred) {
+  const OfficerId a = m_.add_officer(make_officer(cat_, "a", "VSC", {{"i130", 3}}));
+  m_.add_officer(make_officer(cat_, "b", "VSC", {{"i130", 3}}));
+  Case back = make_case(cat_, 1, "I-130", "VSC", now(), 50);
+  back.preferred_officer = a;
+  m_.set_presence(a, Presence::kAway);
+  m_.enqueue(back);
+  m_.run_round();
+  Explanation e = m_.explain(r(1));
+  ASSERT_EQ(e.verdict, Verdict::kAssigned);
+  EXPECT_EQ(e.officer, "b");
+  const auto term = std::find_if(e.cost_terms.begin(), e.cost_terms.end(),
+                                 [](const auto& t) { return t.model == "affinity"; });
+  ASSERT_NE(term, e.cost_terms.end());
+  EXPECT_GT(term->cost, 0);
 }
 
 TEST_F(ExplainTest, OutrankedWhenMoreUrgentCasesTookTheRoom) {

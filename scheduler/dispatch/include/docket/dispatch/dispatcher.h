@@ -299,6 +299,8 @@ class Dispatcher {
   void set_effective_presence(OfficerId id);
   /// The officer's session no longer plays them; a session left with no officer ends.
   void leave_session(OfficerId id);
+  /// No session plays the officer (offline to the matcher): their held cases become orphans.
+  void unplay(OfficerId id);
   store::Transition transition(store::Op op, std::uint32_t slot, const std::string& actor) const;
   void requeue(ReceiptNumber r, std::int64_t epoch, bool clear_officer, bool recuse = false);
   void received(std::int64_t n);
