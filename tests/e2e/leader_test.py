@@ -307,12 +307,16 @@ class HaTestCase(unittest.TestCase):
             p.sock.close()
         self.assertEqual(s.stop(), 0)
 
+    def cases_key(self, receipt):
+        """The Redis hash of the center that holds `receipt`."""
+        return next(k.decode() for k in redis_call(self.redis.port, "KEYS", "docket:{c:*}:cases")
+                    if redis_call(self.redis.port, "HGET", k.decode(), receipt) is not None)
+
     def store_copy(self, source, receipt, **fields):
         """Stores `source`'s record again under `receipt`, behind the scheduler's back, with
         the given fields changed (state, officer, epoch: docs/architecture.md, "Record
         format")."""
-        key = next(k.decode() for k in redis_call(self.redis.port, "KEYS", "docket:{c:*}:cases")
-                   if redis_call(self.redis.port, "HGET", k.decode(), source) is not None)
+        key = self.cases_key(source)
         record = redis_call(self.redis.port, "HGET", key, source).decode().split("|")
         for name, value in fields.items():
             record[{"state": 1, "officer": 6, "epoch": 7}[name]] = str(value)
@@ -893,8 +897,7 @@ class StoreRefusal(HaTestCase):
         receipts = [RECEIPT, "WAC2590000202"]
         self.assertEqual(mgmt.call("submit", {"cases": [new_case(r) for r in receipts]})["accepted"], 2)
         # Something other than a scheduler garbles one stored record.
-        key = next(k.decode() for k in redis_call(self.redis.port, "KEYS", "docket:{c:*}:cases")
-                   if redis_call(self.redis.port, "HGET", k.decode(), RECEIPT) is not None)
+        key = self.cases_key(RECEIPT)
         redis_call(self.redis.port, "HSET", key, RECEIPT, "garbled")
         # Its offer is refused (malformed) and the read-back cannot decode it: no outage, so the
         # case is let go, once. The other case is offered and decided.
@@ -919,8 +922,7 @@ class StoreRefusal(HaTestCase):
         self.assertEqual(mgmt.call("submit", {"cases": [new_case(r) for r in receipts]})["accepted"], 2)
         # The store's records move on behind the scheduler's back (as another writer would move
         # them): their epoch is 5, where the scheduler's index says 0.
-        key = next(k.decode() for k in redis_call(self.redis.port, "KEYS", "docket:{c:*}:cases")
-                   if redis_call(self.redis.port, "HGET", k.decode(), RECEIPT) is not None)
+        key = self.cases_key(RECEIPT)
         for r in receipts:
             record = redis_call(self.redis.port, "HGET", key, r).decode().split("|")
             record[7] = "5"
