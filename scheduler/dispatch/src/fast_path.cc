@@ -25,16 +25,12 @@ matching::RoundPlan ShortQueuePlanner::plan(matching::Matcher& matcher, std::siz
     matcher_ = &matcher;
     roster_version_ = matcher.roster_version();
   }
-  std::size_t free_officers = 0;
-  for (const Officer& o : officers) {
-    if (o.free_slots() <= 0) continue;
-    ++free_officers;
-    plan.stats.free_slots += static_cast<std::size_t>(o.free_slots());
-  }
-  if (free_officers == 0) return plan;
+  // Nothing here walks the whole roster: a call is made for every few cases that come in, and a
+  // national roster has thousands of officers. So the plan does not count free slots
+  // (stats.free_slots stays 0), and the slots it takes are cleared officer by officer afterwards.
+  if (taken_.size() != officers.size()) taken_.assign(officers.size(), 0);
   // Officers of each center, whatever their presence and load, to build the lists kept per class.
   std::vector<std::vector<OfficerId>> by_center;
-  taken_.assign(officers.size(), 0);
   const auto room = [&](OfficerId id) { return officers[id].free_slots() - taken_[id]; };
   const auto fits = [&](OfficerId id) {
     return room(id) > 0 && officers[id].presence == Presence::kAvailable;
@@ -101,7 +97,7 @@ matching::RoundPlan ShortQueuePlanner::plan(matching::Matcher& matcher, std::siz
         }
       }
       if (best == kNoOfficer) break;  // Nobody can take it: the rest of its class waits too.
-      ++taken_[best];
+      if (taken_[best]++ == 0) touched_.push_back(best);
       matching::Assignment a;
       a.receipt = c.receipt;
       a.officer = best;
@@ -111,6 +107,8 @@ matching::RoundPlan ShortQueuePlanner::plan(matching::Matcher& matcher, std::siz
       plan.assignments.push_back(a);
     }
   }
+  for (OfficerId id : touched_) taken_[id] = 0;
+  touched_.clear();
   return plan;
 }
 
