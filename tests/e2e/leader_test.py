@@ -916,6 +916,48 @@ class StoreRefusal(HaTestCase):
         self.assertIn("its record is unreadable", a.output())
         self.stop_cleanly(a, w, mgmt)
 
+    def held_case_the_store_moved_on(self):
+        """A leader, a management peer and a desk playing O1, who holds RECEIPT (assigned at
+        epoch 1 in the scheduler's index) while the stored record has moved on to epoch 5, still
+        assigned to O1, behind the scheduler's back."""
+        a, mgmt, w = self.leader(desk=(O1,))
+        self.assertEqual(mgmt.call("submit", {"cases": [new_case(RECEIPT)]})["accepted"], 1)
+        offered = w.offer()
+        self.assertEqual(w.accept(offered)["state"], "assigned")
+        self.store_copy(RECEIPT, RECEIPT, epoch=5)
+        return a, mgmt, w
+
+    def assert_still_held(self, mgmt, cmd):
+        """`cmd` for O1 answers unavailable: its expiry at epoch 1 is refused, and the case read
+        back is still O1's (at epoch 5)."""
+        with self.assertRaises(ProtocolError) as refused:
+            mgmt.call(cmd, {"officer": O1})
+        self.assertEqual(refused.exception.code, "unavailable")
+        self.assertIn("still holds 1 cases that could not be returned yet", str(refused.exception))
+        self.assertEqual(mgmt.call("status", {"receipt": RECEIPT})["case"]["officer"], O1)
+
+    def test_a_drain_that_cannot_return_a_case_answers_unavailable_until_it_has(self):
+        a, mgmt, w = self.held_case_the_store_moved_on()
+        self.assert_still_held(mgmt, "drain")
+        self.assertIn(f"officer {O1} drained but still holds 1 cases", a.output())
+        # Sent again, the expiry is made at the epoch read back, and the case is returned.
+        self.assertEqual(mgmt.call("drain", {"officer": O1})["reclaimed"], 1)
+        self.assertEqual(w.expect("LEASE_LOST")["cases"], [{"receipt": RECEIPT, "reason": "reclaimed"}])
+        status = mgmt.call("status", {"receipt": RECEIPT})["case"]
+        self.assertEqual((status["state"], status["epoch"]), ("queued", 6))
+        self.stop_cleanly(a, w, mgmt)
+
+    def test_a_removal_that_cannot_return_a_case_keeps_the_officer_until_it_has(self):
+        a, mgmt, w = self.held_case_the_store_moved_on()
+        self.assert_still_held(mgmt, "officer.remove")
+        officers = {o["officer"]: o for o in mgmt.call("officers", {"center": "CSC"})["officers"]}
+        self.assertEqual(officers[O1]["presence"], "away")
+        self.assertEqual(mgmt.call("officer.remove", {"officer": O1}), {"officer": O1, "reclaimed": 1})
+        self.assertNotIn(O1, {o["officer"] for o in mgmt.call("officers", {"center": "CSC"})["officers"]})
+        status = mgmt.call("status", {"receipt": RECEIPT})["case"]
+        self.assertEqual((status["state"], status["epoch"]), ("queued", 6))
+        self.stop_cleanly(a, w, mgmt)
+
     def test_refused_offers_give_back_credit_and_slots(self):
         a, mgmt, _ = self.leader()
         receipts = [RECEIPT, "WAC2590000202"]

@@ -179,6 +179,8 @@ class OfficerRemoval(SchedulerCase):
         self.assertIn("was removed from the roster",
                       self.assert_refused(mgmt, "unknown_officer", "officer.update",
                                           {"officer": O1, "capacity": 3}))
+        self.assertIn("was removed from the roster",
+                      self.assert_refused(mgmt, "unknown_officer", "my-cases", {"officer": O1}))
         # Sent again (its first answer lost), a removal is recorded again and returns nothing.
         self.assertEqual(mgmt.call("officer.remove", {"officer": O1}),
                          {"officer": O1, "reclaimed": 0})

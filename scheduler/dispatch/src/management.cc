@@ -706,16 +706,17 @@ json Dispatcher::explain(const json& args) {
 
 json Dispatcher::my_cases(const json& args) {
   const auto name = protocol::require_string(args, "officer");
-  const auto id = matcher_.find_officer(name);
-  if (!id) throw ProtocolError(Code::kUnknownOfficer, "officer " + name + " is not on the roster");
+  // A removed officer holds nothing and waits for nothing (an RFE that preferred them goes to
+  // anyone): unknown, as for every other officer command.
+  const OfficerId id = on_roster(name);
   json out = json::array();
   const auto& idx = matcher_.index();
   for (std::uint32_t slot = 0; slot < idx.size(); ++slot) {
     const auto& rec = idx.record(slot);
     if (rec.receipt == 0) continue;
-    const bool holds = rec.officer == *id &&
+    const bool holds = rec.officer == id &&
                        (rec.state == CaseState::kOffered || rec.state == CaseState::kAssigned);
-    const bool waiting = rec.preferred == *id && rec.state == CaseState::kRfePending;
+    const bool waiting = rec.preferred == id && rec.state == CaseState::kRfePending;
     if (holds || waiting) out.push_back(case_json(catalog_, matcher_, slot));
   }
   return {{"officer", name}, {"cases", std::move(out)}};
@@ -820,6 +821,17 @@ json Dispatcher::drain(const json& args) {
       held_by(id, protocol::optional_string(args, "actor", "docketctl"),
               "drained: " + protocol::optional_string(args, "reason", "officer drained")),
       "reclaimed");
+  if (const Officer& o = matcher_.officer(id); o.load > 0) {
+    // A refused expiry was read back still held by the officer (the store moved on), or could not
+    // be read back: a drain that answered success here would leave the case with an officer who
+    // was told to stop. The officer stays away; the request may be sent again.
+    spdlog::warn("officer {} drained but still holds {} cases that could not be returned yet", name,
+                 o.load);
+    throw ProtocolError(Code::kUnavailable,
+                        "officer " + name + " is away but still holds " + std::to_string(o.load) +
+                            " cases that could not be returned yet (" + std::to_string(reclaimed) +
+                            " returned); send the request again");
+  }
   spdlog::info("officer {} drained: {} cases returned to their queues", name, reclaimed);
   return {{"officer", name}, {"moved", 0}, {"reclaimed", reclaimed}};
 }

@@ -26,7 +26,8 @@ DispatchMetrics::DispatchMetrics(prometheus::Registry& r)
       leases_expired(
           prometheus::BuildCounter()
               .Name("docket_leases_expired_total")
-              .Help("Cases reclaimed because their holder's session went silent, by center")
+              .Help("Cases reclaimed because their holder's session went silent, or because no "
+                    "session played their officer for a lease, by center")
               .Register(r)),
       offer_latency(
           prometheus::BuildHistogram()

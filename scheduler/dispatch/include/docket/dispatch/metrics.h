@@ -26,7 +26,8 @@ struct DispatchMetrics {
   prometheus::Family<prometheus::Counter>& zmq_errors;
   /// Worker sessions registered now: docket_workers_connected.
   prometheus::Gauge& workers_connected;
-  /// Leases that lapsed (session silent for lease_ms) per center: docket_leases_expired_total.
+  /// Leases that lapsed per center (session silent for lease_ms, or an officer no session played
+  /// for a lease: the orphan sweep): docket_leases_expired_total.
   prometheus::Family<prometheus::Counter>& leases_expired;
   /// From the offer's store write to the worker's ACCEPT read, seconds:
   /// docket_offer_latency_seconds.
