@@ -810,28 +810,34 @@ OfficerId Dispatcher::on_roster(const std::string& name) const {
   return *id;
 }
 
-json Dispatcher::drain(const json& args) {
-  const auto name = protocol::require_string(args, "officer");
-  const OfficerId id = on_roster(name);
-  // No new offers, then every case the officer holds goes back to its queue, fenced. A refused
-  // one is read back: the index keeps what the store holds.
+std::int64_t Dispatcher::send_away(OfficerId id, const json& args, const std::string& done) {
+  const std::string& name = matcher_.officer(id).id;
+  // No new offers from here, then every case the officer holds goes back to its queue (fenced
+  // lease_expiry transitions, `done` and the reason in their history). A refused one is read back:
+  // the index keeps what the store holds.
   declared_presence_[id] = Presence::kAway;
   set_effective_presence(id);
   const auto reclaimed = expire_leases(
       held_by(id, protocol::optional_string(args, "actor", "docketctl"),
-              "drained: " + protocol::optional_string(args, "reason", "officer drained")),
+              done + ": " + protocol::optional_string(args, "reason", "officer " + done)),
       "reclaimed");
   if (const Officer& o = matcher_.officer(id); o.load > 0) {
     // A refused expiry was read back still held by the officer (the store moved on), or could not
-    // be read back: a drain that answered success here would leave the case with an officer who
-    // was told to stop. The officer stays away; the request may be sent again.
-    spdlog::warn("officer {} drained but still holds {} cases that could not be returned yet", name,
-                 o.load);
+    // be read back. Answering success would leave the case with an officer who was told to stop;
+    // the officer stays away, and the request may be sent again.
+    spdlog::warn("officer {} {} but still holds {} cases that could not be returned yet", name,
+                 done, o.load);
     throw ProtocolError(Code::kUnavailable,
                         "officer " + name + " is away but still holds " + std::to_string(o.load) +
                             " cases that could not be returned yet (" + std::to_string(reclaimed) +
                             " returned); send the request again");
   }
+  return reclaimed;
+}
+
+json Dispatcher::drain(const json& args) {
+  const auto name = protocol::require_string(args, "officer");
+  const auto reclaimed = send_away(on_roster(name), args, "drained");
   spdlog::info("officer {} drained: {} cases returned to their queues", name, reclaimed);
   return {{"officer", name}, {"moved", 0}, {"reclaimed", reclaimed}};
 }
@@ -842,21 +848,9 @@ json Dispatcher::officer_remove(const json& args) {
   if (!id) throw ProtocolError(Code::kUnknownOfficer, "officer " + name + " is not on the roster");
   std::int64_t reclaimed = 0;
   if (!matcher_.officer(*id).removed) {
-    // No new offers from here. The cases the officer holds go back to their queues first, so
-    // that a removal never leaves a case held by nobody who can work it.
-    declared_presence_[*id] = Presence::kAway;
-    set_effective_presence(*id);
-    reclaimed = expire_leases(
-        held_by(*id, protocol::optional_string(args, "actor", "docketctl"),
-                "removed: " + protocol::optional_string(args, "reason", "officer removed")),
-        "reclaimed");
-    if (const Officer& o = matcher_.officer(*id); o.load > 0) {
-      // A refused expiry was read back still held by the officer (the store moved on), or could
-      // not be read back: the officer stays, away, and the request may be sent again.
-      throw ProtocolError(Code::kUnavailable, "officer " + name + " still holds " +
-                                                  std::to_string(o.load) +
-                                                  " cases that could not be returned yet");
-    }
+    // The cases the officer holds go back to their queues first, so that a removal never leaves
+    // a case held by nobody who can work it.
+    reclaimed = send_away(*id, args, "removed");
     // Off this scheduler's roster before the store has it, so that neither a desk nor a call
     // that fails below can bring the officer back.
     matcher_.remove_officer(*id);

@@ -256,6 +256,12 @@ class Dispatcher {
   /// `actor`, with `detail`.
   std::vector<store::Transition> held_by(OfficerId id, const std::string& actor,
                                          const std::string& detail) const;
+  /// Sets the officer away and returns every case they hold to its queue (held_by(), with
+  /// `done` and the request's reason as detail; expire_leases()). Returns how many went back.
+  /// Throws ProtocolError(unavailable) while the officer still holds a case that could not be
+  /// returned (its expiry refused and the store still shows it held, or it could not be read
+  /// back), and IoError if the store cannot be reached.
+  std::int64_t send_away(OfficerId id, const nlohmann::json& args, const std::string& done);
   /// Plans a round when one is due and sends its offers ahead (record_offers() sends the OFFERs).
   void run_round();
   void record_offers(RoundOut& round, std::vector<store::TransitionResult>& res);
