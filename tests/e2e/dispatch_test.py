@@ -423,7 +423,8 @@ def short_rounds(scrape):
 
 class ShortQueue(Base):
     """--short-queue sets the queue length up to which a due round places cases without the
-    graph; 0 turns that path off, so the same offer then comes from a full round."""
+    graph; 0 turns that path off, so the same offer then comes from a full round.
+    --short-round-gap-us spaces the rounds that place a short queue."""
     args = ("--short-queue", "0")
 
     def test_zero_turns_the_short_path_off(self):
@@ -493,8 +494,33 @@ class ShortQueue(Base):
         self.assertLess(median, 0.1, waits)
         self.assertEqual(short, 0)
 
+    def test_a_case_within_the_gap_of_a_short_round_waits_for_the_next(self):
+        # Short rounds at least 1 s apart, and no full round meanwhile: the first lone case comes
+        # after a quiet spell and is placed at once; the next, submitted as soon as the first is
+        # decided, waits until 1 s after the first one's round.
+        slow = Scheduler(args=("--short-round-gap-us", "1000000", "--round-delay-ms", "50",
+                               "--round-interval-ms", "600000"))
+        try:
+            mgmt = Peer(self.ctx, slow.management)
+            w = Worker(self.ctx, slow.workers, [O1])
+            started = time.monotonic()
+            mgmt.call("submit", {"cases": [new_case("WAC2590000450")]})
+            first = w.offer(timeout=10.0, receipt="WAC2590000450")
+            self.assertLess(time.monotonic() - started, 0.9)
+            w.accept(first)
+            self.assertEqual(w.decide(first, "approve")["state"], "decided")
+            mgmt.call("submit", {"cases": [new_case("WAC2590000451")]})
+            second = w.offer(timeout=10.0, receipt="WAC2590000451")
+            self.assertGreaterEqual(time.monotonic() - started, 1.0)
+            self.assertEqual(second["officer"], O1)
+            self.assertEqual(short_rounds(slow.scrape()), 2)
+            w.sock.close()
+            mgmt.sock.close()
+        finally:
+            slow.close()
+
     def test_a_bad_value_is_refused(self):
-        for flag in ("--short-queue", "--round-delay-ms"):
+        for flag in ("--short-queue", "--round-delay-ms", "--short-round-gap-us"):
             bad = subprocess.run([binary("docket-scheduler"), flag, "-1"],
                                  capture_output=True, text=True, timeout=30)
             self.assertEqual(bad.returncode, 1, bad.stdout + bad.stderr)

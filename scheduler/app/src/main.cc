@@ -468,6 +468,10 @@ int main(int argc, char** argv) {
                  "while at most this many cases are queued, a due round places them at once "
                  "without solving the graph (0: always solve)")
       ->check(CLI::Range(std::size_t{0}, std::size_t{1'000'000}));
+  app.add_option("--short-round-gap-us", d.short_round_gap_us,
+                 "least time between two rounds that place a short queue, microseconds (a case "
+                 "after a quiet spell is placed at once; 0: a round in every turn)")
+      ->check(CLI::Range(0, 1'000'000));
   app.add_option("--backlog", args.backlog, "cases imported when the store is empty")
       ->check(CLI::Range(0, 20'000'000));
   app.add_option("--seed", args.seed, "workload and QA sampling seed");

@@ -135,13 +135,16 @@ void Dispatcher::step_down(const std::string& why) {
 void Dispatcher::turn(std::chrono::milliseconds timeout) {
   // Wait no longer than the next round that is due.
   if (round_due_) {
-    // A short queue is placed at once (run_round), so the poll must not sleep out the round
-    // delay first: that would add round_delay_ms to every offer of a lightly loaded scheduler.
+    // A short queue is placed once the short-round gap has passed (run_round), so the poll must
+    // not sleep out the round delay first: that would add round_delay_ms to every offer of a
+    // lightly loaded scheduler. It wakes at the end of the gap (rounded up to the poll's
+    // millisecond), or for the next message, whichever comes first.
     const std::size_t queued = matcher_.index().queued();
-    const auto left = queued > 0 && queued <= options_.short_queue
-                          ? std::chrono::milliseconds(0)
-                          : std::chrono::duration_cast<std::chrono::milliseconds>(round_due_at_ -
-                                                                                  Monotonic::now());
+    const auto left =
+        queued > 0 && queued <= options_.short_queue
+            ? std::chrono::ceil<std::chrono::milliseconds>(short_round_at() - Monotonic::now())
+            : std::chrono::duration_cast<std::chrono::milliseconds>(round_due_at_ -
+                                                                    Monotonic::now());
     timeout = std::clamp(left, std::chrono::milliseconds(0), timeout);
   }
   // With calls out, the poll also wakes for their answers on the store's socket, so the loop
@@ -1365,6 +1368,8 @@ void Dispatcher::run_round() {
   // greedy placement costs microseconds where the graph costs milliseconds.
   const std::size_t queued = matcher_.index().queued();
   const bool short_queue = !periodic && round_due_ && queued > 0 && queued <= options_.short_queue;
+  // A short queue waits out the gap since the last short round (it stays due meanwhile).
+  if (short_queue && now < short_round_at()) return;
   if (!periodic && !short_queue && (!round_due_ || now < round_due_at_)) return;
   round_due_ = false;
   if (queued == 0) {
@@ -1373,6 +1378,7 @@ void Dispatcher::run_round() {
   }
   matching::RoundPlan plan;
   if (short_queue) {
+    last_short_round_ = now;
     plan = short_queue_planner_.plan(matcher_, options_.short_queue);
     ++stats_.short_rounds;
     if (metrics_) metrics_->short_rounds.Increment();
@@ -1435,6 +1441,10 @@ void Dispatcher::run_round() {
           spdlog::error("round skipped, store unreachable: {}", e.what());
         for (std::size_t i = 0; i < round->kept.size(); ++i) give_back(*round, i);
       });
+}
+
+Dispatcher::Monotonic::time_point Dispatcher::short_round_at() const {
+  return last_short_round_ + std::chrono::microseconds(options_.short_round_gap_us);
 }
 
 void Dispatcher::spend_credit(const std::string& peer, std::int64_t n) {

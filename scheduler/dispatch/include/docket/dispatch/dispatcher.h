@@ -262,6 +262,9 @@ class Dispatcher {
   /// returned (its expiry refused and the store still shows it held, or it could not be read
   /// back), and IoError if the store cannot be reached.
   std::int64_t send_away(OfficerId id, const nlohmann::json& args, const std::string& done);
+  /// The earliest time a short queue may be placed: Options::short_round_gap_us after the last
+  /// short round.
+  Monotonic::time_point short_round_at() const;
   /// Plans a round when one is due and sends its offers ahead (record_offers() sends the OFFERs).
   void run_round();
   void record_offers(RoundOut& round, std::vector<store::TransitionResult>& res);
@@ -422,6 +425,7 @@ class Dispatcher {
   bool stopping_ = false;
   std::string fenced_reason_;  // Why the store fenced this scheduler off; empty while serving.
   Monotonic::time_point round_due_at_{};
+  Monotonic::time_point last_short_round_{};  // The last round that placed a short queue.
   Monotonic::time_point last_round_{};  // The last full round, or periodic check of an empty queue.
   Monotonic::time_point last_planned_{};  // The last full round that planned (round_soon()).
   Monotonic::time_point workers_read_{};  // When the workers socket was last read to the end.

@@ -28,6 +28,12 @@ struct Options {
   /// (plan_short_queue, no graph) at once instead of solving the national graph after
   /// round_delay_ms; the periodic round is always the full one. 0 turns the short path off.
   static constexpr std::size_t DEFAULT_SHORT_QUEUE = 256;
+  /// Short rounds are at least this far apart, microseconds: a case after a quiet spell is placed
+  /// at once, and the cases arriving within this time of a short round are placed together in
+  /// the next. Each round costs a store call per center and an OFFER per desk, so under steady
+  /// intake fewer, fuller rounds cost less (docs/architecture.md, "Short queues"). 0: a round in
+  /// every turn that finds cases queued.
+  static constexpr int DEFAULT_SHORT_ROUND_GAP_US = 2000;
 
   std::string worker_endpoint = protocol::DEFAULT_WORKER_ENDPOINT;
   std::string management_endpoint = protocol::DEFAULT_MANAGEMENT_ENDPOINT;
@@ -41,6 +47,7 @@ struct Options {
   std::size_t read_batch = DEFAULT_READ_BATCH;
   std::size_t max_submit_cases = DEFAULT_MAX_SUBMIT_CASES;
   std::size_t short_queue = DEFAULT_SHORT_QUEUE;
+  int short_round_gap_us = DEFAULT_SHORT_ROUND_GAP_US;
   /// Seed of the QA sampling draw (a decided case is sampled with its form's qa_sample_rate).
   std::uint64_t seed = 1;
   /// Days of slack under which a queued case counts as at risk of missing its deadline.
