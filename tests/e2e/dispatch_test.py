@@ -494,10 +494,12 @@ class ShortQueue(Base):
         self.assertLess(median, 0.1, waits)
         self.assertEqual(short, 0)
 
-    def test_a_case_within_the_gap_of_a_short_round_waits_for_the_next(self):
-        # Short rounds at least 1 s apart, and no full round meanwhile: the first lone case comes
-        # after a quiet spell and is placed at once; the next, submitted as soon as the first is
-        # decided, waits until 1 s after the first one's round.
+    def after_a_short_round(self, pull):
+        """Short rounds at least 1 s apart, and no full round meanwhile: a first lone case comes
+        after a quiet spell and is placed at once (within 0.9 s); a second is submitted as soon
+        as the first is decided, and the desk sends PULL for O1 if `pull`. Returns the seconds
+        from the first submit to the second offer, PULL's `offered` (None without it) and the
+        short rounds counted."""
         slow = Scheduler(args=("--short-round-gap-us", "1000000", "--round-delay-ms", "50",
                                "--round-interval-ms", "600000"))
         try:
@@ -510,14 +512,31 @@ class ShortQueue(Base):
             w.accept(first)
             self.assertEqual(w.decide(first, "approve")["state"], "decided")
             mgmt.call("submit", {"cases": [new_case("WAC2590000451")]})
+            offered = None
+            if pull:
+                rid = w.request("PULL", {"officer": O1})
+                offered = w.expect("RESULT", where=lambda b: b.get("re") == rid)["offered"]
             second = w.offer(timeout=10.0, receipt="WAC2590000451")
-            self.assertGreaterEqual(time.monotonic() - started, 1.0)
+            waited = time.monotonic() - started
             self.assertEqual(second["officer"], O1)
-            self.assertEqual(short_rounds(slow.scrape()), 2)
+            short = short_rounds(slow.scrape())
             w.sock.close()
             mgmt.sock.close()
         finally:
             slow.close()
+        return waited, offered, short
+
+    def test_a_case_within_the_gap_of_a_short_round_waits_for_the_next(self):
+        waited, _, short = self.after_a_short_round(pull=False)
+        self.assertGreaterEqual(waited, 1.0)
+        self.assertEqual(short, 2)
+
+    def test_a_pull_does_not_wait_the_gap(self):
+        # The PULL's round places the second case, and its answer counts that offer.
+        waited, offered, short = self.after_a_short_round(pull=True)
+        self.assertEqual(offered, 1)
+        self.assertLess(waited, 0.9)
+        self.assertEqual(short, 2)
 
     def test_a_bad_value_is_refused(self):
         for flag in ("--short-queue", "--round-delay-ms", "--short-round-gap-us"):

@@ -432,6 +432,9 @@ void Dispatcher::handle_worker(protocol::Received& in, Batch& batch) {
         const int before = matcher_.officer(*id).load;
         round_due_ = true;
         round_due_at_ = Monotonic::now();
+        // The officer asks for work now: this round does not wait out the short-round gap, so
+        // that the answer counts what it offered.
+        last_short_round_ = {};
         run_round();
         finish();  // The officer learns how many offers the round recorded for them.
         send(in.peer, Message{Type::kResult,
@@ -1378,8 +1381,10 @@ void Dispatcher::run_round() {
   }
   matching::RoundPlan plan;
   if (short_queue) {
-    last_short_round_ = now;
     plan = short_queue_planner_.plan(matcher_, options_.short_queue);
+    // Only a round that placed cases spaces the next: one that found nobody with room costs no
+    // store call and no OFFER, and the slot freed right after it is used at once.
+    if (!plan.assignments.empty()) last_short_round_ = now;
     ++stats_.short_rounds;
     if (metrics_) metrics_->short_rounds.Increment();
   } else {

@@ -425,7 +425,7 @@ class Dispatcher {
   bool stopping_ = false;
   std::string fenced_reason_;  // Why the store fenced this scheduler off; empty while serving.
   Monotonic::time_point round_due_at_{};
-  Monotonic::time_point last_short_round_{};  // The last round that placed a short queue.
+  Monotonic::time_point last_short_round_{};  // The last short round that placed cases.
   Monotonic::time_point last_round_{};  // The last full round, or periodic check of an empty queue.
   Monotonic::time_point last_planned_{};  // The last full round that planned (round_soon()).
   Monotonic::time_point workers_read_{};  // When the workers socket was last read to the end.

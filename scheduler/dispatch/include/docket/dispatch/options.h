@@ -28,11 +28,11 @@ struct Options {
   /// (plan_short_queue, no graph) at once instead of solving the national graph after
   /// round_delay_ms; the periodic round is always the full one. 0 turns the short path off.
   static constexpr std::size_t DEFAULT_SHORT_QUEUE = 256;
-  /// Short rounds are at least this far apart, microseconds: a case after a quiet spell is placed
-  /// at once, and the cases arriving within this time of a short round are placed together in
-  /// the next. Each round costs a store call per center and an OFFER per desk, so under steady
-  /// intake fewer, fuller rounds cost less (docs/architecture.md, "Short queues"). 0: a round in
-  /// every turn that finds cases queued.
+  /// Short rounds that place cases are at least this far apart, microseconds: a case after a
+  /// quiet spell is placed at once, and what arrives within this time of a short round (cases,
+  /// freed slots, credit) is placed together in the next; a PULL does not wait. Each round costs a
+  /// store call per center and an OFFER per desk, so under steady intake fewer, fuller rounds cost
+  /// less (docs/architecture.md, "Short queues"). 0: a round in every turn that finds cases queued.
   static constexpr int DEFAULT_SHORT_ROUND_GAP_US = 2000;
 
   std::string worker_endpoint = protocol::DEFAULT_WORKER_ENDPOINT;
