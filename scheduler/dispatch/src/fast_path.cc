@@ -25,10 +25,17 @@ matching::RoundPlan ShortQueuePlanner::plan(matching::Matcher& matcher, std::siz
     matcher_ = &matcher;
     roster_version_ = matcher.roster_version();
   }
-  // Nothing here walks the whole roster: a call is made for every few cases that come in, and a
-  // national roster has thousands of officers. So the plan does not count free slots
-  // (stats.free_slots stays 0), and the slots it takes are cleared officer by officer afterwards.
-  if (taken_.size() != officers.size()) taken_.assign(officers.size(), 0);
+  // A call is made for every few cases that come in, and a national roster has thousands of
+  // officers: past building a class's standing list (once per roster version), nothing here walks
+  // the roster. So the plan does not count free slots (stats.free_slots stays 0), and the slots
+  // the last call took are cleared officer by officer (first, so that a call cut short by an
+  // exception leaves nothing behind for the next).
+  if (taken_.size() != officers.size()) {
+    taken_.assign(officers.size(), 0);
+  } else {
+    for (OfficerId id : touched_) taken_[id] = 0;
+  }
+  touched_.clear();
   // Officers of each center, whatever their presence and load, to build the lists kept per class.
   std::vector<std::vector<OfficerId>> by_center;
   const auto room = [&](OfficerId id) { return officers[id].free_slots() - taken_[id]; };
@@ -107,8 +114,6 @@ matching::RoundPlan ShortQueuePlanner::plan(matching::Matcher& matcher, std::siz
       plan.assignments.push_back(a);
     }
   }
-  for (OfficerId id : touched_) taken_[id] = 0;
-  touched_.clear();
   return plan;
 }
 

@@ -21,8 +21,9 @@ namespace docket::dispatch {
 /// class at each relaxation, until the roster changes (Matcher::roster_version); presence and
 /// load are checked at every call. So a case costs O(officers who could take it) instead of
 /// O(officers of its office), and the caller still keeps it for short queues, leaving the global
-/// optimum to the full round (Matcher::plan_round) when the queue is long. A call never walks the
-/// whole roster, so its plan's stats.free_slots is 0 (not counted).
+/// optimum to the full round (Matcher::plan_round) when the queue is long. Past building a class's
+/// standing list, a call does not walk the roster, so its plan's stats.free_slots is 0 (not
+/// counted).
 class ShortQueuePlanner {
  public:
   /// Returns no assignment when `max_queued` is 0 or more than `max_queued` cases are queued.
@@ -41,8 +42,8 @@ class ShortQueuePlanner {
   std::unordered_map<Key, std::vector<OfficerId>, KeyHash> standing_;
   std::uint64_t roster_version_ = 0;
   const matching::Matcher* matcher_ = nullptr;
-  std::vector<int> taken_;          // Slots this plan has used, by officer; all 0 between calls.
-  std::vector<OfficerId> touched_;  // Officers whose taken_ this plan made non-zero.
+  std::vector<int> taken_;          // Slots the last plan used, by officer (0 for the others).
+  std::vector<OfficerId> touched_;  // Officers whose taken_ the last plan made non-zero.
 };
 
 /// One plan with a planner of its own (nothing kept between calls).

@@ -31,8 +31,9 @@ struct Options {
   /// Short rounds that place cases are at least this far apart, microseconds: a case after a
   /// quiet spell is placed at once, and what arrives within this time of a short round (cases,
   /// freed slots, credit) is placed together in the next; a PULL does not wait. Each round costs a
-  /// store call per center and an OFFER per desk, so under steady intake fewer, fuller rounds cost
-  /// less (docs/architecture.md, "Short queues"). 0: a round in every turn that finds cases queued.
+  /// store call per center it offers in and an OFFER per desk it offers to, so under steady intake
+  /// fewer, fuller rounds cost less (docs/architecture.md, "Short queues"). 0: a round in every
+  /// turn that finds cases queued.
   static constexpr int DEFAULT_SHORT_ROUND_GAP_US = 2000;
 
   std::string worker_endpoint = protocol::DEFAULT_WORKER_ENDPOINT;
