@@ -1,4 +1,11 @@
--- Applies a batch of case lifecycle transitions in one center's slot, atomically per call.
+-- A Redis Functions library (FUNCTION LOAD) with one function, which applies a batch of case
+-- lifecycle transitions in one center's slot, atomically per call. The build puts two lines before
+-- this text: the library's header, "#!lua name=<NAME>", and "local FUNCTION_NAME = '<NAME>'", where
+-- NAME is docket_transition_ and the first 16 hex digits of this text's SHA1, so that schedulers of
+-- two versions (a rolling upgrade) each call their own. Everything above the function is built
+-- once, when the library is loaded, rather than on every call as a script's body would be.
+--
+-- Called as FCALL <NAME> <number of keys> KEYS... ARGV...:
 --
 -- KEYS[1]  the center's case hash     docket:{c:<CENTER>}:cases  (receipt -> record)
 -- KEYS[2]  the center's audit stream  docket:{c:<CENTER>}:audit
@@ -33,36 +40,59 @@ local F_SENIOR, F_PREFERRED, F_EXCLUDED, F_OUTCOME, F_RFE_AT, F_TRANSFER_TO = 13
 local F_CENTER, F_LAST_AUDIT = 21, 22
 local FIELDS = 22
 
-local cases, audit = KEYS[1], KEYS[2]
-local now, ttl, retry_ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local answers, answers_before = KEYS[3], KEYS[4]
+-- The call's keys, its time and its working state (below). They belong to the library rather than
+-- to the function, so that the functions that use them are built once; transition() sets every
+-- one of them when it starts, so nothing of one call is seen by the next.
+local cases, audit, answers, answers_before, now
+local entries, audited, cache, dirty, dirty_order, new_records, new_refs, stored
 
--- One pattern match takes a record apart (one call into C instead of two per field). A record
--- that does not have FIELDS fields yields an empty table.
-local RECORD = '^' .. string.rep('([^|]*)|', FIELDS - 1) .. '([^|]*)$'
+-- While a library loads, Redis lets its code reach redis.register_function and nothing of Lua's
+-- own libraries (string, setmetatable, tostring), so what needs them is built by build(), on the
+-- first call, and kept for the calls after.
+--
+-- RECORD: one pattern match takes a record apart (one call into C instead of two per field). A
+-- record that does not have FIELDS fields yields an empty table.
+-- NEW_RECORD: a new record as intake sends it: FIELDS - 1 fields, each ending in '|' (the audit
+-- id is added).
+local RECORD, NEW_RECORD
 local function split(s)
   return {string.match(s, RECORD)}
 end
--- A new record as intake sends it: FIELDS - 1 fields, each ending in '|' (the audit id is added).
-local NEW_RECORD = '^' .. string.rep('[^|]*|', FIELDS - 1) .. '$'
 
 -- Lua 5.1 turns a number into text with sprintf ('%.14g'), which costs more than the rest of a
--- short concatenation, and text into a number with strtod. The few numbers a call writes over
--- and over (epochs, audit references, lengths) are converted once, on first use.
+-- short concatenation, and text into a number with strtod. The few numbers the calls write over
+-- and over (epochs, audit references, lengths) are converted once, on first use, and kept for
+-- the calls after (a memo starts over at MEMO_LIMIT entries, so that it stays small).
+-- TEXT: a number as text. NEXT: an epoch's successor as text, nil for text that is not a number.
+-- REF: an audit reference within the call's entry.
+local MEMO_LIMIT = 4096
 local function memo(f)
+  local size = 0
   return setmetatable({}, {__index = function(t, k)
     local v = f(k)
-    if v ~= nil then t[k] = v end
+    if v ~= nil then
+      if size == MEMO_LIMIT then
+        for old in pairs(t) do t[old] = nil end
+        size = 0
+      end
+      t[k] = v
+      size = size + 1
+    end
     return v
   end})
 end
-local TEXT = memo(tostring)
--- An epoch's successor as text, nil for text that is not a number.
-local NEXT = memo(function(e)
-  local n = tonumber(e)
-  return n and tostring(n + 1)
-end)
-local REF = memo(function(n) return '.' .. n end)
+local TEXT, NEXT, REF
+
+local function build()
+  RECORD = '^' .. string.rep('([^|]*)|', FIELDS - 1) .. '([^|]*)$'
+  NEW_RECORD = '^' .. string.rep('[^|]*|', FIELDS - 1) .. '$'
+  TEXT = memo(tostring)
+  NEXT = memo(function(e)
+    local n = tonumber(e)
+    return n and tostring(n + 1)
+  end)
+  REF = memo(function(n) return '.' .. n end)
+end
 
 local function requeue_state(rec)
   if rec[F_SENIOR] == '1' then return 'qa_review' end
@@ -181,7 +211,6 @@ local RULES = {
 -- AOF record are paid once. The entry's id is only known once it is added, so until then the
 -- call's records hold the relative reference, and the entry is added (and the references
 -- completed) every 1023 transitions, which keeps XADD's arguments within what unpack can pass.
-local entries, audited = {'t', now}, {}
 
 -- Records read or changed by this call, by receipt: a case touched twice in one call (an accept
 -- and its decision, pipelined by a desk) is parsed once and written once, at the end of the call.
@@ -189,11 +218,8 @@ local entries, audited = {'t', now}, {}
 -- can see the difference. A new record from intake is kept as the text it came in
 -- (new_records, with its audit reference apart in new_refs) unless a later transition of the
 -- call needs it taken apart.
-local cache, dirty, dirty_order = {}, {}, {}
-local new_records, new_refs = {}, {}
--- The stored records of the call's cases, read up front with one HMGET per 256 cases rather than
--- one HGET each (false: no such case).
-local stored = {}
+-- The stored records of the call's cases (stored) are read up front with one HMGET per 256 cases
+-- rather than one HGET each (false: no such case).
 
 local function flush_audit()
   if #entries == 2 then return end
@@ -339,105 +365,116 @@ local function apply_one(t)
   return 'ok|' .. to .. '|' .. rec[F_EPOCH]
 end
 
--- Fencing first, once per call: a caller whose term is not the current one changes nothing and
--- learns nothing from the stored answers either. One GET, whatever the number of transitions.
-local term_index = tonumber(ARGV[5])
-if term_index > 0 then
-  local current = redis.call('GET', KEYS[term_index]) or '0'
-  if current ~= ARGV[6] then
-    return redis.error_reply('FENCED leader term ' .. ARGV[6] .. ' is not the current term ' .. current)
+local function transition(KEYS, ARGV)
+  if not RECORD then build() end
+  cases, audit, answers, answers_before = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+  now = ARGV[1]
+  local ttl, retry_ttl = tonumber(ARGV[2]), tonumber(ARGV[3])
+  entries, audited = {'t', now}, {}
+  cache, dirty, dirty_order, new_records, new_refs, stored = {}, {}, {}, {}, {}, {}
+
+  -- Fencing first, once per call: a caller whose term is not the current one changes nothing and
+  -- learns nothing from the stored answers either. One GET, whatever the number of transitions.
+  local term_index = tonumber(ARGV[5])
+  if term_index > 0 then
+    local current = redis.call('GET', KEYS[term_index]) or '0'
+    if current ~= ARGV[6] then
+      return redis.error_reply('FENCED leader term ' .. ARGV[6] .. ' is not the current term ' .. current)
+    end
   end
-end
 
-local out = {}
-local call_key = tonumber(ARGV[4]) > 0 and KEYS[tonumber(ARGV[4])] or nil
-if call_key then
-  local answered = redis.call('GET', call_key)
-  if answered then return cjson.decode(answered) end
-end
-
-local n = (#ARGV - 6) / 9
-
--- Idempotency keys: the answers of the call's keys, read with one HMGET per period (a key's
--- answer is in the current period's hash or the one before), and each first answer kept with its
--- own expiry, checked here against the caller's clock, so a key answers for exactly the TTL. A
--- period's hash expires as a whole once every answer in it has (two periods after it began):
--- one hash field per decision instead of a key with its own TTL.
-local known, fresh, keys = {}, {}, {}
-local receipts = {}
-for i = 0, n - 1 do
-  local key = ARGV[6 + i * 9 + 7]
-  if key ~= '' then keys[#keys + 1] = key end
-  local receipt = ARGV[6 + i * 9 + 2]
-  if stored[receipt] == nil then
-    stored[receipt] = false
-    receipts[#receipts + 1] = receipt
+  local out = {}
+  local call_key = tonumber(ARGV[4]) > 0 and KEYS[tonumber(ARGV[4])] or nil
+  if call_key then
+    local answered = redis.call('GET', call_key)
+    if answered then return cjson.decode(answered) end
   end
-end
-for first = 1, #receipts, 256 do
-  local last = math.min(#receipts, first + 255)
-  local got = redis.call('HMGET', cases, unpack(receipts, first, last))
-  for k = first, last do stored[receipts[k]] = got[k - first + 1] end
-end
-local now_n = tonumber(now)
-local expires_at = tostring(now_n + ttl) .. '|'
-for _, hash in ipairs({answers_before, answers}) do
-  for first = 1, #keys, 256 do
-    local part = {unpack(keys, first, math.min(#keys, first + 255))}
-    local got = redis.call('HMGET', hash, unpack(part))
-    for k, v in ipairs(got) do
-      if v then
-        local bar = string.find(v, '|', 1, true)
-        if tonumber(string.sub(v, 1, bar - 1)) > now_n then known[part[k]] = string.sub(v, bar + 1) end
+
+  local n = (#ARGV - 6) / 9
+
+  -- Idempotency keys: the answers of the call's keys, read with one HMGET per period (a key's
+  -- answer is in the current period's hash or the one before), and each first answer kept with its
+  -- own expiry, checked here against the caller's clock, so a key answers for exactly the TTL. A
+  -- period's hash expires as a whole once every answer in it has (two periods after it began):
+  -- one hash field per decision instead of a key with its own TTL.
+  local known, fresh, keys = {}, {}, {}
+  local receipts = {}
+  for i = 0, n - 1 do
+    local key = ARGV[6 + i * 9 + 7]
+    if key ~= '' then keys[#keys + 1] = key end
+    local receipt = ARGV[6 + i * 9 + 2]
+    if stored[receipt] == nil then
+      stored[receipt] = false
+      receipts[#receipts + 1] = receipt
+    end
+  end
+  for first = 1, #receipts, 256 do
+    local last = math.min(#receipts, first + 255)
+    local got = redis.call('HMGET', cases, unpack(receipts, first, last))
+    for k = first, last do stored[receipts[k]] = got[k - first + 1] end
+  end
+  local now_n = tonumber(now)
+  local expires_at = tostring(now_n + ttl) .. '|'
+  for _, hash in ipairs({answers_before, answers}) do
+    for first = 1, #keys, 256 do
+      local part = {unpack(keys, first, math.min(#keys, first + 255))}
+      local got = redis.call('HMGET', hash, unpack(part))
+      for k, v in ipairs(got) do
+        if v then
+          local bar = string.find(v, '|', 1, true)
+          if tonumber(string.sub(v, 1, bar - 1)) > now_n then known[part[k]] = string.sub(v, bar + 1) end
+        end
       end
     end
   end
-end
--- Before answers lived in the period hashes, each had its own key, docket:{c:<CENTER>}:idem:<key>;
--- such a key still answers for the rest of its TTL. It is read only for a transition that the
--- rules refuse, which is what a repeated transition would otherwise get.
-local legacy_prefix = string.sub(KEYS[1], 1, -6) .. 'idem:'
+  -- Before answers lived in the period hashes, each had its own key, docket:{c:<CENTER>}:idem:<key>;
+  -- such a key still answers for the rest of its TTL. It is read only for a transition that the
+  -- rules refuse, which is what a repeated transition would otherwise get.
+  local legacy_prefix = string.sub(KEYS[1], 1, -6) .. 'idem:'
 
-local t = {}
-for i = 0, n - 1 do
-  local b = 6 + i * 9
-  -- One table for every transition of the call: nothing keeps a reference to it past its turn.
-  t.op, t.receipt, t.epoch, t.actor = ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
-  t.officer, t.arg, t.idem = ARGV[b + 5], ARGV[b + 6], ARGV[b + 7]
-  t.record, t.detail = ARGV[b + 8], ARGV[b + 9]
-  local key = t.idem ~= '' and t.idem or nil
-  local answer = key and known[key]
-  if not answer then
-    answer = apply_one(t)
-    if key then
-      if string.sub(answer, 1, 4) == 'err|' then
-        answer = redis.call('GET', legacy_prefix .. key) or answer
+  local t = {}
+  for i = 0, n - 1 do
+    local b = 6 + i * 9
+    -- One table for every transition of the call: nothing keeps a reference to it past its turn.
+    t.op, t.receipt, t.epoch, t.actor = ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
+    t.officer, t.arg, t.idem = ARGV[b + 5], ARGV[b + 6], ARGV[b + 7]
+    t.record, t.detail = ARGV[b + 8], ARGV[b + 9]
+    local key = t.idem ~= '' and t.idem or nil
+    local answer = key and known[key]
+    if not answer then
+      answer = apply_one(t)
+      if key then
+        if string.sub(answer, 1, 4) == 'err|' then
+          answer = redis.call('GET', legacy_prefix .. key) or answer
+        end
+        known[key] = answer
+        fresh[#fresh + 1] = key
+        fresh[#fresh + 1] = expires_at .. answer
       end
-      known[key] = answer
-      fresh[#fresh + 1] = key
-      fresh[#fresh + 1] = expires_at .. answer
+    end
+    out[#out + 1] = answer
+  end
+  if #fresh > 0 then
+    for first = 1, #fresh, 512 do
+      redis.call('HSET', answers, unpack(fresh, first, math.min(#fresh, first + 511)))
+    end
+    -- Relative to the caller's clock, which the answers' own expiry follows.
+    redis.call('EXPIRE', answers, (math.floor(now_n / ttl) + 2) * ttl - now_n)
+  end
+  flush_audit()
+  -- The changed records, one HSET per 256 cases (unpack's arguments live on Lua's C stack).
+  local args = {}
+  for i, receipt in ipairs(dirty_order) do
+    args[#args + 1] = receipt
+    local rec = cache[receipt]
+    args[#args + 1] = rec and table.concat(rec, '|') or (new_records[receipt] .. new_refs[receipt])
+    if #args == 512 or i == #dirty_order then
+      redis.call('HSET', cases, unpack(args))
+      args = {}
     end
   end
-  out[#out + 1] = answer
+  if call_key then redis.call('SET', call_key, cjson.encode(out), 'EX', retry_ttl) end
+  return out
 end
-if #fresh > 0 then
-  for first = 1, #fresh, 512 do
-    redis.call('HSET', answers, unpack(fresh, first, math.min(#fresh, first + 511)))
-  end
-  -- Relative to the caller's clock, which the answers' own expiry follows.
-  redis.call('EXPIRE', answers, (math.floor(now_n / ttl) + 2) * ttl - now_n)
-end
-flush_audit()
--- The changed records, one HSET per 256 cases (unpack's arguments live on Lua's C stack).
-local args = {}
-for i, receipt in ipairs(dirty_order) do
-  args[#args + 1] = receipt
-  local rec = cache[receipt]
-  args[#args + 1] = rec and table.concat(rec, '|') or (new_records[receipt] .. new_refs[receipt])
-  if #args == 512 or i == #dirty_order then
-    redis.call('HSET', cases, unpack(args))
-    args = {}
-  end
-end
-if call_key then redis.call('SET', call_key, cjson.encode(out), 'EX', retry_ttl) end
-return out
+
+redis.register_function{function_name = FUNCTION_NAME, callback = transition}

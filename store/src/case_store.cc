@@ -224,8 +224,20 @@ std::string CaseStore::next_retry_key() {
   return buf;
 }
 
-void CaseStore::ensure_script() {
-  if (sha_.empty()) sha_ = redis_.load_script(scripts::kTransition);
+void CaseStore::load_functions() {
+  try {
+    redis_.load_library(scripts::kTransitionLibrary);
+  } catch (const ReplyError& e) {
+    const std::string_view what = e.what();
+    if (what.find("unknown command") != std::string_view::npos) {
+      throw InvalidArgument(
+          "the case store needs Redis 7.0 or newer (Redis Functions); "
+          "FUNCTION LOAD was answered: " +
+          std::string(what));
+    }
+    throw;
+  }
+  functions_loaded_ = true;
 }
 
 TransitionResult CaseStore::apply(const Transition& t) { return apply(std::vector<Transition>{t}).front(); }
@@ -264,7 +276,7 @@ void CaseStore::Pending::abandon() {
 }
 
 CaseStore::Pending CaseStore::send(const std::vector<Transition>& ts) {
-  ensure_script();
+  if (!functions_loaded_) load_functions();
   Pending pending;
   pending.store_ = this;
   pending.size_ = ts.size();
@@ -357,7 +369,8 @@ CaseStore::Pending CaseStore::send(const std::vector<Transition>& ts) {
     }
   }
   pending.reconnects_before_ = redis_.counters().reconnects;
-  if (!calls.empty()) pending.ticket_ = redis_.send_eval_pipeline(sha_, calls);
+  if (!calls.empty())
+    pending.ticket_ = redis_.send_fcall_pipeline(scripts::kTransitionFunction, calls);
   pending.call_items_ = std::move(call_items);
   return pending;
 }
@@ -378,7 +391,8 @@ std::vector<TransitionResult> CaseStore::wait(Pending& pending) {
   const auto started = std::chrono::steady_clock::now();
   std::vector<Reply> replies;
   try {
-    replies = redis_.receive_eval_pipeline(pending.ticket_, sha_, scripts::kTransition);
+    replies = redis_.receive_fcall_pipeline(pending.ticket_, scripts::kTransitionFunction,
+                                            scripts::kTransitionLibrary);
   } catch (const TimeoutError&) {
     if (metrics_) metrics_->timeouts->Increment();
     throw;

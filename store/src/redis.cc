@@ -23,6 +23,8 @@ namespace docket::store {
 namespace {
 
 constexpr std::string_view kNoScript = "NOSCRIPT";
+// FCALL's answer for a function no loaded library registers.
+constexpr std::string_view kNoFunction = "ERR Function not found";
 
 std::string_view type_name(Reply::Type type) {
   switch (type) {
@@ -135,14 +137,30 @@ Fault fault_from(const redisContext& c, int saved_errno, bool sent) {
   return Fault{is_timeout(c) ? Fault::Kind::kTimeout : Fault::Kind::kLost, sent, std::move(what)};
 }
 
-bool is_noscript(const Reply& r) { return r.is_error() && r.str.starts_with(kNoScript); }
+/// Code the server runs by name, with the source that gives it to the server again.
+struct Code {
+  bool function = false;  ///< FCALL of a library's function, else EVALSHA of a script.
+  std::string_view name;  ///< The function's name, or the script's SHA1.
+  std::string_view source;
+};
 
-std::vector<std::string> evalsha_argv(std::string_view sha, const std::vector<std::string>& keys,
-                                      const std::vector<std::string>& args) {
+Code script_code(std::string_view sha, std::string_view source) { return {false, sha, source}; }
+Code function_code(std::string_view name, std::string_view library) {
+  return {true, name, library};
+}
+
+/// True when the server ran nothing because it does not have the code (NOSCRIPT, or no such
+/// function), so that loading it and running the call again is safe for any call.
+bool is_missing(const Code& code, const Reply& r) {
+  return r.is_error() && r.str.starts_with(code.function ? kNoFunction : kNoScript);
+}
+
+std::vector<std::string> call_argv(const Code& code, const std::vector<std::string>& keys,
+                                   const std::vector<std::string>& args) {
   std::vector<std::string> argv;
   argv.reserve(3 + keys.size() + args.size());
-  argv.emplace_back("EVALSHA");
-  argv.emplace_back(sha);
+  argv.emplace_back(code.function ? "FCALL" : "EVALSHA");
+  argv.emplace_back(code.name);
   argv.push_back(std::to_string(keys.size()));
   argv.insert(argv.end(), keys.begin(), keys.end());
   argv.insert(argv.end(), args.begin(), args.end());
@@ -571,18 +589,26 @@ std::string RedisConnection::load_script(std::string_view source) {
   return command({"SCRIPT", "LOAD", std::string(source)}).as_string();
 }
 
+std::string RedisConnection::load_library(std::string_view library) {
+  return command({"FUNCTION", "LOAD", "REPLACE", std::string(library)}).as_string();
+}
+
 namespace {
 
-// Loads the script after NOSCRIPT and checks that the caller's SHA1 names this source, since
-// re-running a different SHA1 would loop on NOSCRIPT forever.
-void reload(RedisConnection& conn, std::string_view sha, std::string_view source) {
-  const std::string loaded = conn.load_script(source);
+// Gives the server the code it lost. A script's SHA1 must name its source, since re-running a
+// different SHA1 would loop on NOSCRIPT forever.
+void reload(RedisConnection& conn, const Code& code) {
+  if (code.function) {
+    conn.load_library(code.source);
+    return;
+  }
+  const std::string loaded = conn.load_script(code.source);
   const auto same = [](char a, char b) {
     return std::tolower(static_cast<unsigned char>(a)) ==
            std::tolower(static_cast<unsigned char>(b));
   };
-  if (!std::ranges::equal(loaded, sha, same)) {
-    throw InvalidArgument("script SHA1 " + std::string(sha) + " does not match its source (" +
+  if (!std::ranges::equal(loaded, code.name, same)) {
+    throw InvalidArgument("script SHA1 " + std::string(code.name) + " does not match its source (" +
                           loaded + ")");
   }
 }
@@ -592,11 +618,24 @@ void reload(RedisConnection& conn, std::string_view sha, std::string_view source
 Reply RedisConnection::eval(std::string_view sha, std::string_view source,
                             const std::vector<std::string>& keys,
                             const std::vector<std::string>& args, bool idempotent) {
-  const auto argv = evalsha_argv(sha, keys, args);
+  return call(false, sha, source, keys, args, idempotent);
+}
+
+Reply RedisConnection::fcall(std::string_view function, std::string_view library,
+                             const std::vector<std::string>& keys,
+                             const std::vector<std::string>& args, bool idempotent) {
+  return call(true, function, library, keys, args, idempotent);
+}
+
+Reply RedisConnection::call(bool function, std::string_view name, std::string_view source,
+                            const std::vector<std::string>& keys,
+                            const std::vector<std::string>& args, bool idempotent) {
+  const Code code{function, name, source};
+  const auto argv = call_argv(code, keys, args);
   Reply reply = std::move(impl_->run(Batch(&argv, 1), idempotent).front());
-  if (is_noscript(reply)) {
-    // NOSCRIPT means the script did not run, so running it again is safe for any call.
-    reload(*this, sha, source);
+  if (is_missing(code, reply)) {
+    // The code did not run, so running it again is safe for any call.
+    reload(*this, code);
     ++counters_.script_reloads;
     reply = std::move(impl_->run(Batch(&argv, 1), idempotent).front());
   }
@@ -609,11 +648,11 @@ Reply RedisConnection::eval(std::string_view sha, std::string_view source,
 
 namespace {
 
-std::vector<std::vector<std::string>> evalsha_commands(
-    std::string_view sha, const std::vector<RedisConnection::Call>& calls) {
+std::vector<std::vector<std::string>> call_commands(
+    const Code& code, const std::vector<RedisConnection::Call>& calls) {
   std::vector<std::vector<std::string>> commands;
   commands.reserve(calls.size());
-  for (const auto& c : calls) commands.push_back(evalsha_argv(sha, c.keys, c.args));
+  for (const auto& c : calls) commands.push_back(call_argv(code, c.keys, c.args));
   return commands;
 }
 
@@ -621,17 +660,18 @@ std::vector<std::vector<std::string>> evalsha_commands(
 
 void RedisConnection::finish_pipeline(std::vector<Reply>& replies,
                                       std::vector<std::vector<std::string>>& commands,
-                                      std::string_view sha, std::string_view source,
+                                      bool function, std::string_view name, std::string_view source,
                                       bool idempotent) {
+  const Code code{function, name, source};
   std::vector<std::size_t> missing;
   for (std::size_t i = 0; i < replies.size(); ++i) {
-    if (is_noscript(replies[i])) missing.push_back(i);
+    if (is_missing(code, replies[i])) missing.push_back(i);
   }
   if (!missing.empty()) {
-    // The server lost its scripts (a restart, SCRIPT FLUSH): every call after the loss failed
-    // with NOSCRIPT (in a request sent ahead, also in those sent after it), so running the
-    // missing ones now, before those are received, keeps their order.
-    reload(*this, sha, source);
+    // The server lost its scripts or functions (a restart, SCRIPT FLUSH, FUNCTION FLUSH): every
+    // call after the loss failed (in a request sent ahead, also in those sent after it), so
+    // running the missing ones now, before those are received, keeps their order.
+    reload(*this, code);
     ++counters_.script_reloads;
     std::vector<std::vector<std::string>> again;
     again.reserve(missing.size());
@@ -645,21 +685,34 @@ void RedisConnection::finish_pipeline(std::vector<Reply>& replies,
 std::vector<Reply> RedisConnection::eval_pipeline(std::string_view sha, std::string_view source,
                                                   const std::vector<Call>& calls, bool idempotent) {
   if (calls.empty()) return {};
-  auto commands = evalsha_commands(sha, calls);
+  const Code code = script_code(sha, source);
+  auto commands = call_commands(code, calls);
   auto replies = impl_->run(commands, idempotent);
-  finish_pipeline(replies, commands, sha, source, idempotent);
+  finish_pipeline(replies, commands, false, sha, source, idempotent);
   return replies;
 }
 
 RedisConnection::Ticket RedisConnection::send_eval_pipeline(std::string_view sha,
                                                             const std::vector<Call>& calls) {
-  return impl_->send_ahead(evalsha_commands(sha, calls));
+  return impl_->send_ahead(call_commands(script_code(sha, {}), calls));
 }
 
 std::vector<Reply> RedisConnection::receive_eval_pipeline(Ticket ticket, std::string_view sha,
                                                           std::string_view source) {
   auto answered = impl_->receive(ticket);
-  finish_pipeline(answered.replies, answered.commands, sha, source, true);
+  finish_pipeline(answered.replies, answered.commands, false, sha, source, true);
+  return std::move(answered.replies);
+}
+
+RedisConnection::Ticket RedisConnection::send_fcall_pipeline(std::string_view function,
+                                                             const std::vector<Call>& calls) {
+  return impl_->send_ahead(call_commands(function_code(function, {}), calls));
+}
+
+std::vector<Reply> RedisConnection::receive_fcall_pipeline(Ticket ticket, std::string_view function,
+                                                           std::string_view library) {
+  auto answered = impl_->receive(ticket);
+  finish_pipeline(answered.replies, answered.commands, true, function, library, true);
   return std::move(answered.replies);
 }
 

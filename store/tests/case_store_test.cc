@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "docket/core/error.h"
 #include "docket/store/scripts.h"
@@ -344,6 +347,43 @@ namespace {
 
 class CaseStoreImportTest : public testing::StoreTest {};
 
+// The transition function lives in Redis (a Functions library named after its source). A server
+// that lost it (FUNCTION FLUSH, or a restart without its data) is given it again by the next
+// call, which then runs once; another version's library on the same server is left alone, so
+// two schedulers of different versions each call their own.
+TEST_F(CaseStoreImportTest, AServerThatLostTheFunctionIsGivenItAgainAndTheCallRunsOnce) {
+  const std::string other = "docket_transition_0000000000000000";
+  conn_->load_library("#!lua name=" + other + "\nredis.register_function('" + other +
+                      "', function() return 'other version' end)");
+  Transition t;
+  t.op = Op::kImport;
+  t.receipt = ReceiptNumber::make(ReceiptNumber::Prefix::kEAC, 44);
+  t.center = "VSC";
+  t.record = testing::sample_case(44);
+  ASSERT_EQ(store_->apply(t).status, TransitionResult::Status::kApplied);
+  const auto libraries = [&] {
+    std::vector<std::string> names;
+    for (const Reply& lib : conn_->command({"FUNCTION", "LIST"}).elements)
+      names.push_back(lib.elements.at(1).str);  // library_name, <name>, engine, ...
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  EXPECT_EQ(libraries(),
+            (std::vector<std::string>{other, std::string(scripts::kTransitionFunction)}));
+  EXPECT_EQ(conn_->fcall(other, "", {}, {}).str, "other version");
+
+  conn_->command({"FUNCTION", "FLUSH"});
+  t.op = Op::kOffer;
+  t.record.reset();
+  t.officer = "ISO-1";
+  const auto offered = store_->apply(t);
+  EXPECT_EQ(offered.status, TransitionResult::Status::kApplied) << offered.message;
+  EXPECT_EQ(offered.epoch, 1);
+  EXPECT_EQ(store_->get("VSC", t.receipt)->epoch, 1);
+  EXPECT_EQ(store_->history("VSC", t.receipt).size(), 2U);
+  EXPECT_EQ(libraries(), (std::vector<std::string>{std::string(scripts::kTransitionFunction)}));
+}
+
 TEST_F(CaseStoreImportTest, ImportQueuesDirectlyAndOnlyOnce) {
   Transition t;
   t.op = Op::kImport;
@@ -440,15 +480,16 @@ TEST_F(CaseStoreImportTest, ARepeatedCallIsAnsweredFromItsRetryKey) {
   t.center = "VSC";
   t.record = testing::sample_case(43);
   store_->apply(t);
-  const std::string sha = conn_->load_script(scripts::kTransition);
   RedisConnection::Call call;
   call.keys = {store_->cases_key("VSC"), store_->audit_key("VSC"),
                store_->answers_key("VSC", 29'500'000), store_->answers_key("VSC", 29'499'999),
                store_->idempotency_key("VSC", "call-1")};
   call.args = {"1770000000", "60",        "60",    "5", "0", "0", "offer", t.receipt.str(),
                "0",          "scheduler", "ISO-1", "",  "",  "",  ""};
-  auto first = conn_->eval(sha, scripts::kTransition, call.keys, call.args);
-  auto second = conn_->eval(sha, scripts::kTransition, call.keys, call.args);
+  auto first =
+      conn_->fcall(scripts::kTransitionFunction, scripts::kTransitionLibrary, call.keys, call.args);
+  auto second =
+      conn_->fcall(scripts::kTransitionFunction, scripts::kTransitionLibrary, call.keys, call.args);
   ASSERT_EQ(first.elements.size(), 1U);
   EXPECT_EQ(first.elements[0].str, "ok|offered|1");
   EXPECT_EQ(second.elements[0].str, "ok|offered|1");
@@ -539,12 +580,12 @@ TEST_F(CaseStoreImportTest, ABatchReadsEachCaseOnceEvenWhenItsTransitionsAreApar
     const auto at = info.find("cmdstat_" + command + ":calls=");
     return at == std::string::npos ? 0L : std::stol(info.substr(at + command.size() + 15));
   };
-  const long hget = calls("hget"), hmget = calls("hmget"), calls_before = calls("evalsha");
+  const long hget = calls("hget"), hmget = calls("hmget"), calls_before = calls("fcall");
   const auto res = store_->apply(rest);
   // Each call reads its cases' records with one HMGET, and its idempotency keys with one per
   // TTL period: three reads per call, none per case.
   EXPECT_EQ(calls("hget") - hget, 0);
-  EXPECT_EQ(calls("hmget") - hmget, 3 * (calls("evalsha") - calls_before));
+  EXPECT_EQ(calls("hmget") - hmget, 3 * (calls("fcall") - calls_before));
   for (int i = 0; i < n; ++i) {
     EXPECT_EQ(res[i].status, Status::kApplied) << res[i].message;  // In input order.
     EXPECT_EQ(res[i].state, CaseState::kAssigned);
@@ -568,14 +609,13 @@ TEST_F(CaseStoreImportTest, ABatchReadsEachCaseOnceEvenWhenItsTransitionsAreApar
 // Intake's record is checked without being taken apart: the wrong number of fields, an audit id
 // already there, or another version or state is refused and nothing is stored.
 TEST_F(CaseStoreImportTest, AMalformedNewRecordIsRefusedAndNothingStored) {
-  const std::string sha = conn_->load_script(scripts::kTransition);
   StoredCase c = testing::sample_case(60);
   c.state = CaseState::kQueued;
   const std::string good = encode(c);  // Ends with '|': no audit id yet.
   const std::string receipt = c.receipt.str();
   const auto import = [&](const std::string& record) {
-    const Reply r = conn_->eval(
-        sha, scripts::kTransition,
+    const Reply r = conn_->fcall(
+        scripts::kTransitionFunction, scripts::kTransitionLibrary,
         {store_->cases_key("VSC"), store_->audit_key("VSC"), store_->answers_key("VSC", 29'500'000),
          store_->answers_key("VSC", 29'499'999)},
         {"1770000000", "60", "60", "0", "0", "0", "import", receipt, "0", "intake", "", "", "",

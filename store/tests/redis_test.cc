@@ -284,6 +284,72 @@ TEST_F(RedisTest, RequestsSentAheadAfterAScriptFlushRunInTheOrderSent) {
   EXPECT_EQ(log.elements[0].str + log.elements[1].str + log.elements[2].str, "abc");
 }
 
+// A Redis Functions library whose function appends ARGV[1] to the list KEYS[1] and returns the
+// list's length, or refuses 'boom' with an error reply.
+constexpr const char* kAppendLibrary = R"(#!lua name=docket_test_append
+redis.register_function('docket_test_append', function(keys, args)
+  if args[1] == 'boom' then return redis.error_reply('BOOM refused') end
+  return redis.call('RPUSH', keys[1], args[1])
+end))";
+
+TEST_F(RedisTest, FcallLoadsItsLibraryAgainAfterAFunctionFlush) {
+  EXPECT_EQ(redis().load_library(kAppendLibrary), "docket_test_append");
+  EXPECT_EQ(redis().fcall("docket_test_append", kAppendLibrary, {"log"}, {"a"}).as_integer(), 1);
+  EXPECT_EQ(redis().counters().script_reloads, 0u);
+
+  connect()->command({"FUNCTION", "FLUSH"});
+  EXPECT_EQ(redis().fcall("docket_test_append", kAppendLibrary, {"log"}, {"b"}).as_integer(), 2);
+  EXPECT_EQ(redis().counters().script_reloads, 1u);
+  EXPECT_EQ(redis().counters().reply_errors, 0u);
+  // Loading it again over itself is allowed (REPLACE), as after a restart that kept it.
+  EXPECT_EQ(redis().load_library(kAppendLibrary), "docket_test_append");
+
+  try {
+    redis().fcall("docket_test_append", kAppendLibrary, {"log"}, {"boom"});
+    FAIL() << "the function's error reply must throw";
+  } catch (const ReplyError& e) {
+    EXPECT_TRUE(contains(e.what(), "BOOM refused")) << e.what();
+  }
+  EXPECT_EQ(redis().counters().script_reloads, 1u);
+}
+
+TEST_F(RedisTest, FcallOfAFunctionItsLibraryDoesNotRegisterIsRefusedAfterOneReload) {
+  try {
+    redis().fcall("docket_test_other", kAppendLibrary, {"log"}, {"a"});
+    FAIL() << "a function no library registers must throw";
+  } catch (const ReplyError& e) {
+    EXPECT_TRUE(contains(e.what(), "Function not found")) << e.what();
+  }
+  EXPECT_EQ(redis().counters().script_reloads, 1u);
+  EXPECT_EQ(redis().command({"EXISTS", "log"}).as_integer(), 0);
+}
+
+TEST_F(RedisTest, LoadLibraryRefusesABadLibrary) {
+  EXPECT_THROW(redis().load_library("#!lua name=docket_test_bad\nreturn +"), ReplyError);
+  EXPECT_THROW(redis().load_library("return 1"), ReplyError);  // No "#!lua name=" header.
+}
+
+TEST_F(RedisTest, FcallRequestsSentAheadAfterAFunctionFlushRunInTheOrderSent) {
+  redis().load_library(kAppendLibrary);
+  connect()->command({"FUNCTION", "FLUSH"});
+  const auto first = redis().send_fcall_pipeline("docket_test_append", appends("log", {"a", "b"}));
+  const auto second =
+      redis().send_fcall_pipeline("docket_test_append", appends("log", {"c", "boom", "d"}));
+  const auto one = redis().receive_fcall_pipeline(first, "docket_test_append", kAppendLibrary);
+  const auto two = redis().receive_fcall_pipeline(second, "docket_test_append", kAppendLibrary);
+  EXPECT_EQ(one.at(1).as_integer(), 2);
+  EXPECT_EQ(two.at(0).as_integer(), 3);
+  ASSERT_TRUE(two.at(1).is_error());
+  EXPECT_TRUE(contains(two.at(1).str, "BOOM")) << two.at(1).str;
+  EXPECT_EQ(two.at(2).as_integer(), 4);
+  EXPECT_EQ(redis().counters().script_reloads, 2u);
+  EXPECT_EQ(redis().counters().reply_errors, 1u);
+  const Reply log = redis().command({"LRANGE", "log", "0", "-1"});
+  ASSERT_EQ(log.elements.size(), 4u);
+  EXPECT_EQ(log.elements[0].str + log.elements[1].str + log.elements[2].str + log.elements[3].str,
+            "abcd");
+}
+
 // Runs for ARGV[1] milliseconds, then returns that number: a call that keeps Redis busy.
 constexpr const char* kBusy = R"(
 local t0 = redis.call('TIME')

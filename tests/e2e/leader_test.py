@@ -743,7 +743,7 @@ class SubmitAhead(HaTestCase):
                     w.expect("OFFER", timeout=0.05)
                 for line in redis_call(self.redis.port, "CLIENT", "LIST").decode().splitlines():
                     f = dict(kv.split("=", 1) for kv in line.split(" ") if "=" in kv)
-                    if "b" in f["flags"] and f["cmd"] == "evalsha" and int(f["qbuf"]) > 0:
+                    if "b" in f["flags"] and f["cmd"] == "fcall" and int(f["qbuf"]) > 0:
                         return True
                 return False
 

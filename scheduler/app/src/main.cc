@@ -298,6 +298,7 @@ int run(Args& args) {
   // Every write from here on carries the term: once another scheduler is elected, the store
   // refuses this one's writes even if its step-down comes late (a pause, a slow clock).
   store.set_fence({eo.lease.term_key(), lease->term});
+  store.load_functions();
 
   matching::Matcher matcher(cfg.catalog, cfg.scheduler, *clock);
   for (const auto& o : cfg.officers) matcher.add_officer(o);

@@ -145,7 +145,7 @@ struct StoreOptions {
   static constexpr int DEFAULT_RETRY_TTL_S = 900;
 
   std::string key_prefix = DEFAULT_KEY_PREFIX;
-  /// Transitions per EVALSHA; calls for one center are pipelined.
+  /// Transitions per FCALL; calls for one center are pipelined.
   int batch_size = DEFAULT_BATCH_SIZE;
   /// How long a caller's idempotency key remembers its first answer.
   int idempotency_ttl_s = DEFAULT_IDEMPOTENCY_TTL_S;
@@ -271,6 +271,13 @@ class CaseStore {
   /// (FencedError, nothing changed) when the term key no longer holds the fence's term. A
   /// default Fence (no term) turns the check off, as for a single scheduler.
   void set_fence(Fence fence) { fence_ = std::move(fence); }
+
+  /// Gives Redis the library of the store's transition function (FUNCTION LOAD REPLACE). The
+  /// first transition call does so by itself, and a call that finds the function gone (a
+  /// restarted or flushed server) loads it again; a scheduler calls this at start so that a
+  /// server it cannot use is refused there. Throws InvalidArgument for a server without Redis
+  /// Functions (before 7.0), ReplyError for another refusal, IoError when Redis is unreachable.
+  void load_functions();
   const Fence& fence() const { return fence_; }
 
   /// Counts transitions, Redis faults and call times into `metrics` (which must outlive the
@@ -291,12 +298,11 @@ class CaseStore {
 
  private:
   std::string next_retry_key();
-  void ensure_script();
   /// Throws FencedError for a "FENCED ..." error reply, else nothing.
   void check_fenced(std::string_view error);
   RedisConnection& redis_;
   const Clock& clock_;
-  std::string sha_;
+  bool functions_loaded_ = false;
   std::string roster_sha_;
   StoreOptions options_;
   StoreMetrics* metrics_ = nullptr;

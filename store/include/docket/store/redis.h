@@ -69,7 +69,8 @@ struct RedisCounters {
   std::uint64_t reconnects = 0;
   std::uint64_t io_errors = 0;
   std::uint64_t reply_errors = 0;
-  std::uint64_t script_reloads = 0;  ///< NOSCRIPT answered, script loaded again.
+  /// NOSCRIPT answered (script loaded again), or a function not found (library loaded again).
+  std::uint64_t script_reloads = 0;
 };
 
 /// One synchronous connection to Redis over hiredis. Not thread-safe: one per thread.
@@ -123,6 +124,22 @@ class RedisConnection {
   /// InvalidArgument for a ticket that is not out (already received or abandoned).
   std::vector<Reply> receive_eval_pipeline(Ticket ticket, std::string_view sha,
                                            std::string_view source);
+  /// Loads a Redis Functions library (FUNCTION LOAD REPLACE; its source starts "#!lua name=")
+  /// and returns its name. Throws ReplyError for a library Redis refuses (a syntax error, a
+  /// function name another library has) or a server without Redis Functions (before 7.0).
+  std::string load_library(std::string_view library);
+  /// FCALL of `function`, with the source of the library that registers it kept as eval() keeps
+  /// a script's: when the server answers that the function is not found (a restart without its
+  /// data, FUNCTION FLUSH, a failover to a server that never had it), the library is loaded
+  /// again and the call retried once. Throws as eval().
+  Reply fcall(std::string_view function, std::string_view library,
+              const std::vector<std::string>& keys, const std::vector<std::string>& args,
+              bool idempotent = true);
+  /// send_eval_pipeline() and receive_eval_pipeline() for FCALL calls of `function`, reloading
+  /// its library as fcall() does.
+  Ticket send_fcall_pipeline(std::string_view function, const std::vector<Call>& calls);
+  std::vector<Reply> receive_fcall_pipeline(Ticket ticket, std::string_view function,
+                                            std::string_view library);
   /// The caller will not read the replies to `ticket`: they are discarded when they come.
   void abandon(Ticket ticket);
   /// Reads, without waiting, the replies that have come in for requests sent ahead, and keeps
@@ -146,10 +163,16 @@ class RedisConnection {
   const RedisOptions& options() const { return options_; }
 
  private:
-  /// Runs again, after reloading the script, the calls that answered NOSCRIPT, and counts the
-  /// error replies.
+  /// Runs a function (FCALL, `function` true: its name and its library's source) or a script
+  /// (EVALSHA: its SHA1 and source), loading it again if the server has lost it.
+  Reply call(bool function, std::string_view name, std::string_view source,
+             const std::vector<std::string>& keys, const std::vector<std::string>& args,
+             bool idempotent);
+  /// Runs again, after reloading the script or library, the calls that found it missing, and
+  /// counts the error replies.
   void finish_pipeline(std::vector<Reply>& replies, std::vector<std::vector<std::string>>& commands,
-                       std::string_view sha, std::string_view source, bool idempotent);
+                       bool function, std::string_view name, std::string_view source,
+                       bool idempotent);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;
