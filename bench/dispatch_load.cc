@@ -1030,7 +1030,7 @@ int run(Flags& f) {
         num(sched_us, "%.1f") + ", " + num(redis_us, "%.1f") +
             "  (ceilings: " + num(1e6 / (sched_us + redis_us)) + "/s one after the other, " +
             num(1e6 / std::max(sched_us, redis_us)) + "/s overlapped)");
-    row("  of which Redis executing the transition function (FCALL)",
+    row("  of which Redis running the store's Lua (FCALL, EVALSHA)",
         num(script / static_cast<double>(decided), "%.1f") + " us per case");
     row("  CPU s: scheduler, redis, load generator",
         num(cpu_sched, "%.1f") + ", " + num(cpu_redis, "%.1f") + ", " + num(cpu_self, "%.1f") +
@@ -1049,7 +1049,7 @@ int run(Flags& f) {
     row("  CPU s: scheduler, redis, load generator",
         num(lcpu_sched, "%.1f") + ", " + num(lcpu_redis, "%.1f") + ", " + num(lcpu_self, "%.1f") +
             " (of " + num(latency_span * cores, "%.1f") + " available)");
-    row("  Redis executing the transition function: calls, us per call",
+    row("  Redis running the store's Lua: calls, us per call",
         num(lcalls) + ", " + num(lcalls > 0 ? lusec / lcalls : 0, "%.1f") + " (" +
             num(100 * lusec / 1e6 / latency_span, "%.0f%%") + " of a core)");
     row("  automatic AOF rewrites; writes delayed by a slow fsync",

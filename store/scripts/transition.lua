@@ -474,6 +474,10 @@ local function transition(KEYS, ARGV)
     end
   end
   if call_key then redis.call('SET', call_key, cjson.encode(out), 'EX', retry_ttl) end
+  -- The call's records and audit are not kept until the next call (a library another version
+  -- replaced may never be called again).
+  entries, audited, cache, dirty, dirty_order, new_records, new_refs, stored =
+    nil, nil, nil, nil, nil, nil, nil, nil
   return out
 end
 

@@ -231,8 +231,8 @@ void CaseStore::load_functions() {
     const std::string_view what = e.what();
     if (what.find("unknown command") != std::string_view::npos) {
       throw InvalidArgument(
-          "the case store needs Redis 7.0 or newer (Redis Functions); "
-          "FUNCTION LOAD was answered: " +
+          "the case store needs Redis 7.0 or newer (Redis Functions), with the FUNCTION command "
+          "neither renamed nor disabled; FUNCTION LOAD was answered: " +
           std::string(what));
     }
     throw;
