@@ -1,13 +1,14 @@
 """End-to-end test of runtime officer changes: `docketctl officer update --skill` on a running
 scheduler, then an offer of a form the officer could not take before."""
 
+import re
 import subprocess
 import time
 import unittest
 
 import zmq
 
-from docket_e2e import Peer, ProtocolError, Scheduler, Worker, binary, new_case
+from docket_e2e import Peer, ProtocolError, Scheduler, Worker, binary, new_case, wait_for
 
 NSC = "ISO-NSC-00001"  # Certified for I-130 only in tests/e2e/config/officers.csv.
 I130, I751 = "LIN2590000301", "LIN2590000302"
@@ -120,6 +121,56 @@ class RosterPersists(SchedulerCase):
 
 O1, O2 = "ISO-CSC-00001", "ISO-CSC-00002"  # Both certified for I-130 at CSC.
 HELD = "WAC2590000401"
+
+
+def backlog(scrape, center, form):
+    """The non-zero docket_backlog_cases of one center and form, by state."""
+    out = {}
+    for line in scrape.splitlines():
+        if not line.startswith("docket_backlog_cases{"):
+            continue
+        labels, value = line.rsplit(" ", 1)
+        if f'center="{center}"' in labels and f'form="{form}"' in labels and float(value) != 0:
+            out[re.search(r'state="([a-z_]+)"', labels).group(1)] = float(value)
+    return out
+
+
+class OfficerDrain(SchedulerCase):
+    """`docketctl drain --officer`: the cases offered to or assigned to the officer go back to
+    their queue, and the backlog gauges (docket_backlog_cases) follow each case as it moves."""
+
+    def test_a_drained_officers_cases_are_queued_again_and_the_backlog_gauges_follow(self):
+        mgmt = Peer(self.ctx, self.s.management)
+        receipts = ["WAC25900005%02d" % i for i in range(6)]
+        mgmt.call("submit", {"cases": [new_case(r) for r in receipts]})
+        w1 = Worker(self.ctx, self.s.workers, [O1])  # Capacity 2: two offers.
+        first, second = w1.offer(), w1.offer()
+        self.assertEqual(w1.accept(first)["state"], "assigned")
+        gauges = lambda: backlog(self.s.scrape(), "CSC", "I-130")
+        expected = {"queued": 4.0, "offered": 1.0, "assigned": 1.0}
+        self.assertEqual(wait_for(lambda: gauges() == expected and gauges(), timeout=5), expected)
+
+        r = self.ctl("drain", "--officer", O1)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        lost = set()  # One LEASE_LOST per case, or one for both.
+        while len(lost) < 2:
+            lost |= {(c["receipt"], c["reason"]) for c in w1.expect("LEASE_LOST")["cases"]}
+        self.assertEqual(lost, {(first["receipt"], "reclaimed"), (second["receipt"], "reclaimed")})
+        for case in (first, second):
+            self.assertEqual(mgmt.call("status", {"receipt": case["receipt"]})["case"]["state"], "queued")
+        presence = {o["officer"]: o["presence"] for o in mgmt.call("officers", {"center": "CSC"})["officers"]}
+        self.assertEqual(presence[O1], "away")
+        self.assertEqual(wait_for(lambda: gauges() == {"queued": 6.0} and gauges(), timeout=5),
+                         {"queued": 6.0})
+
+        # Another officer takes two of them: the gauges move with the offers.
+        w2 = Worker(self.ctx, self.s.workers, [O2])
+        w2.offer(), w2.offer()
+        expected = {"queued": 4.0, "offered": 2.0}
+        self.assertEqual(wait_for(lambda: gauges() == expected and gauges(), timeout=5), expected)
+        w1.sock.close()
+        w2.sock.close()
+        mgmt.sock.close()
 
 
 class OfficerRemoval(SchedulerCase):

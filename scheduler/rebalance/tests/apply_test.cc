@@ -306,65 +306,6 @@ TEST_F(RebalanceApplyTest, ApplyKilledMidwayIsCompletedExactlyOnceByResume) {
   EXPECT_EQ(again.already, p.moved);
 }
 
-TEST_F(RebalanceApplyTest, DrainOfficerLeavesNoCaseWithAnAbsentOfficer) {
-  officers("VSC", "I-130", 4);
-  cases("VSC", "I-130", 30, 20);
-  const matching::RoundPlan round = matcher().run_round();
-  ASSERT_EQ(round.assignments.size(), 12u);
-  int k = 0;
-  for (const matching::Assignment& a : round.assignments) {
-    store::Transition t;
-    t.op = store::Op::kOffer;
-    t.receipt = a.receipt;
-    t.center = "VSC";
-    t.epoch = 0;
-    t.actor = "scheduler";
-    t.officer = matcher().officer(a.officer).id;
-    const auto offered = store_->apply(t);
-    ASSERT_TRUE(offered.ok()) << offered.message;
-    if (k++ % 2 == 0) {
-      t.op = store::Op::kAccept;
-      t.epoch = offered.epoch;
-      ASSERT_TRUE(store_->apply(t).ok());
-      matcher().index().record(*matcher().index().find(a.receipt)).state = CaseState::kAssigned;
-    }
-  }
-  const std::string who = matcher().officer(round.assignments[0].officer).id;
-  const OfficerId id = *matcher().find_officer(who);
-  ASSERT_EQ(matcher().officer(id).load, 3);
-  EXPECT_THROW(drain_officer("ISO-NOBODY", *store_, matcher()), InvalidArgument);
-  prometheus::Registry registry;
-  RebalanceMetrics metrics(registry);
-  const auto m = agency(registry);
-  const DrainOfficerReport r =
-      drain_officer(who, *store_, matcher(), Presence::kAway, &metrics, m.get());
-  expect_backlog_is_the_index(*m);
-  EXPECT_EQ(r.requeued, 3);
-  EXPECT_TRUE(r.failed.empty());
-  EXPECT_EQ(metrics.runs[2][0]->Value(), 1.0);
-  EXPECT_EQ(matcher().officer(id).presence, Presence::kAway);
-  EXPECT_EQ(matcher().officer(id).load, 0);
-  // Invariant: no case, in the matcher or in the store, is held by an absent officer.
-  const auto& index = matcher().index();
-  for (std::uint32_t s = 0; s < index.slots(); ++s) {
-    const auto& rec = index.record(s);
-    const bool held = rec.state == CaseState::kOffered || rec.state == CaseState::kAssigned;
-    if (!held) continue;
-    EXPECT_EQ(matcher().officer(rec.officer).presence, Presence::kAvailable);
-    const auto stored = store_->get("VSC", ReceiptNumber::from_packed(rec.receipt));
-    EXPECT_EQ(stored->officer, matcher().officer(rec.officer).id);
-  }
-  std::size_t stored_held_by_who = 0;
-  store_->scan("VSC", [&](store::StoredCase&& c) {
-    if ((c.state == CaseState::kOffered || c.state == CaseState::kAssigned) && c.officer == who) ++stored_held_by_who;
-  });
-  EXPECT_EQ(stored_held_by_who, 0u);
-  // The next round gives their cases to the others, never to them.
-  for (const matching::Assignment& a : matcher().run_round().assignments) EXPECT_NE(a.officer, id);
-  // Draining again finds nothing to do.
-  EXPECT_EQ(drain_officer(who, *store_, matcher()).requeued, 0);
-}
-
 TEST_F(RebalanceApplyTest, DrainCenterMovesEveryCaseThatMayLeave) {
   officers("VSC", "I-130", 2);
   officers("VSC", "I-90", 2);

@@ -70,31 +70,12 @@ struct DrainCenterReport {
 /// Drains a center: plans with the center's capacity at zero and every case that may leave
 /// leaving (Options::drain_centers plus this one), then applies the plan. Cases that cannot leave
 /// (interview cases with no other office in their district, forms that may not move) stay and
-/// are counted as stranded. Offered and assigned cases stay with their officers (drain those with
-/// drain_officer()). Throws InvalidArgument for an unknown center, and what plan() and apply()
-/// throw. `agency` as for apply().
+/// are counted as stranded. Offered and assigned cases stay with their officers (the dispatcher's
+/// `drain --officer` returns an officer's). Throws InvalidArgument for an unknown center, and what
+/// plan() and apply() throw. `agency` as for apply().
 DrainCenterReport drain_center(std::string_view center, store::CaseStore& store,
                                store::RedisConnection& redis, matching::Matcher& matcher,
                                Options options = {}, RebalanceMetrics* metrics = nullptr,
                                metrics::AgencyMetrics* agency = nullptr);
-
-/// What drain_officer() did.
-struct DrainOfficerReport {
-  std::string officer;
-  std::int64_t requeued = 0;         ///< Cases returned to their queues.
-  std::vector<std::string> failed;   ///< "<receipt>: <why>" for cases the store refused.
-};
-
-/// Drains an officer (leave, reassignment): they are set away in the matcher at once, so no new
-/// offer reaches them; every case offered to or assigned to them returns to its queue with a
-/// fenced lease_expiry transition (the store's epoch is checked; a case that moved on since is
-/// re-read and retried); the matcher requeues it with its deadline and receipt time. Throws
-/// InvalidArgument for an unknown officer; IoError when Redis fails (a repeat finishes the job).
-/// With `agency`, each case whose state the matcher changes is reported (offered or assigned ->
-/// queued, or to what the store says).
-DrainOfficerReport drain_officer(std::string_view officer, store::CaseStore& store,
-                                 matching::Matcher& matcher, Presence presence = Presence::kAway,
-                                 RebalanceMetrics* metrics = nullptr,
-                                 metrics::AgencyMetrics* agency = nullptr);
 
 }  // namespace docket::rebalance
