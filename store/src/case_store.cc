@@ -228,14 +228,13 @@ void CaseStore::load_functions() {
   try {
     redis_.load_library(scripts::kTransitionLibrary);
   } catch (const ReplyError& e) {
-    const std::string_view what = e.what();
-    if (what.find("unknown command") != std::string_view::npos) {
-      throw InvalidArgument(
-          "the case store needs Redis 7.0 or newer (Redis Functions), with the FUNCTION command "
-          "neither renamed nor disabled; FUNCTION LOAD was answered: " +
-          std::string(what));
-    }
-    throw;
+    // Redis before 7.0 or FUNCTION renamed ("unknown command"), an ACL without it (NOPERM):
+    // nothing a retry mends, so the operator is told what the store needs.
+    throw InvalidArgument(
+        "cannot load the case store's function library into Redis (FUNCTION LOAD was answered: " +
+        std::string(e.what()) +
+        "); the store needs Redis 7.0 or newer, with FUNCTION neither renamed nor disabled, "
+        "and a user allowed +function|load and +fcall");
   }
   functions_loaded_ = true;
 }

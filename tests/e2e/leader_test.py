@@ -986,6 +986,31 @@ class StoreRefusal(HaTestCase):
         self.stop_cleanly(a, w, mgmt)
 
 
+class StoreSetup(HaTestCase):
+    """A Redis the store cannot use is refused when a scheduler starts, before it campaigns, so
+    that a standby is refused too and no term is taken: here Redis' ACL denies FUNCTION, as a
+    server before 7.0 or one with FUNCTION renamed would."""
+
+    def test_a_redis_that_refuses_the_function_library_is_refused_at_start(self):
+        redis_call(self.redis.port, "ACL", "SETUSER", "default", "-function")
+        s = self.scheduler("a")
+        self.assertEqual(s.proc.wait(timeout=30), 1, s.output())
+        out = s.output()
+        self.assertIn("cannot load the case store's function library into Redis", out)
+        self.assertIn("NOPERM", out)
+        self.assertIn("+function|load", out)
+        self.assertNotIn("leader: term", out)
+        self.assertIsNone(redis_call(self.redis.port, "GET", "docket:{leader}:term"))
+
+        # Allowed again, the same scheduler starts, loads its library and serves.
+        redis_call(self.redis.port, "ACL", "SETUSER", "default", "+function")
+        s = self.scheduler("b")
+        wait_for(s.serving, timeout=30)
+        libraries = redis_call(self.redis.port, "FUNCTION", "LIST", "LIBRARYNAME", "docket_transition_*")
+        self.assertEqual(len(libraries), 1)
+        self.assertEqual(s.stop(), 0)
+
+
 class SampleCutOff(HaTestCase):
     """A decision drawn for QA review: the qa_sample call that follows it is cut off (held by a
     proxy until the scheduler gives up on it, 5 s). The scheduler sends the sample again until

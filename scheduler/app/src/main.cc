@@ -283,6 +283,11 @@ int run(Args& args) {
   eo.force = embedded.has_value();
   leader::Elector elector(ro, eo, &leader_metrics);
   std::printf("metrics: %s\n", metrics_server.url().c_str());
+  std::fflush(stdout);
+  // Before campaigning, so that a Redis the store cannot use refuses a standby too, at once. The
+  // library's name is its content's, so loading it (REPLACE) leaves another version's alone and
+  // changes nothing for a leader of this one.
+  store.load_functions();
   if (!embedded) {
     std::printf("standby: campaigning for the leader lease (%d ms) as %s\n", args.lease_ms,
                 elector.holder().c_str());
@@ -298,7 +303,6 @@ int run(Args& args) {
   // Every write from here on carries the term: once another scheduler is elected, the store
   // refuses this one's writes even if its step-down comes late (a pause, a slow clock).
   store.set_fence({eo.lease.term_key(), lease->term});
-  store.load_functions();
 
   matching::Matcher matcher(cfg.catalog, cfg.scheduler, *clock);
   for (const auto& o : cfg.officers) matcher.add_officer(o);

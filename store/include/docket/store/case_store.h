@@ -275,8 +275,9 @@ class CaseStore {
   /// Gives Redis the library of the store's transition function (FUNCTION LOAD REPLACE). The
   /// first transition call does so by itself, and a call that finds the function gone (a
   /// restarted or flushed server) loads it again; a scheduler calls this at start so that a
-  /// server it cannot use is refused there. Throws InvalidArgument for a server without Redis
-  /// Functions (before 7.0), ReplyError for another refusal, IoError when Redis is unreachable.
+  /// server it cannot use is refused there. Throws InvalidArgument when Redis refuses the load
+  /// (before 7.0, FUNCTION renamed, an ACL without it), IoError when Redis is unreachable or
+  /// cannot write yet (out of memory, too few replicas).
   void load_functions();
   const Fence& fence() const { return fence_; }
 
