@@ -1011,6 +1011,23 @@ class StoreSetup(HaTestCase):
         self.assertEqual(s.stop(), 0)
 
 
+    def test_a_scheduler_started_on_a_read_only_replica_waits_and_serves_once_it_is_promoted(self):
+        # A replica of a master that is not there: read-only, as during a failover.
+        redis_call(self.redis.port, "REPLICAOF", "127.0.0.1", free_port())
+        s = self.scheduler("a")
+        wait_for(lambda: "cannot load the case store's function library yet" in s.output(), timeout=30)
+        time.sleep(1.0)
+        self.assertIsNone(s.proc.poll(), s.output())
+        self.assertFalse(s.serving())
+        redis_call(self.redis.port, "REPLICAOF", "NO", "ONE")
+        wait_for(s.serving, timeout=30)
+        mgmt = Peer(self.ctx, s.management)
+        self.assertEqual(mgmt.call("submit", {"cases": [new_case(RECEIPT)]})["accepted"], 1)
+        w = Worker(self.ctx, s.workers, [O1])
+        self.assertEqual(w.offer()["receipt"], RECEIPT)
+        self.stop_cleanly(s, mgmt, w)
+
+
 class SampleCutOff(HaTestCase):
     """A decision drawn for QA review: the qa_sample call that follows it is cut off (held by a
     proxy until the scheduler gives up on it, 5 s). The scheduler sends the sample again until

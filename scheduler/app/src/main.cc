@@ -286,8 +286,14 @@ int run(Args& args) {
   std::fflush(stdout);
   // Before campaigning, so that a Redis the store cannot use refuses a standby too, at once. The
   // library's name is its content's, so loading it (REPLACE) leaves another version's alone and
-  // changes nothing for a leader of this one.
-  store.load_functions();
+  // changes nothing for a leader of this one. A Redis that cannot write for now (a replica
+  // during a failover, memory full) is not a reason to stop: the first transition loads it.
+  try {
+    store.load_functions();
+  } catch (const IoError& e) {
+    spdlog::warn("cannot load the case store's function library yet, the first transition will: {}",
+                 e.what());
+  }
   if (!embedded) {
     std::printf("standby: campaigning for the leader lease (%d ms) as %s\n", args.lease_ms,
                 elector.holder().c_str());
