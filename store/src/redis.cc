@@ -144,11 +144,6 @@ struct Code {
   std::string_view source;
 };
 
-Code script_code(std::string_view sha, std::string_view source) { return {false, sha, source}; }
-Code function_code(std::string_view name, std::string_view library) {
-  return {true, name, library};
-}
-
 /// True when the server ran nothing because it does not have the code (NOSCRIPT, or no such
 /// function), so that loading it and running the call again is safe for any call.
 bool is_missing(const Code& code, const Reply& r) {
@@ -685,8 +680,7 @@ void RedisConnection::finish_pipeline(std::vector<Reply>& replies,
 std::vector<Reply> RedisConnection::eval_pipeline(std::string_view sha, std::string_view source,
                                                   const std::vector<Call>& calls, bool idempotent) {
   if (calls.empty()) return {};
-  const Code code = script_code(sha, source);
-  auto commands = call_commands(code, calls);
+  auto commands = call_commands(Code{false, sha, source}, calls);
   auto replies = impl_->run(commands, idempotent);
   finish_pipeline(replies, commands, false, sha, source, idempotent);
   return replies;
@@ -694,25 +688,34 @@ std::vector<Reply> RedisConnection::eval_pipeline(std::string_view sha, std::str
 
 RedisConnection::Ticket RedisConnection::send_eval_pipeline(std::string_view sha,
                                                             const std::vector<Call>& calls) {
-  return impl_->send_ahead(call_commands(script_code(sha, {}), calls));
+  return send_pipeline(false, sha, calls);
 }
 
 std::vector<Reply> RedisConnection::receive_eval_pipeline(Ticket ticket, std::string_view sha,
                                                           std::string_view source) {
-  auto answered = impl_->receive(ticket);
-  finish_pipeline(answered.replies, answered.commands, false, sha, source, true);
-  return std::move(answered.replies);
+  return receive_pipeline(ticket, false, sha, source);
 }
 
 RedisConnection::Ticket RedisConnection::send_fcall_pipeline(std::string_view function,
                                                              const std::vector<Call>& calls) {
-  return impl_->send_ahead(call_commands(function_code(function, {}), calls));
+  return send_pipeline(true, function, calls);
 }
 
 std::vector<Reply> RedisConnection::receive_fcall_pipeline(Ticket ticket, std::string_view function,
                                                            std::string_view library) {
+  return receive_pipeline(ticket, true, function, library);
+}
+
+RedisConnection::Ticket RedisConnection::send_pipeline(bool function, std::string_view name,
+                                                       const std::vector<Call>& calls) {
+  return impl_->send_ahead(call_commands(Code{function, name, {}}, calls));
+}
+
+std::vector<Reply> RedisConnection::receive_pipeline(Ticket ticket, bool function,
+                                                     std::string_view name,
+                                                     std::string_view source) {
   auto answered = impl_->receive(ticket);
-  finish_pipeline(answered.replies, answered.commands, true, function, library, true);
+  finish_pipeline(answered.replies, answered.commands, function, name, source, true);
   return std::move(answered.replies);
 }
 

@@ -168,6 +168,10 @@ class RedisConnection {
   Reply call(bool function, std::string_view name, std::string_view source,
              const std::vector<std::string>& keys, const std::vector<std::string>& args,
              bool idempotent);
+  /// The requests sent ahead of either kind, and their replies (finish_pipeline()).
+  Ticket send_pipeline(bool function, std::string_view name, const std::vector<Call>& calls);
+  std::vector<Reply> receive_pipeline(Ticket ticket, bool function, std::string_view name,
+                                      std::string_view source);
   /// Runs again, after reloading the script or library, the calls that found it missing, and
   /// counts the error replies.
   void finish_pipeline(std::vector<Reply>& replies, std::vector<std::vector<std::string>>& commands,
