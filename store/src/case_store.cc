@@ -162,8 +162,22 @@ std::string_view to_string(TransitionResult::Status s) {
 CaseStore::CaseStore(RedisConnection& redis, const Clock& clock, StoreOptions options)
     : redis_(redis), clock_(clock), options_(std::move(options)) {
   if (options_.batch_size < 1) throw InvalidArgument("store batch_size must be >= 1");
-  if (options_.idempotency_ttl_s < 1 || options_.retry_ttl_s < 1) {
-    throw InvalidArgument("store idempotency and retry TTLs must be >= 1 second");
+  if (options_.idempotency_ttl_s < 1 || options_.retry_ttl_s < 0) {
+    throw InvalidArgument("store idempotency TTL must be >= 1 second, retry TTL >= 0");
+  }
+  // A retry key answers a call sent again after a lost connection; past the connection's longest
+  // resend nobody asks it any more, and every live key costs memory (and a fork, its copy).
+  const auto resend = longest_resend(redis_.options());
+  const auto resend_s = std::chrono::ceil<std::chrono::seconds>(resend).count();
+  if (options_.retry_ttl_s == 0) {
+    options_.retry_ttl_s = static_cast<int>(
+        std::max<std::int64_t>(StoreOptions::MIN_DERIVED_RETRY_TTL_S, 2 * resend_s));
+  } else if (options_.retry_ttl_s <= resend_s) {
+    throw InvalidArgument("store retry TTL (" + std::to_string(options_.retry_ttl_s) +
+                          " s) must outlast the connection's longest resend (" +
+                          std::to_string(resend_s) +
+                          " s: connect and command timeouts per "
+                          "reconnect attempt)");
   }
   std::random_device rd;
   key_seed_ = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();

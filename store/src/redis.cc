@@ -525,6 +525,15 @@ struct RedisConnection::Impl {
   }
 };
 
+std::chrono::milliseconds longest_resend(const RedisOptions& o) {
+  // Impl::settle(): the first read, then per attempt a backoff, a connect, the resend and a read.
+  const std::int64_t attempt = std::int64_t{o.connect_timeout_ms} + o.command_timeout_ms;
+  std::int64_t total = o.command_timeout_ms;
+  for (int failures = 0; failures < o.reconnect_attempts; ++failures)
+    total += attempt + (std::int64_t{o.reconnect_backoff_ms} << std::min(failures, 16));
+  return std::chrono::milliseconds(total);
+}
+
 RedisConnection::RedisConnection(RedisOptions options) : options_(std::move(options)) {
   impl_ = std::make_unique<Impl>(options_, counters_);
   try {

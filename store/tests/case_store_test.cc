@@ -100,6 +100,52 @@ TEST_F(CaseStoreTest, WholeLifecycleWithRfeAndQa) {
   EXPECT_EQ(h[2].at, clock_.now());
 }
 
+// A retry key serves only a call sent again after a lost connection, so it lives as long as the
+// connection may still send one (twice its longest resend, at least a minute) and no longer: at a
+// steady load every live key is memory in Redis, and in every fork of it.
+TEST_F(CaseStoreTest, RetryKeysLiveAsLongAsTheConnectionMayResendACall) {
+  // 2 s for the first read, then 3 attempts of a 1 s connect and a 2 s read, after backoffs of
+  // 10, 20 and 40 ms (the test connection); the defaults: 5 s, then 5 x (2 s + 5 s), 1,550 ms.
+  EXPECT_EQ(longest_resend(conn_->options()), std::chrono::milliseconds(11'070));
+  EXPECT_EQ(longest_resend(RedisOptions{}), std::chrono::milliseconds(41'550));
+  EXPECT_EQ(store_->retry_ttl_s(), StoreOptions::MIN_DERIVED_RETRY_TTL_S);
+
+  ASSERT_TRUE(receive(1).ok());
+  expect(op(Op::kQueue, 1, 0), Status::kApplied, CaseState::kQueued, 0);
+  const auto keys = conn_->command({"KEYS", "*:idem:*"}).elements;
+  ASSERT_EQ(keys.size(), 1U) << "the queue call carries one retry key, the receipt none";
+  const auto ttl = conn_->command({"TTL", keys[0].str}).as_integer();
+  EXPECT_GT(ttl, StoreOptions::MIN_DERIVED_RETRY_TTL_S - 5);
+  EXPECT_LE(ttl, StoreOptions::MIN_DERIVED_RETRY_TTL_S);
+
+  // A slower connection gets a longer TTL; one given explicitly is kept.
+  RedisOptions slow = conn_->options();
+  slow.command_timeout_ms = 60'000;
+  RedisConnection slow_conn(slow);
+  EXPECT_EQ(CaseStore(slow_conn, clock_).retry_ttl_s(), 2 * 244);  // 60 s + 3 x 61 s + 70 ms.
+  StoreOptions explicit_ttl;
+  explicit_ttl.retry_ttl_s = 600;
+  EXPECT_EQ(CaseStore(*conn_, clock_, explicit_ttl).retry_ttl_s(), 600);
+}
+
+// A retry TTL that a call sent again could outlive is refused when the store is made, naming
+// both figures, rather than letting a late resend be applied a second time.
+TEST_F(CaseStoreTest, ARetryTtlShorterThanTheConnectionsResendIsRefused) {
+  StoreOptions o;
+  o.retry_ttl_s = 12;  // The test connection may resend for up to 11.07 s: 12 whole seconds.
+  try {
+    CaseStore store(*conn_, clock_, o);
+    FAIL() << "a 12 s retry TTL was accepted";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("retry TTL (12 s) must outlast the connection's longest "
+                                         "resend (12 s"),
+              std::string::npos)
+        << e.what();
+  }
+  o.retry_ttl_s = 13;
+  EXPECT_EQ(CaseStore(*conn_, clock_, o).retry_ttl_s(), 13);
+}
+
 TEST_F(CaseStoreTest, TimeoutLeaseExpiryHoldAndRelease) {
   receive(2);
   op(Op::kQueue, 2, 0);

@@ -63,6 +63,11 @@ struct RedisOptions {
   int reconnect_backoff_ms = DEFAULT_RECONNECT_BACKOFF_MS;
 };
 
+/// The longest a request sent ahead can be sent again after it was first written: every
+/// reconnect attempt may wait out the connect and command timeouts, with the backoffs between
+/// them. A call's retry key must outlast it (StoreOptions::retry_ttl_s).
+std::chrono::milliseconds longest_resend(const RedisOptions& options);
+
 /// Counters a connection keeps, for metrics and tests.
 struct RedisCounters {
   std::uint64_t commands = 0;
