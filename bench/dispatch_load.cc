@@ -541,6 +541,61 @@ std::int64_t redis_info(store::RedisConnection& redis, const std::string& sectio
   return at == std::string::npos ? -1 : std::stoll(text.substr(at + field.size() + 1));
 }
 
+/// Watches Redis for forked children (an AOF rewrite, an RDB save) from its own connection,
+/// polling INFO persistence every 10 ms, so that the latency phase can say which cases were
+/// submitted while one ran. A fork stops Redis for a few milliseconds (it copies the page
+/// tables), the first writes after it fault pages in, and the child then takes a core for up to
+/// a second: a tail that a rewrite makes is Redis', not the loop's.
+class ForkWatch {
+ public:
+  explicit ForkWatch(const store::RedisOptions& options)
+      : redis_(options), thread_([this] { run(); }) {}
+  ~ForkWatch() { stop(); }
+  ForkWatch(const ForkWatch&) = delete;
+  ForkWatch& operator=(const ForkWatch&) = delete;
+
+  /// Stops polling; a child still running ends the last span now.
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  /// The spans [first poll that saw a child, first poll that saw none], in now_ns() time.
+  /// Call after stop().
+  const std::vector<std::pair<std::int64_t, std::int64_t>>& spans() const { return spans_; }
+
+ private:
+  void run() {
+    std::int64_t since = -1;  // When the child now running was first seen; -1: none.
+    while (!stop_) {
+      bool child = false;
+      try {
+        const std::string text = redis_.command({"INFO", "persistence"}).as_string();
+        child = text.find("aof_rewrite_in_progress:1") != std::string::npos ||
+                text.find("rdb_bgsave_in_progress:1") != std::string::npos;
+      } catch (const Error& e) {
+        spdlog::warn("fork watch: {}", e.what());
+      }
+      const auto at = now_ns();
+      if (child && since < 0) since = at;
+      if (!child && since >= 0) {
+        spans_.emplace_back(since, at);
+        since = -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (since >= 0) spans_.emplace_back(since, now_ns());
+  }
+
+  store::RedisConnection redis_;
+  std::atomic<bool> stop_{false};
+  std::vector<std::pair<std::int64_t, std::int64_t>> spans_;
+  std::thread thread_;  // Last: it starts once the members it uses are made.
+};
+
+/// Around a fork span, the cases whose latency it can reach: those submitted up to 50 ms before
+/// it (still in Redis or the loop when Redis stops) and up to 100 ms after (the queue it left).
+constexpr std::int64_t kForkReachBeforeNs = 50'000'000, kForkReachAfterNs = 100'000'000;
+
 /// The 1-minute load average: other work on the machine skews every figure here.
 double load_average() {
   double one = 0;
@@ -777,6 +832,8 @@ int run(Flags& f) {
                lcpu_redis0 = bench::process_cpu_seconds(redis->pid()),
                lcpu_self0 = own_cpu_seconds();
   const auto lcalls0 = script_stats(*info);
+  std::optional<ForkWatch> forks;
+  forks.emplace(co);
   const std::int64_t l0 = now_ns();
   std::size_t sent = 0;
   std::int64_t id = 1'000'000;
@@ -808,6 +865,7 @@ int run(Flags& f) {
         return shared.decided.load() - decided_before >= static_cast<std::int64_t>(latency_cases);
       },
       [&] { return shared.decided.load(); }, std::chrono::seconds(30));
+  forks->stop();
   const std::string after = http_get(metrics_url);
   // The latency phase's CPU, over the whole phase (the submits, then the last offers' decisions).
   const double latency_span = seconds_between(l0, now_ns());
@@ -827,6 +885,23 @@ int run(Flags& f) {
     if (at != 0) latencies.push_back(seconds_between(submitted_ns[i], at) * 1e3);
   }
   const auto lat = percentiles(latencies);
+  // The same, for the cases a fork of Redis could not reach (ForkWatch): the loop's own tail.
+  std::vector<double> clear_of_forks;
+  for (std::size_t i = 0; i < latency_cases; ++i) {
+    const auto at = shared.offered_ns[i].load();
+    if (at == 0) continue;
+    const bool reached =
+        std::any_of(forks->spans().begin(), forks->spans().end(), [&](const auto& span) {
+          return submitted_ns[i] >= span.first - kForkReachBeforeNs &&
+                 submitted_ns[i] <= span.second + kForkReachAfterNs;
+        });
+    if (!reached) clear_of_forks.push_back(seconds_between(submitted_ns[i], at) * 1e3);
+  }
+  const auto clear = percentiles(clear_of_forks);
+  json fork_spans = json::array();
+  for (const auto& [from, to] : forks->spans())
+    fork_spans.push_back(
+        {{"from_s", seconds_between(l0, from)}, {"to_s", seconds_between(l0, to)}});
   // The same, by second of submit: a tail that comes from one stall (an AOF rewrite, a full
   // round) shows in one second, a tail the loop's cadence makes shows in every one.
   std::vector<std::vector<double>> by_second;
@@ -963,6 +1038,9 @@ int run(Flags& f) {
         {"submit_to_offer_ms",
          {{"p50", lat.p50}, {"p90", lat.p90}, {"p99", lat.p99}, {"max", lat.max}}},
         {"submit_to_offer_ms_by_second", per_second},
+        {"fork_spans", fork_spans},
+        {"clear_of_forks",
+         {{"cases", clear.count}, {"p50", clear.p50}, {"p99", clear.p99}, {"max", clear.max}}},
         {"scheduler_offer_latency_ms",
          {{"p50", std::isnan(sched_p50) ? json() : json(sched_p50)},
           {"p99", std::isnan(sched_p99) ? json() : json(sched_p99)}}}}},
@@ -1043,6 +1121,16 @@ int run(Flags& f) {
     for (const auto& p : per_second)
       seconds_p99 += (seconds_p99.empty() ? "" : " ") + num(p["p99"].get<double>(), "%.1f");
     row("  p99 ms by second of submit", seconds_p99);
+    std::string spans;
+    for (const auto& [from, to] : forks->spans())
+      spans += (spans.empty() ? "" : ", ") + num(seconds_between(l0, from), "%.2f") + "-" +
+               num(seconds_between(l0, to), "%.2f") + " s";
+    row("  Redis forked (AOF rewrite) during", spans.empty() ? "none" : spans);
+    row("  p50 / p99 ms of cases no fork reached",
+        num(clear.p50, "%.2f") + " / " + num(clear.p99, "%.2f") + "  (" +
+            std::to_string(clear.count) +
+            " cases; submitted from 50 ms before a fork to 100 ms "
+            "after its child ended left out)");
     row("  docket_offer_latency_seconds p50 / p99 ms (store to ACCEPT)",
         num(sched_p50, "%.2f") + " / " + num(sched_p99, "%.2f"));
     time_row(latency_time, latency_wall);
