@@ -573,7 +573,9 @@ class ForkWatch {
         child = text.find("aof_rewrite_in_progress:1") != std::string::npos ||
                 text.find("rdb_bgsave_in_progress:1") != std::string::npos;
       } catch (const Error& e) {
+        // Unknown: a span goes on (or not) as it was.
         spdlog::warn("fork watch: {}", e.what());
+        child = since >= 0;
       }
       const auto at = now_ns();
       if (child && since < 0) since = at;
@@ -1126,10 +1128,11 @@ int run(Flags& f) {
     for (const auto& [from, to] : forks->spans())
       spans += (spans.empty() ? "" : ", ") + num(seconds_between(l0, from), "%.2f") + "-" +
                num(seconds_between(l0, to), "%.2f") + " s";
-    row("  Redis forked (AOF rewrite) during", spans.empty() ? "none" : spans);
+    row("  Redis had a forked child (AOF rewrite, RDB save)", spans.empty() ? "never" : spans);
     row("  p50 / p99 ms of cases no fork reached",
-        num(clear.p50, "%.2f") + " / " + num(clear.p99, "%.2f") + "  (" +
-            std::to_string(clear.count) +
+        (clear.count == 0 ? std::string("n/a / n/a")
+                          : num(clear.p50, "%.2f") + " / " + num(clear.p99, "%.2f")) +
+            "  (" + std::to_string(clear.count) +
             " cases; submitted from 50 ms before a fork to 500 ms "
             "after its child ended left out)");
     row("  docket_offer_latency_seconds p50 / p99 ms (store to ACCEPT)",

@@ -185,10 +185,13 @@ std::int64_t Reply::as_integer() const {
 
 struct RedisConnection::Impl {
   using Ticket = RedisConnection::Ticket;
-  Impl(const RedisOptions& o, RedisCounters& c) : options(o), counters(c) {}
+  Impl(const RedisOptions& o, RedisCounters& c)
+      : options(o), counters(c), resend_limit(longest_resend(o)) {}
 
   const RedisOptions& options;
   RedisCounters& counters;
+  // No request sent ahead is written again later than this after its first write (resend()).
+  const std::chrono::milliseconds resend_limit;
   ContextPtr ctx;
   bool usable = false;
   bool ever_connected = false;
@@ -283,7 +286,8 @@ struct RedisConnection::Impl {
     bool abandoned = false;
     std::optional<std::string> error;  // Set when it cannot be answered.
     bool timeout = false;
-    std::chrono::steady_clock::time_point sent_at;  // When it was (last) written out.
+    std::chrono::steady_clock::time_point sent_at;     // When it was (last) written out.
+    std::chrono::steady_clock::time_point first_sent;  // When it was first written out.
     bool complete() const { return error.has_value() || replies.size() == commands.size(); }
   };
   std::deque<Ahead> ahead;
@@ -313,14 +317,29 @@ struct RedisConnection::Impl {
 
   // Sends every request sent ahead that is not answered yet, in order, on a new connection
   // (what was read of them before is dropped: they run again, and their retry keys answer).
+  // One first written longer than longest_resend() ago fails instead, as a timeout: it may have
+  // run, and the retry key that would answer it again may have expired (a lost connection met by
+  // several waits in turn, each with its own reconnect attempts, could otherwise go on sending it).
   void resend() {
+    const auto now = std::chrono::steady_clock::now();
     for (auto& a : ahead) {
       if (a.complete()) continue;
+      if (now - a.first_sent >= resend_limit) {
+        a.error =
+            "Redis at " + where() + ": connection lost, and the request was first sent " +
+            std::to_string(
+                std::chrono::duration_cast<std::chrono::milliseconds>(now - a.first_sent).count()) +
+            " ms ago, longer than it may be sent again (" + std::to_string(resend_limit.count()) +
+            " ms)";
+        a.timeout = true;
+        continue;
+      }
       a.replies.clear();
       counters.commands += a.commands.size();
       a.sent_at = std::chrono::steady_clock::now();
       write_out(a.commands);
     }
+    drop_abandoned();
   }
 
   void drop_abandoned() {
@@ -350,6 +369,7 @@ struct RedisConnection::Impl {
         if (!ctx) {
           open();
           resend();
+          continue;  // resend() may have failed (and dropped) requests: look again.
         }
         SigpipeGuard guard;
         next->replies.push_back(read_reply(guard));
@@ -388,7 +408,7 @@ struct RedisConnection::Impl {
     Ahead a;
     a.ticket = ++last_ticket;
     a.commands = std::move(commands);
-    a.sent_at = std::chrono::steady_clock::now();
+    a.sent_at = a.first_sent = std::chrono::steady_clock::now();
     ahead.push_back(std::move(a));
     const Ticket ticket = last_ticket;
     try {
@@ -526,12 +546,17 @@ struct RedisConnection::Impl {
 };
 
 std::chrono::milliseconds longest_resend(const RedisOptions& o) {
-  // Impl::settle(): the first read, then per attempt a backoff, a connect, the resend and a read.
-  const std::int64_t attempt = std::int64_t{o.connect_timeout_ms} + o.command_timeout_ms;
-  std::int64_t total = o.command_timeout_ms;
-  for (int failures = 0; failures < o.reconnect_attempts; ++failures)
-    total += attempt + (std::int64_t{o.reconnect_backoff_ms} << std::min(failures, 16));
-  return std::chrono::milliseconds(total);
+  // Impl::settle(): the first read, then per attempt a backoff, a connect, the resend and a read
+  // (a timeout of 0, none, counts as 0: resend() holds the bound whatever the waits took).
+  // Saturates at a day, so that absurd options cannot overflow.
+  constexpr std::int64_t kDay = 86'400'000;
+  const std::int64_t connect = std::max(0, o.connect_timeout_ms);
+  const std::int64_t command = std::max(0, o.command_timeout_ms);
+  const std::int64_t backoff = std::max(0, o.reconnect_backoff_ms);
+  std::int64_t total = command;
+  for (int failures = 0; failures < o.reconnect_attempts && total < kDay; ++failures)
+    total += connect + command + std::min(kDay, backoff << std::min(failures, 16));
+  return std::chrono::milliseconds(std::min(total, kDay));
 }
 
 RedisConnection::RedisConnection(RedisOptions options) : options_(std::move(options)) {

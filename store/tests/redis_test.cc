@@ -253,6 +253,50 @@ TEST_F(RedisTest, RequestsSentAheadAreSentAgainAfterALostConnection) {
   EXPECT_EQ(redis().command({"GET", "y"}).as_string(), "8");
 }
 
+// A request is never written again longer than longest_resend() after it was first sent: past
+// that, the retry key that would answer it again may have expired. Waited on late, after its
+// connection was lost, it fails as a timeout (it may have run) and is not sent again.
+TEST_F(RedisTest, ARequestIsNotSentAgainLongerThanTheLongestResendAfterItWasFirstSent) {
+  RedisOptions quick = server().connection_options();
+  quick.connect_timeout_ms = 100;
+  quick.command_timeout_ms = 200;
+  quick.reconnect_attempts = 1;
+  quick.reconnect_backoff_ms = 10;
+  EXPECT_EQ(longest_resend(quick), std::chrono::milliseconds(510));  // 200 + 100 + 200 + 10.
+  RedisConnection conn(quick);
+  const std::string sha = conn.load_script(kSetAndEcho);
+  const auto id = conn.command({"CLIENT", "ID"}).as_integer();
+  EXPECT_EQ(redis().command({"CLIENT", "KILL", "ID", std::to_string(id)}).as_integer(), 1);
+  // Written to a socket the server has closed: it never ran.
+  const auto ticket = conn.send_eval_pipeline(sha, {{{"x"}, {"7"}}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  try {
+    conn.receive_eval_pipeline(ticket, sha, kSetAndEcho);
+    FAIL() << "a request first sent 600 ms before was sent again";
+  } catch (const TimeoutError& e) {
+    EXPECT_TRUE(contains(e.what(), "longer than it may be sent again (510 ms)")) << e.what();
+  }
+  EXPECT_TRUE(redis().command({"GET", "x"}).is_nil());
+  EXPECT_EQ(conn.in_flight(), 0u);
+  // The connection serves on.
+  const auto again = conn.send_eval_pipeline(sha, {{{"x"}, {"9"}}});
+  EXPECT_EQ(conn.receive_eval_pipeline(again, sha, kSetAndEcho).at(0).as_integer(), 9);
+}
+
+// Timeouts of 0 (none) and absurd options give a bound that neither goes negative nor overflows.
+TEST_F(RedisTest, TheLongestResendIsBoundedWhateverTheOptions) {
+  RedisOptions none;
+  none.connect_timeout_ms = 0;
+  none.command_timeout_ms = -5;
+  none.reconnect_attempts = 2;
+  none.reconnect_backoff_ms = 10;
+  EXPECT_EQ(longest_resend(none), std::chrono::milliseconds(30));  // The backoffs alone.
+  RedisOptions absurd;
+  absurd.reconnect_attempts = 2'000'000'000;
+  absurd.reconnect_backoff_ms = 2'000'000'000;
+  EXPECT_EQ(longest_resend(absurd), std::chrono::hours(24));
+}
+
 TEST_F(RedisTest, RequestsSentAheadToAStoppedServerFailWhenReceived) {
   const std::string sha = redis().load_script(kSetAndEcho);
   server().server().stop();

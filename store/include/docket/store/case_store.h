@@ -153,10 +153,11 @@ struct StoreOptions {
   /// How long a caller's idempotency key remembers its first answer.
   int idempotency_ttl_s = DEFAULT_IDEMPOTENCY_TTL_S;
   /// How long a call's retry key remembers the call's answers. A key serves only a call sent
-  /// again after a lost connection, so it needs to outlast the connection's longest resend
-  /// (longest_resend()) and no more: 0 takes twice that, at least MIN_DERIVED_RETRY_TTL_S (84 s
-  /// with the default RedisOptions). Every key costs Redis about 600 bytes until it expires, and
-  /// at a steady 11,000 cases/s the store writes about 1,000 of them a second.
+  /// again after a lost connection, which the connection never does later than its longest
+  /// resend (longest_resend()) after the call was first sent, so it needs to outlast that and no
+  /// more: 0 takes twice that in whole seconds, at least MIN_DERIVED_RETRY_TTL_S (84 s with the
+  /// default RedisOptions: 41.55 s, rounded up to 42). Every key costs Redis about 600 bytes until
+  /// it expires, and at a steady 11,000 cases/s the store writes about 1,000 of them a second.
   int retry_ttl_s = DEFAULT_RETRY_TTL_S;
 };
 

@@ -63,9 +63,11 @@ struct RedisOptions {
   int reconnect_backoff_ms = DEFAULT_RECONNECT_BACKOFF_MS;
 };
 
-/// The longest a request sent ahead can be sent again after it was first written: every
-/// reconnect attempt may wait out the connect and command timeouts, with the backoffs between
-/// them. A call's retry key must outlast it (StoreOptions::retry_ttl_s).
+/// The longest after its first write that a request sent ahead is written again: the first read
+/// and every reconnect attempt may wait out the connect and command timeouts, with the backoffs
+/// between them (a timeout of 0, none, counts as 0; the sum saturates at a day). The connection
+/// holds the bound whatever the waits took: a request it would send again later fails instead,
+/// as a timeout. A call's retry key must outlast it (StoreOptions::retry_ttl_s).
 std::chrono::milliseconds longest_resend(const RedisOptions& options);
 
 /// Counters a connection keeps, for metrics and tests.
