@@ -70,12 +70,17 @@ double used_memory(store::RedisConnection& redis) {
   return std::stod(info.substr(at + 12));
 }
 
-/// Microseconds Redis has spent in `command` (evalsha, fcall) so far (INFO commandstats).
-double command_usec(store::RedisConnection& redis, const std::string& command) {
+/// Calls of `command` (fcall, hscan) and microseconds Redis has spent in them so far (INFO
+/// commandstats); zeros for a command not run yet.
+struct CommandStats {
+  double calls = 0, usec = 0;
+};
+CommandStats command_stats(store::RedisConnection& redis, const std::string& command) {
   const std::string text = redis.command({"INFO", "commandstats"}).as_string();
   std::smatch m;
-  const std::regex re("cmdstat_" + command + R"(:calls=[0-9]+,usec=([0-9]+))");
-  return std::regex_search(text, m, re) ? std::stod(m[1]) : 0.0;
+  const std::regex re("cmdstat_" + command + R"(:calls=([0-9]+),usec=([0-9]+))");
+  if (!std::regex_search(text, m, re)) return {};
+  return {std::stod(m[1]), std::stod(m[2])};
 }
 
 /// What both measurements start from: the sample national configuration, a clock at the
@@ -124,11 +129,11 @@ int lifecycle(std::size_t cases, int batch, const std::string& dir, std::size_t 
   std::array<Phase, 3> phases{Phase{"import"}, Phase{"offer"}, Phase{"accept + decide"}};
   auto measure = [&](Phase& p, auto&& body) {
     const double cpu0 = bench::process_cpu_seconds(server.pid());
-    const double script0 = command_usec(redis, "fcall");
+    const double script0 = command_stats(redis, "fcall").usec;
     const auto t0 = Clock::now();
     body();
     p.wall += since(t0);
-    p.script += command_usec(redis, "fcall") - script0;
+    p.script += command_stats(redis, "fcall").usec - script0;
     p.cpu += bench::process_cpu_seconds(server.pid()) - cpu0;
   };
   auto check = [](const std::vector<store::TransitionResult>& rs, const char* what) {
@@ -257,14 +262,8 @@ int run(std::size_t cases, int batch, const std::string& dir, bool plain_import)
   const double batched = transitions(half, sample.size(), batch);
 
   // Where the time goes: Redis' own accounting of the transition function's calls.
-  const std::string stats_text = redis->command({"INFO", "commandstats"}).as_string();
-  const std::regex fcall(R"(cmdstat_fcall:calls=([0-9]+),usec=([0-9]+))");
-  std::smatch em;
-  double server_seconds = 0, server_calls = 0;
-  if (std::regex_search(stats_text, em, fcall)) {
-    server_calls = std::stod(em[1]);
-    server_seconds = std::stod(em[2]) / 1e6;
-  }
+  const CommandStats fcall = command_stats(*redis, "fcall");
+  const double server_calls = fcall.calls, server_seconds = fcall.usec / 1e6;
 
   std::printf("\n%-58s %14s\n", "measure", "value");
   std::printf("%-58s %14.0f\n", "redis-benchmark EVALSHA (3 commands), pipelined 128, calls/s", raw);
@@ -297,11 +296,9 @@ int run(std::size_t cases, int batch, const std::string& dir, bool plain_import)
     for (const auto& o : cfg.officers) fresh.add_officer(o);
     auto stats = service::recover(reopened, cfg.catalog, fresh);
     const double total = since(t0);
-    const std::string cs = redis->command({"INFO", "commandstats"}).as_string();
-    std::smatch hm;
-    if (std::regex_search(cs, hm, std::regex(R"(cmdstat_hscan:calls=([0-9]+),usec=([0-9]+))"))) {
-      std::printf("  (HSCAN in the server during that restart: %s calls, %.2f s)\n", hm[1].str().c_str(),
-                  std::stod(hm[2]) / 1e6);
+    if (const CommandStats hscan = command_stats(*redis, "hscan"); hscan.calls > 0) {
+      std::printf("  (HSCAN in the server during that restart: %.0f calls, %.2f s)\n", hscan.calls,
+                  hscan.usec / 1e6);
     }
     return Ready{total, loaded, std::move(stats)};
   };

@@ -42,7 +42,7 @@ local FIELDS = 22
 
 -- The call's keys, its time and its working state (below). They belong to the library rather than
 -- to the function, so that the functions that use them are built once; transition() sets every
--- one of them when it starts, so nothing of one call is seen by the next.
+-- one of them before it uses them, so nothing of one call is seen by the next.
 local cases, audit, answers, answers_before, now
 local entries, audited, cache, dirty, dirty_order, new_records, new_refs, stored
 
@@ -370,8 +370,6 @@ local function transition(KEYS, ARGV)
   cases, audit, answers, answers_before = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
   now = ARGV[1]
   local ttl, retry_ttl = tonumber(ARGV[2]), tonumber(ARGV[3])
-  entries, audited = {'t', now}, {}
-  cache, dirty, dirty_order, new_records, new_refs, stored = {}, {}, {}, {}, {}, {}
 
   -- Fencing first, once per call: a caller whose term is not the current one changes nothing and
   -- learns nothing from the stored answers either. One GET, whatever the number of transitions.
@@ -383,13 +381,16 @@ local function transition(KEYS, ARGV)
     end
   end
 
-  local out = {}
   local call_key = tonumber(ARGV[4]) > 0 and KEYS[tonumber(ARGV[4])] or nil
   if call_key then
     local answered = redis.call('GET', call_key)
     if answered then return cjson.decode(answered) end
   end
 
+  -- The call's working state, made here (past the answers that need none) and dropped at the end.
+  entries, audited = {'t', now}, {}
+  cache, dirty, dirty_order, new_records, new_refs, stored = {}, {}, {}, {}, {}, {}
+  local out = {}
   local n = (#ARGV - 6) / 9
 
   -- Idempotency keys: the answers of the call's keys, read with one HMGET per period (a key's

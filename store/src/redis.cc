@@ -137,12 +137,19 @@ Fault fault_from(const redisContext& c, int saved_errno, bool sent) {
   return Fault{is_timeout(c) ? Fault::Kind::kTimeout : Fault::Kind::kLost, sent, std::move(what)};
 }
 
-/// Code the server runs by name, with the source that gives it to the server again.
+}  // namespace
+
+namespace detail {
 struct Code {
-  bool function = false;  ///< FCALL of a library's function, else EVALSHA of a script.
-  std::string_view name;  ///< The function's name, or the script's SHA1.
+  bool function = false;  // FCALL of a library's function, else EVALSHA of a script.
+  std::string_view name;  // The function's name, or the script's SHA1.
   std::string_view source;
 };
+}  // namespace detail
+
+namespace {
+
+using detail::Code;
 
 /// True when the server ran nothing because it does not have the code (NOSCRIPT, or no such
 /// function), so that loading it and running the call again is safe for any call.
@@ -647,19 +654,17 @@ void reload(RedisConnection& conn, const Code& code) {
 Reply RedisConnection::eval(std::string_view sha, std::string_view source,
                             const std::vector<std::string>& keys,
                             const std::vector<std::string>& args, bool idempotent) {
-  return call(false, sha, source, keys, args, idempotent);
+  return call(Code{false, sha, source}, keys, args, idempotent);
 }
 
 Reply RedisConnection::fcall(std::string_view function, std::string_view library,
                              const std::vector<std::string>& keys,
                              const std::vector<std::string>& args, bool idempotent) {
-  return call(true, function, library, keys, args, idempotent);
+  return call(Code{true, function, library}, keys, args, idempotent);
 }
 
-Reply RedisConnection::call(bool function, std::string_view name, std::string_view source,
-                            const std::vector<std::string>& keys,
+Reply RedisConnection::call(const Code& code, const std::vector<std::string>& keys,
                             const std::vector<std::string>& args, bool idempotent) {
-  const Code code{function, name, source};
   const auto argv = call_argv(code, keys, args);
   Reply reply = std::move(impl_->run(Batch(&argv, 1), idempotent).front());
   if (is_missing(code, reply)) {
@@ -689,9 +694,7 @@ std::vector<std::vector<std::string>> call_commands(
 
 void RedisConnection::finish_pipeline(std::vector<Reply>& replies,
                                       std::vector<std::vector<std::string>>& commands,
-                                      bool function, std::string_view name, std::string_view source,
-                                      bool idempotent) {
-  const Code code{function, name, source};
+                                      const Code& code, bool idempotent) {
   std::vector<std::size_t> missing;
   for (std::size_t i = 0; i < replies.size(); ++i) {
     if (is_missing(code, replies[i])) missing.push_back(i);
@@ -714,42 +717,41 @@ void RedisConnection::finish_pipeline(std::vector<Reply>& replies,
 std::vector<Reply> RedisConnection::eval_pipeline(std::string_view sha, std::string_view source,
                                                   const std::vector<Call>& calls, bool idempotent) {
   if (calls.empty()) return {};
-  auto commands = call_commands(Code{false, sha, source}, calls);
+  const Code code{false, sha, source};
+  auto commands = call_commands(code, calls);
   auto replies = impl_->run(commands, idempotent);
-  finish_pipeline(replies, commands, false, sha, source, idempotent);
+  finish_pipeline(replies, commands, code, idempotent);
   return replies;
 }
 
 RedisConnection::Ticket RedisConnection::send_eval_pipeline(std::string_view sha,
                                                             const std::vector<Call>& calls) {
-  return send_pipeline(false, sha, calls);
+  return send_pipeline(Code{false, sha, {}}, calls);
 }
 
 std::vector<Reply> RedisConnection::receive_eval_pipeline(Ticket ticket, std::string_view sha,
                                                           std::string_view source) {
-  return receive_pipeline(ticket, false, sha, source);
+  return receive_pipeline(ticket, Code{false, sha, source});
 }
 
 RedisConnection::Ticket RedisConnection::send_fcall_pipeline(std::string_view function,
                                                              const std::vector<Call>& calls) {
-  return send_pipeline(true, function, calls);
+  return send_pipeline(Code{true, function, {}}, calls);
 }
 
 std::vector<Reply> RedisConnection::receive_fcall_pipeline(Ticket ticket, std::string_view function,
                                                            std::string_view library) {
-  return receive_pipeline(ticket, true, function, library);
+  return receive_pipeline(ticket, Code{true, function, library});
 }
 
-RedisConnection::Ticket RedisConnection::send_pipeline(bool function, std::string_view name,
+RedisConnection::Ticket RedisConnection::send_pipeline(const Code& code,
                                                        const std::vector<Call>& calls) {
-  return impl_->send_ahead(call_commands(Code{function, name, {}}, calls));
+  return impl_->send_ahead(call_commands(code, calls));
 }
 
-std::vector<Reply> RedisConnection::receive_pipeline(Ticket ticket, bool function,
-                                                     std::string_view name,
-                                                     std::string_view source) {
+std::vector<Reply> RedisConnection::receive_pipeline(Ticket ticket, const Code& code) {
   auto answered = impl_->receive(ticket);
-  finish_pipeline(answered.replies, answered.commands, function, name, source, true);
+  finish_pipeline(answered.replies, answered.commands, code, true);
   return std::move(answered.replies);
 }
 

@@ -1010,7 +1010,6 @@ class StoreSetup(HaTestCase):
         self.assertEqual(len(libraries), 1)
         self.assertEqual(s.stop(), 0)
 
-
     def test_a_scheduler_started_on_a_read_only_replica_waits_and_serves_once_it_is_promoted(self):
         # A replica of a master that is not there: read-only, as during a failover.
         redis_call(self.redis.port, "REPLICAOF", "127.0.0.1", free_port())

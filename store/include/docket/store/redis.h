@@ -70,6 +70,12 @@ struct RedisOptions {
 /// as a timeout. A call's retry key must outlast it (StoreOptions::retry_ttl_s).
 std::chrono::milliseconds longest_resend(const RedisOptions& options);
 
+namespace detail {
+/// Code the server runs by name (a function of a library, or a script by its SHA1), with the
+/// source that gives it to the server again (redis.cc).
+struct Code;
+}  // namespace detail
+
 /// Counters a connection keeps, for metrics and tests.
 struct RedisCounters {
   std::uint64_t commands = 0;
@@ -170,20 +176,17 @@ class RedisConnection {
   const RedisOptions& options() const { return options_; }
 
  private:
-  /// Runs a function (FCALL, `function` true: its name and its library's source) or a script
-  /// (EVALSHA: its SHA1 and source), loading it again if the server has lost it.
-  Reply call(bool function, std::string_view name, std::string_view source,
-             const std::vector<std::string>& keys, const std::vector<std::string>& args,
-             bool idempotent);
+  using Code = detail::Code;
+  /// Runs `code`, loading it again if the server has lost it.
+  Reply call(const Code& code, const std::vector<std::string>& keys,
+             const std::vector<std::string>& args, bool idempotent);
   /// The requests sent ahead of either kind, and their replies (finish_pipeline()).
-  Ticket send_pipeline(bool function, std::string_view name, const std::vector<Call>& calls);
-  std::vector<Reply> receive_pipeline(Ticket ticket, bool function, std::string_view name,
-                                      std::string_view source);
+  Ticket send_pipeline(const Code& code, const std::vector<Call>& calls);
+  std::vector<Reply> receive_pipeline(Ticket ticket, const Code& code);
   /// Runs again, after reloading the script or library, the calls that found it missing, and
   /// counts the error replies.
   void finish_pipeline(std::vector<Reply>& replies, std::vector<std::vector<std::string>>& commands,
-                       bool function, std::string_view name, std::string_view source,
-                       bool idempotent);
+                       const Code& code, bool idempotent);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;
