@@ -1,7 +1,7 @@
 #include "docket/store/redis.h"
 
 #include <hiredis/hiredis.h>
-#include <poll.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include <algorithm>
@@ -202,12 +202,16 @@ struct RedisConnection::Impl {
   ContextPtr ctx;
   bool usable = false;
   bool ever_connected = false;
+  // False while the process ignores SIGPIPE (found when a connection opens): the guards around
+  // the socket's use then cost nothing.
+  bool guard_sigpipe = true;
 
   std::string where() const { return options.host + ":" + std::to_string(options.port); }
 
   // Opens a context (and AUTHs). Throws Fault for transport problems, IoError when the server
   // refuses the password (retrying would not help).
   void open() {
+    guard_sigpipe = !detail::sigpipe_ignored();
     ctx.reset(options.connect_timeout_ms > 0
                   ? redisConnectWithTimeout(options.host.c_str(), options.port,
                                             to_timeval(options.connect_timeout_ms))
@@ -245,7 +249,7 @@ struct RedisConnection::Impl {
 
   // Sends the commands and reads one reply each, on the current context. Throws Fault.
   std::vector<Reply> exchange(Batch commands) {
-    SigpipeGuard guard;
+    SigpipeGuard guard(guard_sigpipe);
     std::vector<Reply> replies;
     replies.reserve(commands.size());
     if (commands.size() == 1) {
@@ -304,7 +308,7 @@ struct RedisConnection::Impl {
   // Redis keeps reading while its replies wait in its output buffer, so writing a long pipeline
   // before reading cannot deadlock. Throws Fault.
   void write_out(const std::vector<std::vector<std::string>>& commands) {
-    SigpipeGuard guard;
+    SigpipeGuard guard(guard_sigpipe);
     for (const auto& command : commands) {
       Argv argv(command);
       if (redisAppendCommandArgv(ctx.get(), argv.argc(), argv.ptrs.data(), argv.lens.data()) !=
@@ -378,7 +382,7 @@ struct RedisConnection::Impl {
           resend();
           continue;  // resend() may have failed (and dropped) requests: look again.
         }
-        SigpipeGuard guard;
+        SigpipeGuard guard(guard_sigpipe);
         next->replies.push_back(read_reply(guard));
         usable = true;
         if (next->complete() && next->abandoned) ahead.erase(next);
@@ -453,9 +457,13 @@ struct RedisConnection::Impl {
         if (next->complete() && next->abandoned) ahead.erase(next);
       }
       if (reads == 64) return true;
-      pollfd p{ctx->fd, POLLIN, 0};
-      if (::poll(&p, 1, 0) <= 0 || (p.revents & (POLLIN | POLLHUP | POLLERR)) == 0) return true;
-      if (redisBufferRead(ctx.get()) != REDIS_OK) return false;
+      // One non-blocking read both asks whether anything came and takes it (hiredis' own read
+      // would block on this blocking socket, so a poll had to ask first).
+      char buf[16 * 1024];
+      const ssize_t n = ::recv(ctx->fd, buf, sizeof buf, MSG_DONTWAIT);
+      if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+      if (n == 0) return false;  // The server closed the connection.
+      if (redisReaderFeed(ctx->reader, buf, static_cast<std::size_t>(n)) != REDIS_OK) return false;
     }
   }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <signal.h>
 
 #include <chrono>
 #include <string>
@@ -502,6 +503,33 @@ TEST_F(RedisTest, LargePipelineIsRetriedAfterKill) {
   ASSERT_EQ(replies.size(), 1000u);
   EXPECT_EQ(replies.back().as_string(), "OK");
   EXPECT_EQ(redis().counters().reconnects, 1u);
+}
+
+TEST_F(RedisTest, LargePipelineIsRetriedAfterKillInAProcessThatIgnoresSigpipe) {
+  // The scheduler ignores SIGPIPE, so a connection it opens does not block the signal around
+  // each write: the write to the closed socket fails with EPIPE instead of raising it, and the
+  // pipeline is sent again on a new connection. (With SIGPIPE's default action the test above
+  // covers the guarded writes: unguarded, the process would end.)
+  struct sigaction ignore {};
+  struct sigaction previous {};
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  ASSERT_EQ(sigaction(SIGPIPE, &ignore, &previous), 0);
+  struct Restore {
+    struct sigaction action;
+    ~Restore() { sigaction(SIGPIPE, &action, nullptr); }
+  } restore{previous};
+
+  auto conn = connect();  // It opens while SIGPIPE is ignored.
+  const auto id = conn->command({"CLIENT", "ID"}).as_integer();
+  EXPECT_EQ(redis().command({"CLIENT", "KILL", "ID", std::to_string(id)}).as_integer(), 1);
+  const std::string big(1024, 'x');
+  std::vector<std::vector<std::string>> commands;
+  for (int i = 0; i < 1000; ++i) commands.push_back({"SET", "big" + std::to_string(i), big});
+  const auto replies = conn->pipeline(commands);
+  ASSERT_EQ(replies.size(), 1000u);
+  EXPECT_EQ(replies.back().as_string(), "OK");
+  EXPECT_EQ(conn->counters().reconnects, 1u);
 }
 
 TEST_F(RedisTest, ServerDroppingTheClientMidRequestIsSurvived) {

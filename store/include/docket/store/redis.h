@@ -91,6 +91,12 @@ struct RedisCounters {
 /// Errors are translated at this boundary: a refused or lost connection is IoError, a deadline
 /// passing is TimeoutError, an error reply is ReplyError (only from the throwing calls; the
 /// pipelined calls return error replies in place so one bad command does not hide the others).
+///
+/// A write to a socket the server has closed raises SIGPIPE, whose default action ends the
+/// process: the connection blocks the signal in the calling thread while it uses the socket,
+/// unless the process ignored SIGPIPE when the connection (or its latest reconnection) opened.
+/// A process that ignores SIGPIPE and later restores its default must not use a connection
+/// opened meanwhile.
 class RedisConnection {
  public:
   /// Connects. Throws IoError (or TimeoutError) when the server cannot be reached.
