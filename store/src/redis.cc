@@ -1,7 +1,7 @@
 #include "docket/store/redis.h"
 
 #include <hiredis/hiredis.h>
-#include <sys/socket.h>
+#include <poll.h>
 #include <sys/time.h>
 
 #include <algorithm>
@@ -457,13 +457,9 @@ struct RedisConnection::Impl {
         if (next->complete() && next->abandoned) ahead.erase(next);
       }
       if (reads == 64) return true;
-      // One non-blocking read both asks whether anything came and takes it (hiredis' own read
-      // would block on this blocking socket, so a poll had to ask first).
-      char buf[16 * 1024];
-      const ssize_t n = ::recv(ctx->fd, buf, sizeof buf, MSG_DONTWAIT);
-      if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
-      if (n == 0) return false;  // The server closed the connection.
-      if (redisReaderFeed(ctx->reader, buf, static_cast<std::size_t>(n)) != REDIS_OK) return false;
+      pollfd p{ctx->fd, POLLIN, 0};
+      if (::poll(&p, 1, 0) <= 0 || (p.revents & (POLLIN | POLLHUP | POLLERR)) == 0) return true;
+      if (redisBufferRead(ctx.get()) != REDIS_OK) return false;
     }
   }
 
