@@ -202,8 +202,8 @@ struct RedisConnection::Impl {
   ContextPtr ctx;
   bool usable = false;
   bool ever_connected = false;
-  // False while the process ignores SIGPIPE (found when a connection opens): the guards around
-  // the socket's use then cost nothing.
+  // False when the process ignored SIGPIPE as the current context opened: the guards around the
+  // socket's use then cost nothing (a write to a closed socket just fails).
   bool guard_sigpipe = true;
 
   std::string where() const { return options.host + ":" + std::to_string(options.port); }

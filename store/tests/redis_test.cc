@@ -507,9 +507,10 @@ TEST_F(RedisTest, LargePipelineIsRetriedAfterKill) {
 
 TEST_F(RedisTest, LargePipelineIsRetriedAfterKillInAProcessThatIgnoresSigpipe) {
   // The scheduler ignores SIGPIPE, so a connection it opens does not block the signal around
-  // each write: the write to the closed socket fails with EPIPE instead of raising it, and the
-  // pipeline is sent again on a new connection. (With SIGPIPE's default action the test above
-  // covers the guarded writes: unguarded, the process would end.)
+  // each write: the write to the closed socket fails (EPIPE, or a reset or end seen by the read
+  // after it) instead of raising it, and the pipeline is sent again on a new connection. (With
+  // SIGPIPE's default action the test above covers the guarded writes: unguarded, the process would
+  // end.)
   struct sigaction ignore {};
   struct sigaction previous {};
   ignore.sa_handler = SIG_IGN;

@@ -95,8 +95,9 @@ struct RedisCounters {
 /// A write to a socket the server has closed raises SIGPIPE, whose default action ends the
 /// process: the connection blocks the signal in the calling thread while it uses the socket,
 /// unless the process ignored SIGPIPE when the connection (or its latest reconnection) opened.
-/// A process that ignores SIGPIPE and later restores its default must not use a connection
-/// opened meanwhile.
+/// A process that ignores SIGPIPE and later gives it back a default action or a handler must
+/// not use a connection it used meanwhile: the connection may have reconnected in that time
+/// (it does so by itself), and it then writes unguarded.
 class RedisConnection {
  public:
   /// Connects. Throws IoError (or TimeoutError) when the server cannot be reached.
