@@ -47,13 +47,14 @@
 #include <unordered_set>
 #include <vector>
 
-#include "proc_stat.h"
 #include "docket/config/config.h"
 #include "docket/core/error.h"
 #include "docket/protocol/channel.h"
 #include "docket/protocol/protocol.h"
 #include "docket/store/embedded_redis.h"
 #include "docket/store/redis.h"
+#include "proc_stat.h"
+#include "redis_stats.h"
 
 namespace docket {
 namespace {
@@ -536,9 +537,7 @@ Percentiles percentiles(std::vector<double> v) {
 /// A field of Redis' INFO (e.g. "aof_rewrites"), or -1.
 std::int64_t redis_info(store::RedisConnection& redis, const std::string& section,
                         const std::string& field) {
-  const std::string text = redis.command({"INFO", section}).as_string();
-  const auto at = text.find(field + ":");
-  return at == std::string::npos ? -1 : std::stoll(text.substr(at + field.size() + 1));
+  return bench::info_field(redis.command({"INFO", section}).as_string(), field);
 }
 
 /// Watches Redis for forked children (an AOF rewrite, an RDB save) from its own connection,
@@ -570,8 +569,8 @@ class ForkWatch {
       bool child = false;
       try {
         const std::string text = redis_.command({"INFO", "persistence"}).as_string();
-        child = text.find("aof_rewrite_in_progress:1") != std::string::npos ||
-                text.find("rdb_bgsave_in_progress:1") != std::string::npos;
+        child = bench::info_field(text, "aof_rewrite_in_progress") == 1 ||
+                bench::info_field(text, "rdb_bgsave_in_progress") == 1;
       } catch (const Error& e) {
         // Unknown: a span goes on (or not) as it was.
         spdlog::warn("fork watch: {}", e.what());
@@ -610,17 +609,10 @@ double load_average() {
 /// commandstats: FCALL (the transition function) and EVALSHA (the leader lease's scripts, a few
 /// calls a second, and the transition script of builds before the function, which --scheduler
 /// may run side by side). The rest of Redis' CPU is networking, the AOF and rewrites.
-std::pair<double, double> script_stats(store::RedisConnection& redis) {
-  const std::string text = redis.command({"INFO", "commandstats"}).as_string();
-  static const std::regex re(R"(cmdstat_(?:fcall|evalsha):calls=([0-9]+),usec=([0-9]+))");
-  std::pair<double, double> sum{0.0, 0.0};
-  for (std::sregex_iterator m(text.begin(), text.end(), re), end; m != end; ++m) {
-    sum.first += std::stod((*m)[1]);
-    sum.second += std::stod((*m)[2]);
-  }
-  return sum;
+bench::CommandStats script_stats(store::RedisConnection& redis) {
+  return bench::command_stats(redis, {"fcall", "evalsha"});
 }
-double script_usec(store::RedisConnection& redis) { return script_stats(redis).second; }
+double script_usec(store::RedisConnection& redis) { return script_stats(redis).usec; }
 
 std::string cpu_model() {
   const std::string info = read_file("/proc/cpuinfo");
@@ -876,8 +868,8 @@ int run(Flags& f) {
   const double lcpu_redis = bench::process_cpu_seconds(redis->pid()) - lcpu_redis0;
   const double lcpu_self = own_cpu_seconds() - lcpu_self0;
   const auto lcalls1 = script_stats(*info);
-  const double lcalls = lcalls1.first - lcalls0.first;
-  const double lusec = lcalls1.second - lcalls0.second;
+  const double lcalls = lcalls1.calls - lcalls0.calls;
+  const double lusec = lcalls1.usec - lcalls0.usec;
   const auto latency_rewrites =
       redis_info(*info, "persistence", "aof_rewrites") - latency_rewrites0;
   const auto latency_delayed =

@@ -30,13 +30,14 @@
 #include <sstream>
 #include <thread>
 
-#include "proc_stat.h"
 #include "docket/config/config.h"
 #include "docket/service/intake.h"
 #include "docket/service/recovery.h"
 #include "docket/store/case_store.h"
 #include "docket/store/embedded_redis.h"
 #include "docket/workload/generator.h"
+#include "proc_stat.h"
+#include "redis_stats.h"
 
 namespace docket {
 namespace {
@@ -68,19 +69,6 @@ double used_memory(store::RedisConnection& redis) {
   const std::string info = redis.command({"INFO", "memory"}).as_string();
   const auto at = info.find("used_memory:");
   return std::stod(info.substr(at + 12));
-}
-
-/// Calls of `command` (fcall, hscan) and microseconds Redis has spent in them so far (INFO
-/// commandstats); zeros for a command not run yet.
-struct CommandStats {
-  double calls = 0, usec = 0;
-};
-CommandStats command_stats(store::RedisConnection& redis, const std::string& command) {
-  const std::string text = redis.command({"INFO", "commandstats"}).as_string();
-  std::smatch m;
-  const std::regex re("cmdstat_" + command + R"(:calls=([0-9]+),usec=([0-9]+))");
-  if (!std::regex_search(text, m, re)) return {};
-  return {std::stod(m[1]), std::stod(m[2])};
 }
 
 /// What both measurements start from: the sample national configuration, a clock at the
@@ -129,11 +117,11 @@ int lifecycle(std::size_t cases, int batch, const std::string& dir, std::size_t 
   std::array<Phase, 3> phases{Phase{"import"}, Phase{"offer"}, Phase{"accept + decide"}};
   auto measure = [&](Phase& p, auto&& body) {
     const double cpu0 = bench::process_cpu_seconds(server.pid());
-    const double script0 = command_stats(redis, "fcall").usec;
+    const double script0 = bench::command_stats(redis, {"fcall"}).usec;
     const auto t0 = Clock::now();
     body();
     p.wall += since(t0);
-    p.script += command_stats(redis, "fcall").usec - script0;
+    p.script += bench::command_stats(redis, {"fcall"}).usec - script0;
     p.cpu += bench::process_cpu_seconds(server.pid()) - cpu0;
   };
   auto check = [](const std::vector<store::TransitionResult>& rs, const char* what) {
@@ -262,7 +250,7 @@ int run(std::size_t cases, int batch, const std::string& dir, bool plain_import)
   const double batched = transitions(half, sample.size(), batch);
 
   // Where the time goes: Redis' own accounting of the transition function's calls.
-  const CommandStats fcall = command_stats(*redis, "fcall");
+  const bench::CommandStats fcall = bench::command_stats(*redis, {"fcall"});
   const double server_calls = fcall.calls, server_seconds = fcall.usec / 1e6;
 
   std::printf("\n%-58s %14s\n", "measure", "value");
@@ -296,7 +284,7 @@ int run(std::size_t cases, int batch, const std::string& dir, bool plain_import)
     for (const auto& o : cfg.officers) fresh.add_officer(o);
     auto stats = service::recover(reopened, cfg.catalog, fresh);
     const double total = since(t0);
-    if (const CommandStats hscan = command_stats(*redis, "hscan"); hscan.calls > 0) {
+    if (const auto hscan = bench::command_stats(*redis, {"hscan"}); hscan.calls > 0) {
       std::printf("  (HSCAN in the server during that restart: %.0f calls, %.2f s)\n", hscan.calls,
                   hscan.usec / 1e6);
     }

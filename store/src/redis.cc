@@ -169,6 +169,14 @@ std::vector<std::string> call_argv(const Code& code, const std::vector<std::stri
   return argv;
 }
 
+/// The wait before reconnect attempt `failures` + 1: reconnect_backoff_ms doubled per failure
+/// before (at most 2^16 times; none below 0). Both reconnect loops wait it, and longest_resend()
+/// adds it up, so the bound is the waits' own.
+std::chrono::milliseconds reconnect_backoff(const RedisOptions& o, int failures) {
+  return std::chrono::milliseconds(std::int64_t{std::max(0, o.reconnect_backoff_ms)}
+                                   << std::min(failures, 16));
+}
+
 }  // namespace
 
 const std::string& Reply::as_string() const {
@@ -402,9 +410,7 @@ struct RedisConnection::Impl {
                      f.kind == Fault::Kind::kTimeout);
           return;
         }
-        const int shift = std::min(failures, 16);
-        std::this_thread::sleep_for(std::chrono::milliseconds(
-            static_cast<std::int64_t>(options.reconnect_backoff_ms) << shift));
+        std::this_thread::sleep_for(reconnect_backoff(options, failures));
         ++failures;
       } catch (const IoError& e) {
         ctx.reset();
@@ -547,9 +553,7 @@ struct RedisConnection::Impl {
           if (f.kind == Fault::Kind::kTimeout) throw TimeoutError(message);
           throw IoError(message);
         }
-        const int shift = std::min(failures, 16);
-        std::this_thread::sleep_for(std::chrono::milliseconds(
-            static_cast<std::int64_t>(options.reconnect_backoff_ms) << shift));
+        std::this_thread::sleep_for(reconnect_backoff(options, failures));
         ++failures;
       }
     }
@@ -563,10 +567,9 @@ std::chrono::milliseconds longest_resend(const RedisOptions& o) {
   constexpr std::int64_t kDay = 86'400'000;
   const std::int64_t connect = std::max(0, o.connect_timeout_ms);
   const std::int64_t command = std::max(0, o.command_timeout_ms);
-  const std::int64_t backoff = std::max(0, o.reconnect_backoff_ms);
   std::int64_t total = command;
   for (int failures = 0; failures < o.reconnect_attempts && total < kDay; ++failures)
-    total += connect + command + std::min(kDay, backoff << std::min(failures, 16));
+    total += connect + command + std::min(kDay, reconnect_backoff(o, failures).count());
   return std::chrono::milliseconds(std::min(total, kDay));
 }
 
